@@ -1,0 +1,184 @@
+import type { DirectPaymentConfirmedData, SiglumeEvent } from "../event/types.js";
+import { DIRECT_PAYMENT_CONFIRMED } from "../event/types.js";
+
+export type UnknownConfirmationReason =
+  | "not_direct_payment_confirmed"
+  | "unsupported_confirmation_mode"
+  | "invalid_metered_settlement_confirmation"
+  | "missing_standard_settlement_fields"
+  | "missing_metered_usage_fields"
+  | "unknown_confirmation_shape";
+
+interface ClassificationBase {
+  event: SiglumeEvent;
+  data: DirectPaymentConfirmedData;
+}
+
+/** Paid and settled on-chain: mark the order (found by `challenge_hash`) paid exactly once. */
+export interface StandardSettled extends ClassificationBase {
+  kind: "standard_settled";
+  requirement_id: string;
+  challenge_hash: string;
+  chain_receipt_id: string;
+  request_hash_v2: string | null;
+}
+
+/** Micro/Nano usage accepted, revenue NOT settled yet. */
+export interface MeteredUsageAccepted extends ClassificationBase {
+  kind: "metered_usage_accepted";
+  pricing_band: "micro" | "nano";
+  settlement_cadence: "weekly" | "monthly";
+  requirement_id: string;
+  challenge_hash: string;
+  request_hash_v2: string | null;
+}
+
+/** An aggregated Micro/Nano batch settled; it names no single order. */
+export interface MeteredBatchSettled extends ClassificationBase {
+  kind: "metered_batch_settled";
+  pricing_band: "micro" | "nano";
+  settlement_cadence: "weekly" | "monthly";
+  settlement_batch_id: string;
+  chain_receipt_id: string;
+  usage_event_digest: string;
+  settled_at: string | null;
+}
+
+/** Never fulfil; record for manual review. Carries what is known for the review record. */
+export interface UnknownConfirmation extends ClassificationBase {
+  kind: "unknown";
+  reason: UnknownConfirmationReason;
+  requirement_id: string | null;
+  pricing_band: string | null;
+  settlement_cadence: string | null;
+  settlement_status: string | null;
+  finality: string | null;
+  settlement_batch_id: string | null;
+}
+
+export type DirectPaymentConfirmation =
+  | StandardSettled
+  | MeteredUsageAccepted
+  | MeteredBatchSettled
+  | UnknownConfirmation;
+
+export type ConfirmationKind = DirectPaymentConfirmation["kind"];
+
+/** A field "is present" only as a string that is non-empty after trimming. */
+function present(value: unknown): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value : null;
+}
+
+const CADENCE_FOR_BAND: Record<string, string> = { micro: "weekly", nano: "monthly" };
+
+function meteredBand(data: DirectPaymentConfirmedData): "micro" | "nano" | null {
+  const band: unknown = data.pricing_band;
+  if (band === "micro") return "micro";
+  if (band === "nano") return "nano";
+  return null;
+}
+
+/**
+ * Classifies a verified event exactly as Siglume's reference classifier does
+ * (rules 1–6 in shared/reference/siglume-protocol.md). Pure; never throws.
+ */
+export function classifyDirectPaymentConfirmation(event: SiglumeEvent): DirectPaymentConfirmation {
+  const data = (event.data ?? {}) as DirectPaymentConfirmedData;
+  const requirementId = present(data.requirement_id) ?? present(data.direct_payment_requirement_id);
+  const unknown = (reason: UnknownConfirmationReason): UnknownConfirmation => ({
+    kind: "unknown",
+    reason,
+    event,
+    data,
+    requirement_id: requirementId,
+    pricing_band: present(data.pricing_band),
+    settlement_cadence: present(data.settlement_cadence),
+    settlement_status: present(data.settlement_status),
+    finality: present(data.finality),
+    settlement_batch_id: present(data.settlement_batch_id),
+  });
+
+  if (event.type !== DIRECT_PAYMENT_CONFIRMED) return unknown("not_direct_payment_confirmed");
+  if (data.mode !== "external_402" && data.mode !== "metered_settlement_batch") {
+    return unknown("unsupported_confirmation_mode");
+  }
+
+  const band = meteredBand(data);
+  const cadenceMatchesBand = band !== null && data.settlement_cadence === CADENCE_FOR_BAND[band];
+
+  if (data.mode === "metered_settlement_batch") {
+    const batchId = present(data.settlement_batch_id);
+    const receipt = present(data.chain_receipt_id);
+    const digest = present(data.usage_event_digest);
+    if (
+      data.settlement_status === "settled" &&
+      data.finality === "aggregated_onchain_settlement" &&
+      band !== null &&
+      cadenceMatchesBand &&
+      batchId !== null &&
+      receipt !== null &&
+      digest !== null
+    ) {
+      return {
+        kind: "metered_batch_settled",
+        event,
+        data,
+        pricing_band: band,
+        settlement_cadence: data.settlement_cadence as "weekly" | "monthly",
+        settlement_batch_id: batchId,
+        chain_receipt_id: receipt,
+        usage_event_digest: digest,
+        settled_at: present(data.settled_at),
+      };
+    }
+    return unknown("invalid_metered_settlement_confirmation");
+  }
+
+  const challengeHash = present(data.challenge_hash);
+
+  if (data.pricing_band === "standard") {
+    const receipt = present(data.chain_receipt_id);
+    if (
+      data.finality === "per_payment_onchain" &&
+      data.settlement_status === "settled" &&
+      requirementId !== null &&
+      challengeHash !== null &&
+      receipt !== null
+    ) {
+      return {
+        kind: "standard_settled",
+        event,
+        data,
+        requirement_id: requirementId,
+        challenge_hash: challengeHash,
+        chain_receipt_id: receipt,
+        request_hash_v2: present(data.request_hash_v2),
+      };
+    }
+    return unknown("missing_standard_settlement_fields");
+  }
+
+  if (band !== null) {
+    if (
+      data.finality === "aggregated_onchain_settlement" &&
+      data.settlement_status === "pending_settlement" &&
+      cadenceMatchesBand &&
+      requirementId !== null &&
+      challengeHash !== null
+    ) {
+      return {
+        kind: "metered_usage_accepted",
+        event,
+        data,
+        pricing_band: band,
+        settlement_cadence: data.settlement_cadence as "weekly" | "monthly",
+        requirement_id: requirementId,
+        challenge_hash: challengeHash,
+        request_hash_v2: present(data.request_hash_v2),
+      };
+    }
+    return unknown("missing_metered_usage_fields");
+  }
+
+  return unknown("unknown_confirmation_shape");
+}

@@ -1,0 +1,49 @@
+import { classifyDirectPaymentConfirmation } from "../classify/classify.js";
+import type { DirectPaymentSpentEvent, SiglumeEvent } from "../event/types.js";
+import { DIRECT_PAYMENT_CONFIRMED, DIRECT_PAYMENT_SPENT } from "../event/types.js";
+import type { SiglumeContext, SiglumeHandlers, SiglumeReview } from "./types.js";
+
+/** One verified event's destination: exactly one handler, and a label for the store's record. */
+export interface Route<TRequest> {
+  outcome: string;
+  run(ctx: SiglumeContext<TRequest>): unknown;
+}
+
+/**
+ * Decides which handler an event goes to. Every event reaches exactly one
+ * handler; whatever has no specific handler goes to onReview, so nothing is
+ * acknowledged without a record.
+ */
+export function routeEvent<TRequest>(
+  event: SiglumeEvent,
+  handlers: SiglumeHandlers<boolean, TRequest>,
+  allowMeteredPayments: boolean,
+): Route<TRequest> {
+  const confirmation = classifyDirectPaymentConfirmation(event);
+  const review = (reason: SiglumeReview["reason"]): Route<TRequest> => ({
+    outcome: `review:${reason}`,
+    run: (ctx) => handlers.onReview({ event, reason, confirmation }, ctx),
+  });
+
+  if (event.type === DIRECT_PAYMENT_CONFIRMED) {
+    switch (confirmation.kind) {
+      case "standard_settled":
+        return { outcome: confirmation.kind, run: (ctx) => handlers.onDirectPaymentConfirmed(confirmation, ctx) };
+      case "metered_usage_accepted":
+      case "metered_batch_settled":
+        if (!allowMeteredPayments) return review("metered_integration_required");
+        return { outcome: confirmation.kind, run: (ctx) => handlers.onDirectPaymentConfirmed(confirmation, ctx) };
+      default:
+        return review(confirmation.reason);
+    }
+  }
+
+  const { onDirectPaymentSpent, onEvent } = handlers;
+  if (event.type === DIRECT_PAYMENT_SPENT && onDirectPaymentSpent) {
+    return { outcome: "spent", run: (ctx) => onDirectPaymentSpent(event as DirectPaymentSpentEvent, ctx) };
+  }
+  if (onEvent) {
+    return { outcome: `event:${event.type}`, run: (ctx) => onEvent(event, ctx) };
+  }
+  return review("not_direct_payment_confirmed");
+}

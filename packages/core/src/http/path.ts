@@ -1,0 +1,7 @@
+/** Exact match, tolerating one trailing slash (as Express and Koa routers do by default). */
+export function matchesWebhookPath(configured: string, requestPath: string): boolean {
+  return (
+    requestPath === configured ||
+    (requestPath.length === configured.length + 1 && requestPath.endsWith("/") && requestPath.startsWith(configured))
+  );
+}

@@ -1,0 +1,42 @@
+import { SiglumeWebhookError } from "../errors.js";
+
+/** What an adapter writes back, decided entirely by the core. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text, or undefined for 204. */
+  body: string | undefined;
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
+
+export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string>): WebhookResponse {
+  return {
+    status: error.status,
+    headers: { ...JSON_HEADERS, ...extraHeaders },
+    body: JSON.stringify({ error: { code: error.code, message: error.message } }),
+  };
+}
+
+/** Successful handling, a duplicate, or a readiness probe. Shared: adapters must not mutate it. */
+export const noContent: WebhookResponse = Object.freeze({ status: 204, headers: Object.freeze({}), body: undefined });
+
+export const methodNotAllowed = errorResponse(
+  new SiglumeWebhookError("METHOD_NOT_ALLOWED", "Siglume webhooks are delivered with POST."),
+  { allow: "POST" },
+);
+
+export const unsupportedMediaType = errorResponse(
+  new SiglumeWebhookError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    'Siglume webhooks are sent with "Content-Type: application/json"; this request had another type.',
+  ),
+);
+
+/** `application/json` with any parameters (charset), case-insensitive. */
+export function isJsonContentType(header: string | string[] | undefined): boolean {
+  if (typeof header !== "string") return false;
+  const semicolon = header.indexOf(";");
+  const essence = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  return essence === "application/json";
+}

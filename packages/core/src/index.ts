@@ -1,0 +1,41 @@
+export { SIGLUME_ERROR_STATUS, SiglumeConfigurationError, SiglumeWebhookError, isSiglumeWebhookError } from "./errors.js";
+export type { SiglumeErrorCode } from "./errors.js";
+
+export { signSiglumeWebhook, computeSignature } from "./signature/sign.js";
+export { parseSignatureHeader, SIGNATURE_HEADER } from "./signature/header.js";
+export type { ParsedSignatureHeader } from "./signature/header.js";
+export {
+  DEFAULT_TOLERANCE_SECONDS,
+  verifySiglumeSignature,
+  verifySiglumeWebhook,
+} from "./signature/verify.js";
+export type { VerifyOptions, VerifiedSignature } from "./signature/verify.js";
+
+export { envelopeProblem, parseSiglumeEvent } from "./event/parse.js";
+export * from "./event/schemas.js";
+export { DIRECT_PAYMENT_CONFIRMED, DIRECT_PAYMENT_SPENT } from "./event/types.js";
+export type * from "./event/types.js";
+
+export { classifyDirectPaymentConfirmation } from "./classify/classify.js";
+export type * from "./classify/classify.js";
+export { isReadinessProbe } from "./classify/readiness.js";
+
+export { memoryIdempotencyStore } from "./idempotency/memory.js";
+export type { MemoryIdempotencyStoreOptions } from "./idempotency/memory.js";
+export type * from "./idempotency/store.js";
+
+export { DEFAULT_BODY_LIMIT, DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
+export type { ResolvedSiglumeOptions } from "./dispatch/options.js";
+export { routeEvent } from "./dispatch/route.js";
+export type * from "./dispatch/types.js";
+
+export { toRawBytes } from "./body/raw.js";
+export type { RawBody } from "./body/raw.js";
+export { bodyTooLargeError, readRawBody } from "./body/stream.js";
+
+export { createSiglumeWebhookHandler } from "./http/handler.js";
+export type { SiglumeWebhookHandler, WebhookRequest } from "./http/handler.js";
+export { errorResponse, isJsonContentType } from "./http/response.js";
+export type { WebhookResponse } from "./http/response.js";
+export { matchesWebhookPath } from "./http/path.js";
+export { writeNodeResponse } from "./http/node.js";

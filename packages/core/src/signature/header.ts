@@ -1,0 +1,68 @@
+import { SiglumeWebhookError } from "../errors.js";
+
+export const SIGNATURE_HEADER = "siglume-signature";
+
+export interface ParsedSignatureHeader {
+  /** Unix seconds from `t=`. */
+  timestamp: number;
+  /** Every well-formed `v1=` digest, decoded to 32 bytes (several during secret rotation). */
+  signatures: Buffer[];
+}
+
+const TIMESTAMP = /^\d{1,15}$/;
+const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
+
+function malformed(detail: string): SiglumeWebhookError {
+  return new SiglumeWebhookError(
+    "SIGNATURE_HEADER_MALFORMED",
+    `Siglume-Signature header is malformed: ${detail}. Expected "t=<unix seconds>,v1=<64 hex chars>"; ` +
+      "forward the header unchanged (a proxy may have rewritten it).",
+  );
+}
+
+/**
+ * Parses `t=…,v1=…`: parts in any order, spaces around parts ignored, unknown
+ * keys (future schemes) ignored, several `v1` allowed for secret rotation.
+ */
+export function parseSignatureHeader(header: string | string[] | undefined | null): ParsedSignatureHeader {
+  if (Array.isArray(header)) header = header.join(",");
+  if (header == null || header.trim() === "") {
+    throw new SiglumeWebhookError(
+      "SIGNATURE_HEADER_MISSING",
+      "No Siglume-Signature header on the request. Only Siglume's signed deliveries are accepted; " +
+        "if one arrived without it, a proxy in front of this app is stripping the header.",
+    );
+  }
+
+  let timestamp: number | undefined;
+  const signatures: Buffer[] = [];
+  let sawV1 = false;
+
+  for (const rawPart of header.split(",")) {
+    const part = rawPart.trim();
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw malformed(`part "${truncate(part)}" is not key=value`);
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === "t") {
+      if (!TIMESTAMP.test(value)) throw malformed(`t must be whole unix seconds, got "${truncate(value)}"`);
+      const t = Number(value);
+      if (timestamp !== undefined && timestamp !== t) throw malformed("it carries two different t values");
+      timestamp = t;
+    } else if (key === "v1") {
+      sawV1 = true;
+      // A v1 that is not a 64-hex digest can never match; keep looking at the others.
+      if (HEX_DIGEST.test(value)) signatures.push(Buffer.from(value, "hex"));
+    }
+  }
+
+  if (timestamp === undefined) throw malformed("no t= timestamp");
+  if (!sawV1) throw malformed("no v1= signature");
+  if (signatures.length === 0) throw malformed("no v1= value is a 64-character hex HMAC-SHA256 digest");
+  return { timestamp, signatures };
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

@@ -1,0 +1,49 @@
+import type { Context, Middleware, Next } from "koa";
+import {
+  createSiglumeWebhookHandler,
+  matchesWebhookPath,
+  readRawBody,
+  type SiglumeOptions,
+} from "@siglume-middleware/core";
+
+export type SiglumeMiddlewareOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Context>;
+
+const RAW_BODY_HINT =
+  "A body parser (koa-bodyparser, @koa/bodyparser, koa-body) read the request before siglumeMiddleware(), so the " +
+  "signed bytes are gone. Use app.use(siglumeMiddleware(...)) before the body parser.";
+
+/** The raw bytes: kept by a body parser (ctx.request.rawBody), else read from ctx.req here. */
+function readBody(ctx: Context, limit: number): Promise<unknown> {
+  const captured = (ctx.request as { rawBody?: unknown }).rawBody;
+  if (captured !== undefined) return Promise.resolve(captured);
+  if (ctx.req.readableEnded) return Promise.resolve(undefined);
+  return readRawBody(ctx.req, limit, ctx.req.headers["content-length"]);
+}
+
+/**
+ * Koa middleware answering Siglume webhooks at `path` (default
+ * /webhooks/siglume); every other request goes on to `next()`.
+ */
+export function siglumeMiddleware<TAllowMetered extends boolean = false>(
+  options: SiglumeMiddlewareOptions<TAllowMetered>,
+): Middleware {
+  const handler = createSiglumeWebhookHandler(options);
+  const { path } = handler.options;
+
+  return async function siglumeMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (!matchesWebhookPath(path, ctx.path)) return next();
+    const response = await handler.handle({
+      method: ctx.method,
+      header: (name) => ctx.req.headers[name],
+      readBody: (limit) => readBody(ctx, limit),
+      request: ctx,
+      rawBodyHint: RAW_BODY_HINT,
+    });
+    ctx.status = response.status;
+    // Headers before the body: Koa only guesses a Content-Type when none is set.
+    ctx.set(response.headers);
+    ctx.body = response.body ?? null;
+  };
+}
+
+export * from "@siglume-middleware/core";

@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  // Nest packages stay external: the app's own copies must be the ones used (DI tokens are class identities).
+  external: [/^@nestjs\//, "reflect-metadata", "rxjs"],
 });

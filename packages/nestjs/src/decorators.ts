@@ -1,0 +1,36 @@
+import { SetMetadata } from "@nestjs/common";
+import type { ConfirmationKind } from "@siglume-middleware/core";
+import { SIGLUME_HANDLER_METADATA } from "./constants.js";
+
+export type FulfillableKind = Exclude<ConfirmationKind, "unknown">;
+
+export type SiglumeHandlerMetadata =
+  | { role: "confirmed"; kinds: readonly FulfillableKind[] }
+  | { role: "spent" }
+  | { role: "review" }
+  | { role: "event" }
+  | { role: "readiness" };
+
+/**
+ * Fulfils `direct_payment.confirmed`: `(confirmation, ctx)`. With no
+ * arguments it receives every kind the module lets through (Standard only
+ * unless allowMeteredPayments); name kinds to split them across methods.
+ */
+export const OnDirectPaymentConfirmed = (...kinds: FulfillableKind[]): MethodDecorator =>
+  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "confirmed", kinds } satisfies SiglumeHandlerMetadata);
+
+/** Handles `direct_payment.spent`: `(event, ctx)`. */
+export const OnDirectPaymentSpent = (): MethodDecorator =>
+  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "spent" } satisfies SiglumeHandlerMetadata);
+
+/** Records what must not be fulfilled automatically: `(review, ctx)`. At least one is required. */
+export const OnSiglumeReview = (): MethodDecorator =>
+  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "review" } satisfies SiglumeHandlerMetadata);
+
+/** Any other event type (and spent, without an @OnDirectPaymentSpent): `(event, ctx)`. */
+export const OnSiglumeEvent = (): MethodDecorator =>
+  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "event" } satisfies SiglumeHandlerMetadata);
+
+/** Siglume's readiness probe, which is acknowledged and never fulfilled: `(event, ctx)`. */
+export const OnSiglumeReadinessProbe = (): MethodDecorator =>
+  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "readiness" } satisfies SiglumeHandlerMetadata);

@@ -1,0 +1,221 @@
+import "reflect-metadata";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import express from "express";
+import Fastify from "fastify";
+import Koa from "koa";
+import { bodyParser as koaBodyParser } from "@koa/bodyparser";
+import { Controller, Get, Inject, Injectable, Module, Post, Body, type DynamicModule } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { FastifyAdapter } from "@nestjs/platform-fastify";
+import type { SiglumeHandlers, SiglumeOptions } from "@siglume-middleware/core";
+import { siglumeRouter } from "@siglume-middleware/express";
+import { siglumePlugin } from "@siglume-middleware/fastify";
+import { siglumeMiddleware } from "@siglume-middleware/koa";
+import {
+  OnDirectPaymentConfirmed,
+  OnDirectPaymentSpent,
+  OnSiglumeEvent,
+  OnSiglumeReadinessProbe,
+  OnSiglumeReview,
+  SiglumeModule,
+  type SiglumeModuleOptions,
+} from "@siglume-middleware/nestjs";
+
+/** Options a conformance case passes: the core options with every handler given. */
+export type HarnessOptions = SiglumeOptions<boolean> & Required<Pick<SiglumeHandlers<boolean>, "onReview">>;
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface AdapterFixture {
+  name: string;
+  /** The webhook app, with a host JSON parser on other routes (GET /health, POST /echo). */
+  start(options: HarnessOptions): Promise<RunningApp>;
+  /** The same app with the host's JSON body parser running before the webhook route. */
+  startWithParserFirst(options: HarnessOptions): Promise<RunningApp>;
+  /** What a correct adapter does then: verify from the kept raw bytes, or refuse with RAW_BODY_UNAVAILABLE. */
+  parserFirst: "handled" | "raw_body_unavailable";
+  /**
+   * True where the framework's own body parser runs before any adapter code (NestJS): it answers an
+   * oversized body (413) or invalid JSON (400) itself, with the same status but its own error body.
+   */
+  frameworkParsesFirst: boolean;
+}
+
+async function listen(server: Server): Promise<RunningApp> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const expressFixture: AdapterFixture = {
+  name: "express",
+  parserFirst: "raw_body_unavailable",
+  frameworkParsesFirst: false,
+  async start(options) {
+    const app = express();
+    app.get("/health", (_req, res) => res.json({ ok: true }));
+    app.use(siglumeRouter(options));
+    app.use(express.json());
+    app.post("/echo", (req, res) => res.json(req.body));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+  async startWithParserFirst(options) {
+    const app = express();
+    app.use(express.json());
+    app.use(siglumeRouter(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+};
+
+const fastifyFixture: AdapterFixture = {
+  name: "fastify",
+  // The plugin's content-type parser is encapsulated, so the host's JSON parser never sees the webhook.
+  parserFirst: "handled",
+  frameworkParsesFirst: false,
+  async start(options) {
+    const app = Fastify();
+    app.get("/health", async () => ({ ok: true }));
+    app.post("/echo", async (request) => request.body);
+    await app.register(siglumePlugin, options);
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+  },
+  async startWithParserFirst(options) {
+    const app = Fastify();
+    // A host-wide JSON parser replacing Fastify's default one, registered before the plugin.
+    app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    await app.register(siglumePlugin, options);
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+  },
+};
+
+const koaFixture: AdapterFixture = {
+  name: "koa",
+  // @koa/bodyparser keeps the raw text as ctx.request.rawBody, which the middleware verifies.
+  parserFirst: "handled",
+  frameworkParsesFirst: false,
+  async start(options) {
+    const app = new Koa();
+    app.use(siglumeMiddleware(options));
+    app.use(koaBodyParser());
+    app.use(async (ctx) => {
+      if (ctx.path === "/health") ctx.body = { ok: true };
+      else if (ctx.path === "/echo" && ctx.method === "POST") ctx.body = ctx.request.body;
+    });
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+  async startWithParserFirst(options) {
+    const app = new Koa();
+    app.use(koaBodyParser());
+    app.use(siglumeMiddleware(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+};
+
+const HARNESS = "SIGLUME_TEST_HARNESS";
+
+/** Decorated methods that forward to the conformance case's handler functions. */
+@Injectable()
+class HarnessHandlers {
+  constructor(@Inject(HARNESS) private readonly harness: HarnessOptions) {}
+
+  @OnDirectPaymentConfirmed()
+  confirmed(payload: never, ctx: never) {
+    return this.harness.onDirectPaymentConfirmed(payload, ctx);
+  }
+  @OnSiglumeReview()
+  review(payload: never, ctx: never) {
+    return this.harness.onReview(payload, ctx);
+  }
+  @OnDirectPaymentSpent()
+  spent(payload: never, ctx: never) {
+    return (this.harness.onDirectPaymentSpent ?? this.harness.onReview)(payload, ctx);
+  }
+  @OnSiglumeEvent()
+  other(payload: never, ctx: never) {
+    return (this.harness.onEvent ?? this.harness.onReview)(payload, ctx);
+  }
+  @OnSiglumeReadinessProbe()
+  probe(payload: never, ctx: never) {
+    return this.harness.onReadinessProbe?.(payload, ctx);
+  }
+}
+
+@Controller()
+class HostController {
+  @Get("health")
+  health() {
+    return { ok: true };
+  }
+  @Post("echo")
+  echo(@Body() body: unknown) {
+    return body;
+  }
+}
+
+function nestModule(options: HarnessOptions): DynamicModule {
+  const { webhookSecret, allowMeteredPayments, toleranceSeconds, idempotencyStore, bodyLimit, onError } = options;
+  const moduleOptions: SiglumeModuleOptions = {
+    webhookSecret,
+    allowMeteredPayments,
+    toleranceSeconds,
+    idempotencyStore,
+    bodyLimit,
+    onError,
+  };
+  @Module({})
+  class TestAppModule {}
+  return {
+    module: TestAppModule,
+    imports: [SiglumeModule.forRoot(moduleOptions)],
+    controllers: [HostController],
+    providers: [{ provide: HARNESS, useValue: options }, HarnessHandlers],
+  };
+}
+
+function nestFixture(platform: "express" | "fastify"): AdapterFixture {
+  const create = async (options: HarnessOptions, rawBody: boolean): Promise<RunningApp> => {
+    const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
+    const app = await NestFactory.create(nestModule(options), adapter, { rawBody, logger: false });
+    await app.listen(0, "127.0.0.1");
+    return { url: await app.getUrl().then((u) => u.replace("[::1]", "127.0.0.1")), close: () => app.close() };
+  };
+  return {
+    name: `nestjs-${platform}`,
+    // Without { rawBody: true } Nest keeps no bytes: the module must say so, never answer 401.
+    parserFirst: "raw_body_unavailable",
+    // Nest's own body parser runs before any module code, with its own limit and JSON errors.
+    frameworkParsesFirst: true,
+    start: (options) => create(options, true),
+    startWithParserFirst: (options) => create(options, false),
+  };
+}
+
+export const adapters: AdapterFixture[] = [
+  expressFixture,
+  fastifyFixture,
+  koaFixture,
+  nestFixture("express"),
+  nestFixture("fastify"),
+];

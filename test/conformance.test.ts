@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import type { DirectPaymentConfirmation, SiglumeContext, SiglumeEvent, SiglumeReview } from "@siglume-middleware/core";
 import { adapters, type HarnessOptions, type RunningApp } from "./support/apps.js";
-import { SECRET, events, signed, type SignedDelivery } from "./support/events.js";
+import { SECRET, events, signed, type SignedRequest } from "./support/events.js";
 
 /** Records every dispatch so cases can assert who ran, how often and with what. */
 function recorder(overrides: Partial<HarnessOptions> = {}) {
@@ -39,9 +39,9 @@ function recorder(overrides: Partial<HarnessOptions> = {}) {
 
 const PATH = "/webhooks/siglume";
 
-function deliver(app: RunningApp, delivery: SignedDelivery, path = PATH) {
-  // As a string: superagent would JSON-encode a Buffer sent with a JSON content type.
-  return request(app.url).post(path).set(delivery.headers).send(delivery.body.toString("utf8"));
+function deliver(app: RunningApp, delivery: SignedRequest, path = PATH) {
+  // As text: superagent would JSON-encode a Buffer sent with a JSON content type.
+  return request(app.url).post(path).set(delivery.headers).send(delivery.text);
 }
 
 describe.each(adapters)("conformance: $name", (adapter) => {
@@ -66,7 +66,10 @@ describe.each(adapters)("conformance: $name", (adapter) => {
     expect(res.text).toBe("");
     const call = standard.calls.confirmed.find((c) => c.confirmation.event.id === event.id);
     expect(call?.confirmation.kind).toBe("standard_settled");
-    expect(call?.confirmation).toMatchObject({ challenge_hash: event.data.challenge_hash, chain_receipt_id: "rc_1" });
+    expect(call?.confirmation).toMatchObject({
+      challenge_hash: event.data.challenge_hash,
+      chain_receipt_id: event.data.chain_receipt_id,
+    });
     expect(call?.ctx.event.id).toBe(event.id);
     expect(call?.ctx.request).toBeTruthy();
   });
@@ -106,8 +109,9 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   it("refuses a tampered body with 401 SIGNATURE_MISMATCH and dispatches nothing", async () => {
     const event = events.standardSettled();
     const delivery = signed(event);
-    const tampered = Buffer.from(delivery.body.toString().replace('"amount_minor":1200', '"amount_minor":9'));
-    const res = await deliver(app, { ...delivery, body: tampered });
+    const tampered = delivery.text.replace('"amount_minor":1200', '"amount_minor":9');
+    expect(tampered).not.toBe(delivery.text);
+    const res = await deliver(app, { ...delivery, text: tampered });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("SIGNATURE_MISMATCH");
     expect(res.body.error.message).toMatch(/secret/);
@@ -163,7 +167,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   });
 
   it("refuses a 2 MiB body with 413", async () => {
-    const event = events.standardSettled({ padding: "x".repeat(2 * 1024 * 1024) });
+    const event = events.standardSettled({ data: { padding: "x".repeat(2 * 1024 * 1024) } });
     const res = await deliver(app, signed(event));
     expect(res.status).toBe(413);
     if (!adapter.frameworkParsesFirst) expect(res.body.error.code).toBe("BODY_TOO_LARGE");
@@ -219,7 +223,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   });
 
   it("sends an unknown confirmation shape to review with the classifier's reason", async () => {
-    const event = events.unknownShape();
+    const event = events.unknown("missing_standard_settlement_fields");
     expect((await deliver(app, signed(event))).status).toBe(204);
     expect(standard.calls.review.find((r) => r.event.id === event.id)?.reason).toBe(
       "missing_standard_settlement_fields",
@@ -243,7 +247,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   });
 
   it("gives other event types to the catch-all handler", async () => {
-    const event = events.other();
+    const event = events.unknown("not_direct_payment_confirmed");
     expect((await deliver(app, signed(event))).status).toBe(204);
     expect(standard.calls.other.map((e) => e.id)).toContain(event.id);
   });

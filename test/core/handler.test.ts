@@ -7,13 +7,13 @@ import {
   type SiglumeOptions,
   type WebhookRequest,
 } from "@siglume-middleware/core";
-import { SECRET, events, signed } from "../support/events.js";
+import { SECRET, events, signed, type SignedRequest } from "../support/events.js";
 
 /** The core's own request shape, as an adapter builds it (no framework needed). */
-function post(delivery: { body: Buffer; headers: Record<string, string> }): WebhookRequest<null> {
+function post(delivery: SignedRequest): WebhookRequest<null> {
   return {
     method: "POST",
-    header: (name) => delivery.headers[name],
+    header: (name) => delivery.headers[name as keyof SignedRequest["headers"]],
     readBody: async () => delivery.body,
     request: null,
   };
@@ -56,7 +56,7 @@ describe("routing without optional handlers", () => {
   it("sends spent and other event types to review when no handler takes them", async () => {
     const reviewed: string[] = [];
     const handler = createSiglumeWebhookHandler({ ...required, onReview: (r) => void reviewed.push(`${r.event.type}:${r.reason}`) });
-    for (const event of [events.spent(), events.other("direct_payment.refunded")]) {
+    for (const event of [events.spent(), events.unknown("not_direct_payment_confirmed", { type: "direct_payment.refunded" })]) {
       expect((await handler.handle(post(signed(event)))).status).toBe(204);
     }
     expect(reviewed).toEqual([
@@ -78,7 +78,7 @@ describe("routing without optional handlers", () => {
       onDirectPaymentConfirmed: () => void touched.push("confirmed"),
       onReview: () => void touched.push("review"),
     });
-    for (const event of [events.readinessProbe(), events.standardSettled({ mode: "readiness_probe" })]) {
+    for (const event of [events.readinessProbe(), events.standardSettled({ data: { mode: "readiness_probe" } })]) {
       expect((await handler.handle(post(signed(event)))).status).toBe(204);
     }
     expect(touched).toEqual([]);

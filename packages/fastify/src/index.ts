@@ -9,7 +9,12 @@ import {
   type WebhookResponse,
 } from "@siglume-middleware/core";
 
-export type SiglumePluginOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, FastifyRequest>;
+/**
+ * Fastify infers plugin options from the plugin, not the call, so the policy cannot narrow the
+ * handler's type here: onDirectPaymentConfirmed sees every fulfillable kind and narrows on `kind`.
+ * At run time metered kinds still reach it only with `allowMeteredPayments: true`.
+ */
+export type SiglumePluginOptions = SiglumeOptions<boolean, FastifyRequest>;
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -25,7 +30,7 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
-const siglume: FastifyPluginAsync<SiglumePluginOptions<boolean>> = async (fastify: FastifyInstance, options) => {
+const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {
   const handler = createSiglumeWebhookHandler(options);
   const { path, bodyLimit } = handler.options;
   fastify.decorate("siglume", handler);
@@ -61,12 +66,7 @@ const siglume: FastifyPluginAsync<SiglumePluginOptions<boolean>> = async (fastif
 };
 
 /** Fastify plugin answering Siglume webhooks at `path` (default /webhooks/siglume). */
-export const siglumePlugin = fp(siglume, { name: "@siglume-middleware/fastify", fastify: "4.x || 5.x" }) as <
-  TAllowMetered extends boolean = false,
->(
-  instance: FastifyInstance,
-  options: SiglumePluginOptions<TAllowMetered>,
-) => Promise<void>;
+export const siglumePlugin = fp(siglume, { name: "@siglume-middleware/fastify", fastify: "4.x || 5.x" });
 
 export default siglumePlugin;
 export * from "@siglume-middleware/core";

@@ -72,3 +72,4 @@ export interface SiglumeOptions<TAllowMetered extends boolean = false, TRequest 
   /** Retry-After (seconds) on 409 in-flight and 503 store-unavailable answers. Default 5. */
   retryAfterSeconds?: number;
 }
+

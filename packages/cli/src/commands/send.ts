@@ -1,0 +1,56 @@
+import { signedRequest } from "@siglume-middleware/testing";
+import { CliError, EXIT } from "../errors.js";
+import { isSuccess, post, type Attempt } from "../http.js";
+import { loadEvent, positiveInt, requireSecret, requireUrl } from "../input.js";
+import { dim, out, red, statusColour } from "../output.js";
+import type { Command } from "./command.js";
+
+export function describeAttempt(label: string, attempt: Attempt): string {
+  const latency = dim(`${attempt.ms.toFixed(1)} ms`);
+  if (attempt.status === undefined) return `${label} ${red("no answer")} (${attempt.failure}) ${latency}`;
+  const body = attempt.body ? ` ${attempt.body}` : "";
+  return `${label} ${statusColour(attempt.status)(String(attempt.status))} ${latency}${body}`;
+}
+
+export const send: Command = {
+  name: "send",
+  usage: "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS]",
+  summary: "Sign one event and POST it; --repeat sends the same delivery N times (a redelivery burst).",
+  options: {
+    url: { type: "string" },
+    secret: { type: "string" },
+    repeat: { type: "string" },
+    concurrency: { type: "string" },
+    timestamp: { type: "string" },
+    "timeout-ms": { type: "string" },
+  },
+  async run({ values, positionals }) {
+    const url = requireUrl(values.url as string | undefined);
+    const event = loadEvent(positionals[0]);
+    const secret = requireSecret(values.secret as string | undefined);
+    const repeat = positiveInt("repeat", values.repeat as string | undefined, 1);
+    const concurrency = positiveInt("concurrency", values.concurrency as string | undefined, 1);
+    const timeoutMs = positiveInt("timeout-ms", values["timeout-ms"] as string | undefined, 10_000);
+    const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);
+    if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) throw new CliError("--timestamp must be unix seconds");
+
+    const request = signedRequest(event, { secret, timestamp });
+    out(dim(`event ${event.id} (${event.type}) → ${url.href}`));
+
+    const attempts: Attempt[] = new Array(repeat);
+    let next = 0;
+    const worker = async () => {
+      while (next < repeat) {
+        const index = next++;
+        attempts[index] = await post(url, request, timeoutMs);
+        out(describeAttempt(`#${index + 1}`, attempts[index]!));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, repeat) }, worker));
+
+    if (attempts.every((a) => a.status === undefined)) {
+      throw new CliError(`cannot reach ${url.href}: ${attempts[0]?.failure}`, EXIT.UNREACHABLE);
+    }
+    return attempts.every(isSuccess) ? EXIT.OK : EXIT.FAILED;
+  },
+};

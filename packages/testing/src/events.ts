@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import type { SiglumeEvent, UnknownConfirmationReason } from "@siglume-middleware/core";
+
+/** Envelope fields to replace, and data fields to merge over the builder's defaults. */
+export interface EventOverrides {
+  id?: string;
+  type?: string;
+  api_version?: string;
+  occurred_at?: string;
+  data?: Record<string, unknown>;
+}
+
+function build(type: string, data: Record<string, unknown>, overrides: EventOverrides = {}): SiglumeEvent {
+  const { data: dataOverrides, ...envelope } = overrides;
+  return {
+    id: `evt_${randomUUID().replaceAll("-", "")}`,
+    type,
+    api_version: "2026-06-11",
+    occurred_at: new Date().toISOString(),
+    ...envelope,
+    data: { ...data, ...dataOverrides },
+  };
+}
+
+const standardData = () => ({
+  mode: "external_402",
+  merchant: "mrc_demo",
+  pricing_band: "standard",
+  settlement_cadence: "per_payment",
+  finality: "per_payment_onchain",
+  settlement_status: "settled",
+  requirement_id: `dpr_${randomUUID().slice(0, 8)}`,
+  challenge_hash: `sha256:${randomUUID().replaceAll("-", "")}`,
+  chain_receipt_id: `rc_${randomUUID().slice(0, 8)}`,
+  request_hash_v2: `sha256:${randomUUID().replaceAll("-", "")}`,
+  amount_minor: 1200,
+  currency: "JPY",
+  token_symbol: "JPYC",
+  status: "confirmed",
+});
+
+const meteredUsageData = () => ({
+  ...standardData(),
+  pricing_band: "micro",
+  settlement_cadence: "weekly",
+  finality: "aggregated_onchain_settlement",
+  settlement_status: "pending_settlement",
+  chain_receipt_id: undefined,
+  amount_minor: 300,
+  protocol_fee_minor: "3",
+  provider_gross_amount_minor: "300",
+  provider_receivable_minor: "297",
+  buyer_debit_minor: "300",
+  settlement_threshold_minor: "5000",
+  total_unsettled_exposure_minor: "1200",
+});
+
+const meteredBatchData = () => ({
+  mode: "metered_settlement_batch",
+  merchant: "mrc_demo",
+  pricing_band: "micro",
+  settlement_cadence: "weekly",
+  finality: "aggregated_onchain_settlement",
+  settlement_status: "settled",
+  settlement_batch_id: `msb_${randomUUID().slice(0, 8)}`,
+  chain_receipt_id: `rc_${randomUUID().slice(0, 8)}`,
+  usage_event_digest: `sha256:${randomUUID().replaceAll("-", "")}`,
+  settled_at: new Date().toISOString(),
+});
+
+/** The smallest change to a valid payload that the reference classifier gives each reason for. */
+const unknownData: Record<UnknownConfirmationReason, () => Record<string, unknown>> = {
+  not_direct_payment_confirmed: standardData,
+  unsupported_confirmation_mode: () => ({ ...standardData(), mode: "external_403" }),
+  invalid_metered_settlement_confirmation: () => ({ ...meteredBatchData(), settlement_status: "pending_settlement" }),
+  missing_standard_settlement_fields: () => ({ ...standardData(), chain_receipt_id: "" }),
+  missing_metered_usage_fields: () => ({ ...meteredUsageData(), challenge_hash: undefined }),
+  unknown_confirmation_shape: () => ({ ...standardData(), pricing_band: "enterprise" }),
+};
+
+/** Builders for every classification, with fresh ids and hashes on each call. */
+export const siglumeEvents = {
+  standardSettled: (overrides?: EventOverrides) => build("direct_payment.confirmed", standardData(), overrides),
+  meteredUsageAccepted: (overrides?: EventOverrides) =>
+    build("direct_payment.confirmed", meteredUsageData(), overrides),
+  meteredBatchSettled: (overrides?: EventOverrides) =>
+    build("direct_payment.confirmed", meteredBatchData(), overrides),
+  spent: (overrides?: EventOverrides) =>
+    build("direct_payment.spent", { requirement_id: `dpr_${randomUUID().slice(0, 8)}`, amount_minor: 1200, currency: "JPY" }, overrides),
+  readinessProbe: (overrides?: EventOverrides) =>
+    build("direct_payment.confirmed", { ...standardData(), readiness_probe: true }, overrides),
+  /** An event the classifier answers `unknown` with exactly `reason` for. */
+  unknown: (reason: UnknownConfirmationReason, overrides?: EventOverrides) =>
+    build(
+      reason === "not_direct_payment_confirmed" ? "direct_payment.pending" : "direct_payment.confirmed",
+      unknownData[reason](),
+      overrides,
+    ),
+};
+
+export const UNKNOWN_REASONS = Object.keys(unknownData) as UnknownConfirmationReason[];
+
+/** Kebab-case names, as the CLI takes them: "standard-settled", "unknown-missing-standard-settlement-fields", … */
+export const EVENT_KINDS: Record<string, () => SiglumeEvent> = {
+  "standard-settled": () => siglumeEvents.standardSettled(),
+  "metered-usage-accepted": () => siglumeEvents.meteredUsageAccepted(),
+  "metered-batch-settled": () => siglumeEvents.meteredBatchSettled(),
+  spent: () => siglumeEvents.spent(),
+  "readiness-probe": () => siglumeEvents.readinessProbe(),
+  ...Object.fromEntries(UNKNOWN_REASONS.map((reason) => [`unknown-${reason.replaceAll("_", "-")}`, () => siglumeEvents.unknown(reason)])),
+};

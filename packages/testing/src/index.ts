@@ -1,0 +1,4 @@
+export { EVENT_KINDS, UNKNOWN_REASONS, siglumeEvents } from "./events.js";
+export type { EventOverrides } from "./events.js";
+export { signedRequest } from "./signed-request.js";
+export type { SignedRequest, SignedRequestOptions } from "./signed-request.js";

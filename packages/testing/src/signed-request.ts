@@ -1,0 +1,40 @@
+import { signSiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
+
+export interface SignedRequest {
+  /** The exact bytes that were signed. */
+  body: Buffer;
+  /** The same bytes as text, for supertest's .send() (which would JSON-encode a Buffer). */
+  text: string;
+  headers: { "content-type": string; "siglume-signature": string };
+}
+
+export interface SignedRequestOptions {
+  /** Defaults to SIGLUME_WEBHOOK_SECRET. */
+  secret?: string;
+  /** Unix seconds; defaults to now. */
+  timestamp?: number;
+  contentType?: string;
+}
+
+/**
+ * Serialises and signs an event as Siglume would. Use with supertest
+ * (`.set(r.headers).send(r.text)`) or fetch (`{ method: "POST", headers: r.headers, body: r.body }`).
+ */
+export function signedRequest(event: SiglumeEvent | string | Uint8Array, options: SignedRequestOptions = {}): SignedRequest {
+  const secret = options.secret ?? process.env.SIGLUME_WEBHOOK_SECRET;
+  if (!secret) throw new TypeError("signedRequest needs a secret: pass { secret } or set SIGLUME_WEBHOOK_SECRET.");
+  const body =
+    typeof event === "string"
+      ? Buffer.from(event)
+      : event instanceof Uint8Array
+        ? Buffer.from(event.buffer, event.byteOffset, event.byteLength)
+        : Buffer.from(JSON.stringify(event));
+  return {
+    body,
+    text: body.toString("utf8"),
+    headers: {
+      "content-type": options.contentType ?? "application/json",
+      "siglume-signature": signSiglumeWebhook(secret, body, { timestamp: options.timestamp }),
+    },
+  };
+}

@@ -1,12 +1,4 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "../../tsup.base.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  // Nest packages stay external: the app's own copies must be the ones used (DI tokens are class identities).
-  external: [/^@nestjs\//, "reflect-metadata", "rxjs"],
-});
+// Nest packages stay external: the app's own copies must be used (DI tokens are class identities).
+export default libraryConfig({ external: [/^@nestjs\//, "reflect-metadata", "rxjs"] });

@@ -1,0 +1,57 @@
+// Starts one of examples/<framework> as a real subprocess (used by `npm run demo` and the CLI tests).
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
+export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
+}
+
+/**
+ * Resolves once the app prints "listening". `onOutput` receives its stdout as it arrives;
+ * `output()` returns all of it so far.
+ */
+export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000 } = {}) {
+  if (!FRAMEWORKS.includes(framework)) throw new Error(`unknown framework "${framework}": expected ${FRAMEWORKS.join(", ")}`);
+  const port = await freePort();
+  const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
+  const cwd = `${root}examples/${framework}`;
+  const child = spawn(`${cwd}/node_modules/.bin/tsx`, ["src/server.ts"], {
+    cwd,
+    env: { ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const collect = (chunk) => {
+    log += chunk;
+    onOutput(chunk);
+  };
+  child.stdout.setEncoding("utf8").on("data", collect);
+  child.stderr.setEncoding("utf8").on("data", collect);
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+
+  const deadline = Date.now() + timeoutMs;
+  while (!log.includes("listening")) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the ${framework} example did not start (exit ${child.exitCode}):\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: `http://127.0.0.1:${port}/webhooks/siglume`, output: () => log, stop };
+}

@@ -18,6 +18,8 @@ describe.each([
   ["@siglume-middleware/koa", "siglumeMiddleware"],
   ["@siglume-middleware/nestjs", "SiglumeModule"],
   ["@siglume-middleware/testing", "signedRequest"],
+  ["@siglume-middleware/store-postgres", "postgresIdempotencyStore"],
+  ["@siglume-middleware/store-redis", "redisIdempotencyStore"],
 ])("%s dual build", (name, entry) => {
   it("exposes the same API through require() and import", () => {
     const viaRequire = exportsVia.require(name).split(",");

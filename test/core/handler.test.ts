@@ -129,7 +129,7 @@ describe("memory idempotency store", () => {
     const store = memoryIdempotencyStore({ lockTtlMs: 1000, now: () => now });
     expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
     expect(await store.claim("a", { type: "t" })).toEqual({ status: "in_flight" });
-    await store.release("a");
+    await store.release("a", { error: new Error("handler threw") });
     expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
     await store.complete("a", { outcome: "standard_settled" });
     expect(await store.claim("a", { type: "t" })).toEqual({ status: "completed" });

@@ -2,6 +2,8 @@ import { describe, expectTypeOf, it } from "vitest";
 import type { MeteredBatchSettled, MeteredUsageAccepted, SiglumeOptions, StandardSettled } from "@siglume-middleware/core";
 import { siglumeRouter } from "@siglume-middleware/express";
 import { siglumeMiddleware } from "@siglume-middleware/koa";
+import { siglumePlugin } from "@siglume-middleware/fastify";
+import Fastify from "fastify";
 
 // Checked by `tsc -p test` in npm test; at run time these only construct handlers.
 describe("handler parameter types follow allowMeteredPayments", () => {
@@ -38,5 +40,23 @@ describe("handler parameter types follow allowMeteredPayments", () => {
       onReview: () => {},
     };
     expectTypeOf(options).toExtend<SiglumeOptions>();
+  });
+
+  it("Fastify: accepts a handler annotated for Standard, and types an unannotated one as every fulfillable kind", async () => {
+    const app = Fastify();
+    await app.register(siglumePlugin, {
+      webhookSecret: "k",
+      onDirectPaymentConfirmed: async (payment: StandardSettled) => expectTypeOf(payment.chain_receipt_id).toEqualTypeOf<string>(),
+      onReview: () => {},
+    });
+    await app.register(siglumePlugin, {
+      webhookSecret: "k",
+      path: "/other",
+      allowMeteredPayments: true,
+      onDirectPaymentConfirmed: (payment) =>
+        expectTypeOf(payment).toEqualTypeOf<StandardSettled | MeteredUsageAccepted | MeteredBatchSettled>(),
+      onReview: () => {},
+    });
+    await app.close();
   });
 });

@@ -1,27 +1,28 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import {
+  type MeteredConfirmation,
+  type SiglumeContext,
+  type StandardSettled,
   bodyTooLargeError,
   createSiglumeWebhookHandler,
   errorResponse,
   type SiglumeOptions,
-  type SiglumeWebhookHandler,
   type WebhookResponse,
 } from "@siglume-middleware/core";
 
 /**
- * Fastify infers plugin options from the plugin, not the call, so the policy cannot narrow the
- * handler's type here: onDirectPaymentConfirmed sees every fulfillable kind and narrows on `kind`.
- * At run time metered kinds still reach it only with `allowMeteredPayments: true`.
+ * Fastify infers plugin options from the plugin, not from the call, so the policy cannot narrow the
+ * confirmed handler's type here. It is declared as a method so that a handler annotated
+ * `(payment: StandardSettled)` is accepted; unannotated, it sees every fulfillable kind (narrow on
+ * `kind`). At run time metered kinds reach it only with `allowMeteredPayments: true`.
  */
-export type SiglumePluginOptions = SiglumeOptions<boolean, FastifyRequest>;
-
-declare module "fastify" {
-  interface FastifyInstance {
-    /** The Siglume webhook handler mounted by siglumePlugin (its resolved options and handle()). */
-    siglume: SiglumeWebhookHandler<FastifyRequest>;
-  }
-}
+export type SiglumePluginOptions = Omit<SiglumeOptions<boolean, FastifyRequest>, "onDirectPaymentConfirmed"> & {
+  onDirectPaymentConfirmed(
+    confirmation: StandardSettled | MeteredConfirmation,
+    ctx: SiglumeContext<FastifyRequest>,
+  ): unknown;
+};
 
 // HEAD is left out: Fastify adds it to GET routes itself.
 const ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -31,9 +32,8 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
 }
 
 const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {
-  const handler = createSiglumeWebhookHandler(options);
+  const handler = createSiglumeWebhookHandler<boolean, FastifyRequest>(options);
   const { path, bodyLimit } = handler.options;
-  fastify.decorate("siglume", handler);
 
   // A child scope, so these parsers apply to the webhook route only and the app's JSON parsing is untouched.
   await fastify.register(async (scope) => {

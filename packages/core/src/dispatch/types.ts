@@ -16,6 +16,11 @@ export interface SiglumeContext<TRequest = unknown> {
   signedAt: number;
   /** The framework's own request object (Express req, Fastify request, Koa ctx, NestJS req). */
   request: TRequest;
+  /**
+   * The idempotency store's open transaction, when it has one (the PostgreSQL
+   * store's pg client): write the order update through it so both commit together.
+   */
+  transaction?: unknown;
 }
 
 /** Why an event was sent to review instead of fulfilment. */

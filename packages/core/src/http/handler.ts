@@ -42,7 +42,7 @@ function defaultOnError(error: unknown, info: { event?: SiglumeEvent }): void {
  * Builds the one request handler every adapter calls: (method, headers, raw
  * body) in, (status, headers, body) out. Options are validated here, once.
  */
-export function createSiglumeWebhookHandler<TAllowMetered extends boolean, TRequest>(
+export function createSiglumeWebhookHandler<TAllowMetered extends boolean = false, TRequest = unknown>(
   options: SiglumeOptions<TAllowMetered, TRequest>,
 ): SiglumeWebhookHandler<TRequest> {
   const resolved = resolveSiglumeOptions(options);
@@ -83,7 +83,7 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean, TRequ
       throw error;
     }
 
-    const ctx: SiglumeContext<TRequest> = { event, signedAt, request: req.request };
+    const ctx: SiglumeContext<TRequest> = { event, signedAt, request: req.request, transaction: undefined };
 
     // A readiness probe must be acknowledged and must never reach a payment handler or the store.
     if (isReadinessProbe(event)) {
@@ -108,12 +108,13 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean, TRequ
     }
     if (claim.status === "completed") return noContent;
     if (claim.status === "in_flight") return errorResponse(eventInFlight, retryAfter);
+    ctx.transaction = claim.transaction;
 
     try {
       await route.run(ctx);
     } catch (error) {
       // Free the claim so the redelivery runs the handler again; if even that fails, the claim's lock expires.
-      await store.release(event.id).catch((releaseError: unknown) => onError(releaseError, { event, request: req.request }));
+      await store.release(event.id, { error }).catch((releaseError: unknown) => onError(releaseError, { event, request: req.request }));
       onError(error, { event, request: req.request });
       return errorResponse(handlerFailed);
     }

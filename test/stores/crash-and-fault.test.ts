@@ -1,0 +1,98 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { siglumeEvents } from "@siglume-middleware/testing";
+import type { SiglumeEvent } from "@siglume-middleware/core";
+import { INSTANCE_SECRET, post } from "../support/delivery.js";
+import { startInstance, type Instance } from "../support/instances.js";
+import { startPostgres, type PostgresServer } from "../support/servers.js";
+
+// Its own PostgreSQL: the fault test stops and restarts it.
+let postgres: PostgresServer;
+let db: pg.Pool;
+const env = () => ({ STORE: "postgres", PG_URL: postgres.url, SECRET: INSTANCE_SECRET });
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  db = new pg.Pool({ connectionString: postgres.url });
+  db.on("error", () => {});
+  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
+}, 120_000);
+afterAll(async () => {
+  await db?.end();
+  await postgres?.destroy();
+});
+
+async function newOrder(): Promise<SiglumeEvent> {
+  const event = siglumeEvents.standardSettled();
+  await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [event.data.challenge_hash]);
+  return event;
+}
+const paidCount = async (event: SiglumeEvent) =>
+  (await db.query("SELECT paid_count FROM orders WHERE challenge_hash = $1", [event.data.challenge_hash])).rows[0].paid_count;
+const record = async (event: SiglumeEvent) =>
+  (await db.query("SELECT status, attempts FROM siglume_webhook_events WHERE event_id = $1", [event.id])).rows[0];
+
+describe("a process killed (SIGKILL) inside the handler", () => {
+  it("leaves no completed record and no order change; the redelivery to another instance completes it once", async () => {
+    const doomed = await startInstance("express", { ...env(), CRASH_IN_HANDLER: "1" });
+    const survivor = await startInstance("fastify", env());
+    try {
+      const event = await newOrder();
+      const inFlight = post(doomed.url, event);
+      await doomed.waitFor(`IN_HANDLER ${event.id}`); // the order UPDATE has run inside the transaction
+      await doomed.kill("SIGKILL");
+      expect((await inFlight).status).toBe(0); // the connection died with the process
+
+      expect(await paidCount(event)).toBe(0);
+      expect((await record(event)).status).not.toBe("completed");
+
+      // PostgreSQL has rolled the dead session back and freed the row: the redelivery runs at once.
+      const redelivered = await post(survivor.url, event);
+      expect(redelivered.status).toBe(204);
+      expect(await paidCount(event)).toBe(1);
+      expect(await record(event)).toEqual({ status: "completed", attempts: 1 });
+
+      expect((await post(survivor.url, event)).status).toBe(204);
+      expect(await paidCount(event)).toBe(1);
+    } finally {
+      await Promise.all([doomed.kill("SIGKILL"), survivor.kill()]);
+    }
+  }, 120_000);
+});
+
+describe("PostgreSQL stopped mid-run", () => {
+  it("answers 503 with Retry-After and dispatches nothing, then recovers by itself, still exactly once", async () => {
+    const instances = await Promise.all([startInstance("koa", env()), startInstance("nestjs", env())]);
+    try {
+      const before = await newOrder();
+      expect((await post(instances[0]!.url, before)).status).toBe(204);
+
+      const during = await Promise.all([newOrder(), newOrder(), newOrder()]);
+      await postgres.stop();
+      for (const event of during) {
+        for (const instance of instances) {
+          const res = await post(instance.url, event);
+          expect(res.status).toBe(503);
+          expect(res.retryAfter).toMatch(/^\d+$/);
+          expect(JSON.parse(res.body).error.code).toBe("STORE_UNAVAILABLE");
+        }
+      }
+      const output = instances.map((i) => i.output()).join("");
+      for (const event of during) expect(output).not.toContain(`DISPATCH ${event.id}`);
+
+      await postgres.start();
+      // Siglume keeps retrying; the pools reconnect on their own, with no restart of the apps.
+      for (const event of during) {
+        const results = await Promise.all(instances.map((instance) => post(instance.url, event)));
+        expect(results.map((r) => r.status).sort()).toEqual(expect.arrayContaining([204]));
+        expect(results.every((r) => r.status === 204 || r.status === 409)).toBe(true);
+      }
+      for (const event of [before, ...during]) {
+        expect(await paidCount(event)).toBe(1);
+        expect((await record(event)).status).toBe("completed");
+      }
+    } finally {
+      await Promise.all(instances.map((i) => i.kill()));
+    }
+  }, 120_000);
+});

@@ -1,0 +1,143 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { siglumeEvents } from "@siglume-middleware/testing";
+import type { SiglumeEvent } from "@siglume-middleware/core";
+import { INSTANCE_SECRET as SECRET, post } from "../support/delivery.js";
+import { startInstance, type Instance } from "../support/instances.js";
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/servers.js";
+
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pooled<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  db = new pg.Pool({ connectionString: postgres.url });
+  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
+}, 120_000);
+afterAll(async () => {
+  await db?.end();
+  await Promise.all([postgres?.destroy(), redis?.stop()]);
+});
+
+async function newOrders(count: number): Promise<SiglumeEvent[]> {
+  const events = Array.from({ length: count }, () => siglumeEvents.standardSettled());
+  await db.query("INSERT INTO orders (challenge_hash) SELECT unnest($1::text[])", [events.map((e) => e.data.challenge_hash)]);
+  return events;
+}
+
+async function paidCounts(events: SiglumeEvent[]): Promise<number[]> {
+  const { rows } = await db.query<{ challenge_hash: string; paid_count: number }>(
+    "SELECT challenge_hash, paid_count FROM orders WHERE challenge_hash = ANY($1)",
+    [events.map((e) => e.data.challenge_hash)],
+  );
+  const byHash = new Map(rows.map((r) => [r.challenge_hash, r.paid_count]));
+  return events.map((e) => byHash.get(e.data.challenge_hash as string) ?? -1);
+}
+
+describe.each([
+  ["postgres", "the claim row locked in the order update's own transaction"],
+  ["redis", "an expiring Redis lock, the order update autocommitted in PostgreSQL"],
+])("4 instances (express, fastify, koa, nestjs) sharing %s (%s)", (store) => {
+  let instances: Instance[] = [];
+  beforeAll(async () => {
+    const env = { STORE: store, PG_URL: postgres.url, REDIS_URL: redis.url, SECRET };
+    instances = await Promise.all(["express", "fastify", "koa", "nestjs"].map((adapter) => startInstance(adapter, env)));
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.kill()));
+  });
+
+  it("200 deliveries (50 events × 4 copies, shuffled, 64 at once) pay every order exactly once", async () => {
+    const events = await newOrders(50);
+    const deliveries = shuffle(events.flatMap((event) => [0, 1, 2, 3].map((copy) => ({ event, instance: instances[(copy + Math.floor(Math.random() * 4)) % 4]! }))));
+    const results = await pooled(deliveries, 64, ({ event, instance }) => post(instance.url, event));
+
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s !== 204 && s !== 409), statuses.join(",")).toEqual([]);
+    for (const r of results.filter((r) => r.status === 409)) expect(r.retryAfter).toMatch(/^\d+$/);
+    // Every event got at least one 204: the delivery that claimed it.
+    const acknowledged = new Set(deliveries.filter((_, i) => statuses[i] === 204).map((d) => d.event.id));
+    expect(acknowledged.size).toBe(50);
+
+    expect(await paidCounts(events)).toEqual(events.map(() => 1));
+    const dispatches = instances.map((i) => i.output()).join("").match(/^DISPATCH /gm)?.length ?? 0;
+    expect(dispatches).toBeGreaterThanOrEqual(50);
+    if (store === "postgres") {
+      const { rows } = await db.query("SELECT status, outcome, attempts FROM siglume_webhook_events WHERE event_id = ANY($1)", [events.map((e) => e.id)]);
+      expect(rows).toHaveLength(50);
+      expect(rows.every((r) => r.status === "completed" && r.outcome === "standard_settled" && r.attempts === 1)).toBe(true);
+    }
+
+    // Siglume's later retries of the same events are all acknowledged and change nothing.
+    const again = await pooled(events, 16, (event) => post(instances[Math.floor(Math.random() * 4)]!.url, event));
+    expect(again.map((r) => r.status)).toEqual(events.map(() => 204));
+    expect(await paidCounts(events)).toEqual(events.map(() => 1));
+  }, 120_000);
+});
+
+describe("Redis stopped mid-run", () => {
+  it("answers 503 with Retry-After and dispatches nothing, then recovers by itself", async () => {
+    const { createSiglumeWebhookHandler } = await import("@siglume-middleware/core");
+    const { redisIdempotencyStore } = await import("@siglume-middleware/store-redis");
+    const store = redisIdempotencyStore({ url: redis.url, keyPrefix: "fault:" });
+    const dispatched: string[] = [];
+    const handler = createSiglumeWebhookHandler({
+      webhookSecret: SECRET,
+      idempotencyStore: store,
+      onDirectPaymentConfirmed: (payment) => void dispatched.push(payment.event.id),
+      onReview: () => {},
+      onError: () => {},
+    });
+    const { signedRequest } = await import("@siglume-middleware/testing");
+    const deliver = (event: SiglumeEvent) => {
+      const delivery = signedRequest(event, { secret: SECRET });
+      return handler.handle({ method: "POST", header: (name) => delivery.headers[name as "content-type"], readBody: async () => delivery.body, request: null });
+    };
+    try {
+      const event = siglumeEvents.standardSettled();
+      await redis.stop();
+      const response = await deliver(event);
+      expect(response.status).toBe(503);
+      expect(response.headers["retry-after"]).toMatch(/^\d+$/);
+      expect(dispatched).toEqual([]);
+
+      await redis.start();
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (status !== 204 && Date.now() < deadline) {
+        status = (await deliver(event)).status;
+        if (status !== 204) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(status).toBe(204);
+      expect((await deliver(event)).status).toBe(204);
+      expect(dispatched).toEqual([event.id]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

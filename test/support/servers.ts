@@ -1,0 +1,122 @@
+// Real PostgreSQL and Redis servers on loopback for the store tests. Each test
+// file starts its own (a throwaway data directory, a free port), so a test that
+// stops its server cannot disturb another. Nothing is skipped: a missing binary
+// fails the run with what to install.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
+}
+
+function findBinary(name: string, extraDirs: string[]): string {
+  for (const dir of [...extraDirs, ...(process.env.PATH ?? "").split(":")]) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    `${name} not found. The store tests need real servers: install the Debian packages postgresql and ` +
+      "redis-server (scripts/ensure-servers.mjs does this as root; `npm test` runs it).",
+  );
+}
+
+function postgresBinDirs(): string[] {
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => join(base, version, "bin"));
+}
+
+/** PostgreSQL refuses to run as root; as root we run it as the `postgres` user the Debian package creates. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  return { uid, gid };
+}
+
+export interface PostgresServer {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const bins = postgresBinDirs();
+  const initdb = findBinary("initdb", bins);
+  const pgCtl = findBinary("pg_ctl", bins);
+  const user = postgresUser();
+  const dir = mkdtempSync(join(tmpdir(), "siglume-pg-"));
+  const data = join(dir, "data");
+  if (user) chownSync(dir, user.uid, user.gid);
+  const port = await freePort();
+  const run = (file: string, args: string[]) =>
+    execFileSync(file, args, { cwd: dir, stdio: "pipe", encoding: "utf8", ...user });
+
+  run(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const start = async () => {
+    run(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+  };
+  const stop = async () => {
+    run(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    async destroy() {
+      try {
+        await stop();
+      } catch {
+        // Already stopped.
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RedisServer {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const binary = findBinary("redis-server", ["/usr/bin", "/usr/local/bin"]);
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
+    const deadline = Date.now() + 20_000;
+    while (!log.includes("Ready to accept connections")) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, start, stop };
+}

@@ -1,7 +1,8 @@
 export { SIGLUME_ERROR_STATUS, SiglumeConfigurationError, SiglumeWebhookError, isSiglumeWebhookError } from "./errors.js";
 export type { SiglumeErrorCode } from "./errors.js";
 
-export { signSiglumeWebhook, computeSignature } from "./signature/sign.js";
+export { signSiglumeWebhook, computeSignature, signingKey } from "./signature/sign.js";
+export type { SigningKey } from "./signature/sign.js";
 export { parseSignatureHeader, SIGNATURE_HEADER } from "./signature/header.js";
 export type { ParsedSignatureHeader } from "./signature/header.js";
 export {

@@ -1,4 +1,6 @@
+import type { KeyObject } from "node:crypto";
 import { SiglumeConfigurationError } from "../errors.js";
+import { signingKey } from "../signature/sign.js";
 import { memoryIdempotencyStore } from "../idempotency/memory.js";
 import type { IdempotencyStore } from "../idempotency/store.js";
 import { DEFAULT_TOLERANCE_SECONDS, normaliseSecrets } from "../signature/verify.js";
@@ -9,7 +11,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Options checked once at start-up, so nothing is re-derived per request. */
 export interface ResolvedSiglumeOptions<TRequest = unknown> {
-  secrets: string[];
+  /** The secrets as HMAC keys, made once at start-up. */
+  keys: KeyObject[];
   allowMeteredPayments: boolean;
   toleranceSeconds: number;
   store: IdempotencyStore;
@@ -78,7 +81,7 @@ export function resolveSiglumeOptions<TAllowMetered extends boolean, TRequest>(
   }
 
   return {
-    secrets,
+    keys: secrets.map(signingKey),
     allowMeteredPayments,
     toleranceSeconds,
     store,

@@ -46,7 +46,7 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
   options: SiglumeOptions<TAllowMetered, TRequest>,
 ): SiglumeWebhookHandler<TRequest> {
   const resolved = resolveSiglumeOptions(options);
-  const { secrets, toleranceSeconds, bodyLimit, store, handlers, allowMeteredPayments } = resolved;
+  const { keys, toleranceSeconds, bodyLimit, store, handlers, allowMeteredPayments } = resolved;
   const retryAfter = { "retry-after": String(resolved.retryAfterSeconds) };
   const onError = handlers.onError ?? defaultOnError;
 
@@ -73,7 +73,7 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
       signedAt = verifySiglumeSignature(
         body,
         req.header(SIGNATURE_HEADER),
-        secrets,
+        keys,
         toleranceSeconds,
         Math.floor(Date.now() / 1000),
       ).timestamp;

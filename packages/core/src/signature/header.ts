@@ -10,6 +10,28 @@ export interface ParsedSignatureHeader {
 }
 
 const TIMESTAMP = /^\d{1,15}$/;
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * What Siglume sends today, `t=<digits>,v1=<64 hex>`, read without allocating
+ * on the way (this runs on every delivery). Anything else takes the general path.
+ */
+function parseCanonical(header: string): ParsedSignatureHeader | undefined {
+  const comma = header.length - 68; // ",v1=" + 64 hex digits
+  if (comma < 3 || comma > 17 || header.charCodeAt(0) !== 116 /* t */ || header.charCodeAt(1) !== 61 /* = */) {
+    return undefined;
+  }
+  if (!header.startsWith(",v1=", comma)) return undefined;
+  let timestamp = 0;
+  for (let i = 2; i < comma; i++) {
+    const code = header.charCodeAt(i);
+    if (!isDigit(code)) return undefined;
+    timestamp = timestamp * 10 + (code - 48);
+  }
+  // Buffer.from stops at the first non-hex character, so 32 bytes means all 64 were hex.
+  const digest = Buffer.from(header.slice(comma + 4), "hex");
+  return digest.length === 32 ? { timestamp, signatures: [digest] } : undefined;
+}
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 
 function malformed(detail: string): SiglumeWebhookError {
@@ -25,6 +47,10 @@ function malformed(detail: string): SiglumeWebhookError {
  * keys (future schemes) ignored, several `v1` allowed for secret rotation.
  */
 export function parseSignatureHeader(header: string | string[] | undefined | null): ParsedSignatureHeader {
+  if (typeof header === "string") {
+    const canonical = parseCanonical(header);
+    if (canonical) return canonical;
+  }
   if (Array.isArray(header)) header = header.join(",");
   if (header == null || header.trim() === "") {
     throw new SiglumeWebhookError(

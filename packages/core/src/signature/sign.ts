@@ -1,9 +1,16 @@
-import { createHmac } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { RawBody } from "../body/raw.js";
 import { toRawBytes } from "../body/raw.js";
 
+/** A signing secret as a KeyObject: made once, it spares every HMAC the string-to-key conversion. */
+export type SigningKey = string | KeyObject;
+
+export function signingKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, "utf8"));
+}
+
 /** HMAC-SHA256(secret, "<t>." + body): the Siglume v1 scheme. */
-export function computeSignature(secret: string, timestamp: number, body: Buffer | string): Buffer {
+export function computeSignature(secret: SigningKey, timestamp: number, body: Buffer | string): Buffer {
   return createHmac("sha256", secret).update(`${timestamp}.`).update(body).digest();
 }
 

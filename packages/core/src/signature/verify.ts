@@ -1,10 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
+import { timingSafeEqual, type KeyObject } from "node:crypto";
 import { toRawBytes } from "../body/raw.js";
 import { SiglumeWebhookError } from "../errors.js";
 import { parseSiglumeEvent } from "../event/parse.js";
 import type { SiglumeEvent } from "../event/types.js";
 import { parseSignatureHeader } from "./header.js";
-import { computeSignature } from "./sign.js";
+import { computeSignature, signingKey, type SigningKey } from "./sign.js";
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
@@ -28,7 +28,7 @@ export interface VerifiedSignature {
 export function verifySiglumeSignature(
   body: Buffer | string,
   header: string | string[] | undefined | null,
-  secrets: readonly string[],
+  secrets: readonly SigningKey[],
   toleranceSeconds: number,
   now: number,
 ): VerifiedSignature {
@@ -65,6 +65,7 @@ export function verifySiglumeSignature(
 
 /** Normalises a secret option to a non-empty list, or says how to fix it. */
 export function normaliseSecrets(secret: string | readonly string[] | undefined): string[] {
+  if (typeof secret === "string" && secret !== "") return [secret];
   const list = (typeof secret === "string" ? [secret] : [...(secret ?? [])]).filter(
     (value): value is string => typeof value === "string" && value !== "",
   );
@@ -77,6 +78,21 @@ export function normaliseSecrets(secret: string | readonly string[] | undefined)
   return list;
 }
 
+// Keys for the secrets verifySiglumeWebhook() has seen, so repeated calls skip key setup. Bounded.
+const keyCache = new Map<string, KeyObject>();
+
+function cachedKeys(secrets: string[]): KeyObject[] {
+  return secrets.map((secret) => {
+    let key = keyCache.get(secret);
+    if (!key) {
+      if (keyCache.size >= 32) keyCache.clear();
+      key = signingKey(secret);
+      keyCache.set(secret, key);
+    }
+    return key;
+  });
+}
+
 /**
  * Verifies a delivery and returns its event. `rawBody` must be the exact bytes
  * received; a parsed object is refused with BODY_NOT_RAW.
@@ -87,8 +103,8 @@ export function verifySiglumeWebhook(
   options: VerifyOptions,
 ): SiglumeEvent {
   const body = toRawBytes(rawBody);
-  const secrets = normaliseSecrets(options.secret);
+  const keys = cachedKeys(normaliseSecrets(options.secret));
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  verifySiglumeSignature(body, header, secrets, options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
+  verifySiglumeSignature(body, header, keys, options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
   return parseSiglumeEvent(body);
 }

@@ -138,13 +138,23 @@ describe("memory idempotency store", () => {
     expect(await store.claim("b", { type: "t" })).toEqual({ status: "claimed" });
   });
 
-  it("stays within maxEntries by forgetting the oldest completed ids first", async () => {
-    const store = memoryIdempotencyStore({ maxEntries: 2 });
+  it("stays within maxEntries by forgetting the oldest ids first", async () => {
+    const store = memoryIdempotencyStore({ maxEntries: 4 });
     for (const id of ["a", "b", "c"]) {
       await store.claim(id, { type: "t" });
       await store.complete(id, { outcome: "x" });
     }
     expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
     expect(await store.claim("c", { type: "t" })).toEqual({ status: "completed" });
+  });
+
+  it("remembers the most recent maxEntries/2 ids under sustained load", async () => {
+    const store = memoryIdempotencyStore({ maxEntries: 100 });
+    for (let i = 0; i < 10_000; i++) {
+      await store.claim(`e${i}`, { type: "t" });
+      await store.complete(`e${i}`, { outcome: "x" });
+    }
+    for (let i = 9_950; i < 10_000; i++) expect(await store.claim(`e${i}`, { type: "t" })).toEqual({ status: "completed" });
+    expect(await store.claim("e0", { type: "t" })).toEqual({ status: "claimed" });
   });
 });

@@ -5,15 +5,10 @@ export interface MemoryIdempotencyStoreOptions {
   lockTtlMs?: number;
   /** Completed ids remembered at most this long. */
   doneTtlMs?: number;
-  /** Bound on remembered ids; the oldest completed ones are forgotten first. */
+  /** About how many ids are remembered; beyond it the oldest are forgotten, a whole generation at a time. */
   maxEntries?: number;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
-}
-
-interface Entry {
-  state: "in_flight" | "completed";
-  expiresAt: number;
 }
 
 let warnedInProduction = false;
@@ -21,14 +16,20 @@ let warnedInProduction = false;
 /**
  * The default store: one process only. Redelivery to another instance, or
  * after a restart, is not recognised as a duplicate.
+ *
+ * Ids live in two generations of Maps: when the newer one fills half of
+ * maxEntries it becomes the older and the old older is dropped whole. That
+ * keeps eviction O(1) and memory flat under sustained load (deleting single
+ * entries from one big Map leaves holes that every later eviction walks).
+ * Values are expiry times in ms: positive when completed, negative while in flight.
  */
 export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore {
   const lockTtlMs = options.lockTtlMs ?? 30_000;
   const doneTtlMs = options.doneTtlMs ?? 7 * 24 * 3600 * 1000;
-  const maxEntries = options.maxEntries ?? 100_000;
+  const generationSize = Math.max(1, Math.ceil((options.maxEntries ?? 100_000) / 2));
   const now = options.now ?? Date.now;
-  // Map keeps insertion order, so the first keys are the oldest.
-  const entries = new Map<string, Entry>();
+  let current = new Map<string, number>();
+  let previous = new Map<string, number>();
 
   if (process.env.NODE_ENV === "production" && !warnedInProduction) {
     warnedInProduction = true;
@@ -39,31 +40,29 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     );
   }
 
-  function evictOverflow(): void {
-    for (const [id, entry] of entries) {
-      if (entries.size <= maxEntries) return;
-      if (entry.state === "completed") entries.delete(id);
+  function set(eventId: string, value: number): void {
+    previous.delete(eventId);
+    current.set(eventId, value);
+    if (current.size >= generationSize) {
+      previous = current;
+      current = new Map();
     }
   }
 
   return {
     async claim(eventId): Promise<ClaimResult> {
       const at = now();
-      const entry = entries.get(eventId);
-      if (entry && entry.expiresAt > at) {
-        return { status: entry.state };
-      }
-      entries.delete(eventId);
-      entries.set(eventId, { state: "in_flight", expiresAt: at + lockTtlMs });
-      if (entries.size > maxEntries) evictOverflow();
+      const value = current.get(eventId) ?? previous.get(eventId);
+      if (value !== undefined && Math.abs(value) > at) return { status: value > 0 ? "completed" : "in_flight" };
+      set(eventId, -(at + lockTtlMs));
       return { status: "claimed" };
     },
     async complete(eventId) {
-      entries.delete(eventId);
-      entries.set(eventId, { state: "completed", expiresAt: now() + doneTtlMs });
+      set(eventId, now() + doneTtlMs);
     },
     async release(eventId) {
-      entries.delete(eventId);
+      current.delete(eventId);
+      previous.delete(eventId);
     },
   };
 }

@@ -1,0 +1,20 @@
+-- wrk script: sends pre-signed Siglume deliveries, one per request, in file order.
+-- Each line of the file (first script argument) is "<Siglume-Signature>\t<body>".
+local requests = {}
+local count, index = 0, 0
+
+function init(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\t", 1, true)
+    count = count + 1
+    requests[count] = wrk.format("POST", "/webhooks/siglume", {
+      ["Content-Type"] = "application/json",
+      ["Siglume-Signature"] = line:sub(1, tab - 1),
+    }, line:sub(tab + 1))
+  end
+end
+
+function request()
+  index = index % count + 1
+  return requests[index]
+end

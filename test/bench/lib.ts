@@ -72,6 +72,8 @@ function signedRequestFile(seconds: number, bad = false): string {
 
 export interface Load {
   rps: number;
+  /** Server CPU time per request: steadier than req/s on a shared machine. */
+  cpuMicrosPerRequest: number;
   /** Milliseconds. */
   p50: number;
   p99: number;
@@ -80,22 +82,32 @@ export interface Load {
 
 const toMs = (value: string, unit: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 
-export async function load(port: number, seconds: number, bad = false): Promise<Load> {
+/** CPU seconds (user + system) the process has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export async function load(port: number, seconds: number, bad = false, pid?: number): Promise<Load> {
   const requests = signedRequestFile(seconds, bad);
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
   // One wrk thread: the server under test keeps the other core to itself.
   const output = execFileSync(
     "wrk",
     ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}signed-requests.lua`, `http://127.0.0.1:${port}`, "--", requests],
     { encoding: "utf8" },
   );
+  const cpuUsed = pid ? cpuSeconds(pid) - cpuBefore : NaN;
   rmSync(requests);
   const percentile = (p: string) => {
     const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(output);
     if (!match) throw new Error(`wrk printed no ${p}% latency:\n${output}`);
     return toMs(match[1]!, match[2]!);
   };
+  const total = Number(/(\d+) requests in/.exec(output)![1]);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)![1]),
+    cpuMicrosPerRequest: (cpuUsed * 1e6) / total,
     p50: percentile("50"),
     p99: percentile("99"),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),

@@ -72,13 +72,17 @@ for (const framework of FRAMEWORKS) {
     for (const server of Object.values(servers)) await load(server.port, 1);
     const runs: Record<Variant, Load[]> = { siglume: [], handwritten: [], "handwritten-parse": [] };
     for (const variant of ["siglume", "handwritten", "handwritten-parse", "handwritten-parse", "handwritten", "siglume"] as const) {
-      runs[variant].push(await load(servers[variant].port, LOAD_SECONDS));
+      runs[variant].push(await load(servers[variant].port, LOAD_SECONDS, false, servers[variant].pid));
     }
     // Interference on a shared machine only ever slows a run down, so each variant keeps its best run.
     const best = (variant: Variant, key: keyof Load) =>
       key === "rps" ? Math.max(...runs[variant].map((l) => l.rps)) : Math.min(...runs[variant].map((l) => l[key]));
+    const cpu = (variant: Variant) => best(variant, "cpuMicrosPerRequest");
     const row = {
       framework,
+      siglumeCpuUs: cpu("siglume"),
+      handwrittenCpuUs: cpu("handwritten"),
+      handParseCpuUs: cpu("handwritten-parse"),
       siglumeRps: best("siglume", "rps"),
       handwrittenRps: best("handwritten", "rps"),
       handParseRps: best("handwritten-parse", "rps"),
@@ -148,6 +152,12 @@ const out = [
   table([
     ["framework", "siglume req/s", "hand-written", "ratio", "hand-written + JSON.parse", "ratio", "p50", "p99", "hand p50", "hand p99", "p99 ratio"],
     ...adapters.map((a) => [a.framework, fmt(a.siglumeRps), fmt(a.handwrittenRps), fmt(a.rpsRatio, 2), fmt(a.handParseRps), fmt(a.rpsRatioVsParse, 2), fmt(a.siglumeP50, 2), fmt(a.siglumeP99, 2), fmt(a.handwrittenP50, 2), fmt(a.handwrittenP99, 2), fmt(a.p99Ratio, 2)]),
+  ]),
+  "",
+  "Server CPU per request (µs; lowest of 2 runs), the steadier measure of the same runs",
+  table([
+    ["framework", "siglume", "hand-written", "hand-written + JSON.parse", "siglume − hand-written"],
+    ...adapters.map((a) => [a.framework, fmt(a.siglumeCpuUs, 1), fmt(a.handwrittenCpuUs, 1), fmt(a.handParseCpuUs, 1), fmt(a.siglumeCpuUs - a.handwrittenCpuUs, 1)]),
   ]),
   "",
   "Rejection: bad signatures (401), and 20 clients × 3 chunked 50 MB bodies (413)",

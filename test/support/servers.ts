@@ -26,7 +26,7 @@ function findBinary(name: string, extraDirs: string[]): string {
   }
   throw new Error(
     `${name} not found. The store tests need real servers: install the Debian packages postgresql and ` +
-      "redis-server (scripts/ensure-servers.mjs does this as root; `npm test` runs it).",
+      "redis-server (scripts/ensure-tools.mjs does this as root; `npm test` runs it).",
   );
 }
 

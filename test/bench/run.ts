@@ -3,12 +3,15 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import { resolve } from "node:path";
 import { candidates, compare, sample, webCryptoPerCall } from "./core.js";
 import { flood, load, startServer, type Load, type Server, type Variant } from "./lib.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const jsonFile = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+// Relative to where `npm run bench` was typed, not to this package.
+const jsonArg = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+const jsonFile = jsonArg && resolve(process.env.INIT_CWD ?? process.cwd(), jsonArg);
 const LOAD_SECONDS = quick ? 2 : 4;
 const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"] as const;
 const started = Date.now();

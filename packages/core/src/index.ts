@@ -32,7 +32,7 @@ export type * from "./dispatch/types.js";
 
 export { toRawBytes } from "./body/raw.js";
 export type { RawBody } from "./body/raw.js";
-export { bodyTooLargeError, readRawBody } from "./body/stream.js";
+export { bodyTooLargeError, nodeRequestBody, readRawBody } from "./body/stream.js";
 
 export { createSiglumeWebhookHandler } from "./http/handler.js";
 export type { SiglumeWebhookHandler, WebhookRequest } from "./http/handler.js";

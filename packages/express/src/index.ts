@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import {
   createSiglumeWebhookHandler,
   matchesWebhookPath,
-  readRawBody,
+  nodeRequestBody,
   type SiglumeOptions,
   writeNodeResponse,
 } from "@siglume-middleware/core";
@@ -14,14 +14,10 @@ const RAW_BODY_HINT =
   "Mount app.use(siglumeRouter(...)) before the body parser, or keep the bytes with " +
   "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }).";
 
-/** The raw bytes: captured by the app (req.rawBody, express.raw()), else read from the stream here. */
-function readBody(req: Request, limit: number): Promise<unknown> {
-  const captured = (req as Request & { rawBody?: unknown }).rawBody;
-  if (captured !== undefined) return Promise.resolve(captured);
-  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
-  // Consumed by a parser that kept no bytes: the core answers RAW_BODY_UNAVAILABLE with the hint.
-  if (req.readableEnded) return Promise.resolve(undefined);
-  return readRawBody(req, limit, req.headers["content-length"]);
+/** Bytes the app kept: a verify hook's req.rawBody, or express.raw()'s Buffer body. */
+function capturedBody(req: Request): unknown {
+  const { rawBody } = req as Request & { rawBody?: unknown };
+  return rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
 }
 
 /**
@@ -41,7 +37,7 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
       .handle({
         method: req.method,
         header: (name) => req.headers[name],
-        readBody: (limit) => readBody(req, limit),
+        readBody: (limit) => nodeRequestBody(req, limit, capturedBody(req)),
         request: req,
         rawBodyHint: RAW_BODY_HINT,
       })

@@ -2,7 +2,7 @@ import type { Context, Middleware, Next } from "koa";
 import {
   createSiglumeWebhookHandler,
   matchesWebhookPath,
-  readRawBody,
+  nodeRequestBody,
   type SiglumeOptions,
 } from "@siglume-middleware/core";
 
@@ -12,13 +12,6 @@ const RAW_BODY_HINT =
   "A body parser (koa-bodyparser, @koa/bodyparser, koa-body) read the request before siglumeMiddleware(), so the " +
   "signed bytes are gone. Use app.use(siglumeMiddleware(...)) before the body parser.";
 
-/** The raw bytes: kept by a body parser (ctx.request.rawBody), else read from ctx.req here. */
-function readBody(ctx: Context, limit: number): Promise<unknown> {
-  const captured = (ctx.request as { rawBody?: unknown }).rawBody;
-  if (captured !== undefined) return Promise.resolve(captured);
-  if (ctx.req.readableEnded) return Promise.resolve(undefined);
-  return readRawBody(ctx.req, limit, ctx.req.headers["content-length"]);
-}
 
 /**
  * Koa middleware answering Siglume webhooks at `path` (default
@@ -35,7 +28,8 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
     const response = await handler.handle({
       method: ctx.method,
       header: (name) => ctx.req.headers[name],
-      readBody: (limit) => readBody(ctx, limit),
+      // A body parser that ran first may have kept the text as ctx.request.rawBody.
+      readBody: (limit) => nodeRequestBody(ctx.req, limit, (ctx.request as { rawBody?: unknown }).rawBody),
       request: ctx,
       rawBodyHint: RAW_BODY_HINT,
     });

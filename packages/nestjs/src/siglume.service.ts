@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from "@nestjs/common";
 import { DiscoveryService, MetadataScanner, Reflector } from "@nestjs/core";
 import {
   createSiglumeWebhookHandler,
-  readRawBody,
+  nodeRequestBody,
   type SiglumeWebhookHandler,
   type WebhookResponse,
 } from "@siglume-middleware/core";
@@ -87,13 +87,11 @@ export class SiglumeWebhookService implements OnModuleInit {
 
   /** rawBody from Nest's parser; else, when no parser ran (bodyParser: false), the stream itself. */
   private async readBody(req: NestRequest, limit: number): Promise<unknown> {
-    if (req.rawBody !== undefined) return req.rawBody;
-    const stream = req.raw ?? (req as unknown as IncomingMessage);
-    if (req.body === undefined && !stream.readableEnded) return readRawBody(stream, limit, req.headers["content-length"]);
-    if (!this.warnedRawBody) {
+    const body = await nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody);
+    if (body === undefined && !this.warnedRawBody) {
       this.warnedRawBody = true;
       this.logger.error(RAW_BODY_HINT);
     }
-    return undefined;
+    return body;
   }
 }

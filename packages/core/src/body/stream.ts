@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import getRawBody from "raw-body";
 import { SiglumeWebhookError } from "../errors.js";
@@ -40,4 +41,16 @@ export async function readRawBody(
 export function assertWithinLimit(body: Buffer | string, limit: number): void {
   const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
   if (size > limit) throw bodyTooLargeError(limit);
+}
+
+/**
+ * The raw body of a Node request for the adapters: bytes the app already kept
+ * (`captured`: req.rawBody and the like), else the stream read here. When a
+ * body parser consumed the stream and kept nothing, resolves undefined, which
+ * the core answers with RAW_BODY_UNAVAILABLE and the adapter's hint.
+ */
+export function nodeRequestBody(request: IncomingMessage, limit: number, captured: unknown): Promise<unknown> {
+  if (captured !== undefined) return Promise.resolve(captured);
+  if (request.readableEnded) return Promise.resolve(undefined);
+  return readRawBody(request, limit, request.headers["content-length"]);
 }

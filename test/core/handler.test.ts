@@ -5,19 +5,11 @@ import {
   memoryIdempotencyStore,
   type IdempotencyStore,
   type SiglumeOptions,
-  type WebhookRequest,
 } from "@siglume-middleware/core";
-import { SECRET, events, signed, type SignedRequest } from "../support/events.js";
+import { coreRequest } from "../support/core-request.js";
+import { SECRET, events, signed } from "../support/events.js";
 
-/** The core's own request shape, as an adapter builds it (no framework needed). */
-function post(delivery: SignedRequest): WebhookRequest<null> {
-  return {
-    method: "POST",
-    header: (name) => delivery.headers[name as keyof SignedRequest["headers"]],
-    readBody: async () => delivery.body,
-    request: null,
-  };
-}
+const post = coreRequest;
 
 const required = { webhookSecret: SECRET, onDirectPaymentConfirmed: () => {}, onReview: () => {} };
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { siglumeEvents } from "@siglume-middleware/testing";
 import type { SiglumeEvent } from "@siglume-middleware/core";
 import { INSTANCE_SECRET as SECRET, post } from "../support/delivery.js";
+import { coreRequest } from "../support/core-request.js";
 import { startInstance, type Instance } from "../support/instances.js";
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/servers.js";
 
@@ -116,7 +117,7 @@ describe("Redis stopped mid-run", () => {
     const { signedRequest } = await import("@siglume-middleware/testing");
     const deliver = (event: SiglumeEvent) => {
       const delivery = signedRequest(event, { secret: SECRET });
-      return handler.handle({ method: "POST", header: (name) => delivery.headers[name as "content-type"], readBody: async () => delivery.body, request: null });
+      return handler.handle(coreRequest(delivery));
     };
     try {
       const event = siglumeEvents.standardSettled();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSiglumeWebhookHandler, type SiglumeEvent } from "@siglume-middleware/core";
 import { createTableSql, postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
+import { coreRequest } from "../support/core-request.js";
 import { startPostgres, type PostgresServer } from "../support/servers.js";
 
 const SECRET = "whsec_pg";
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 function deliver(handler: ReturnType<typeof createSiglumeWebhookHandler>, event: SiglumeEvent) {
   const delivery = signedRequest(event, { secret: SECRET });
-  return handler.handle({ method: "POST", header: (n) => delivery.headers[n as "content-type"], readBody: async () => delivery.body, request: null });
+  return handler.handle(coreRequest(delivery));
 }
 
 async function order(): Promise<SiglumeEvent> {

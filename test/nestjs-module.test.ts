@@ -1,0 +1,140 @@
+// NestJS-only behaviour: module configuration and start-up checks. Request handling is in the conformance suite.
+import "reflect-metadata";
+import { Injectable, Module, type DynamicModule } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import {
+  OnDirectPaymentConfirmed,
+  OnSiglumeReview,
+  SiglumeModule,
+  type MeteredUsageAccepted,
+  type StandardSettled,
+} from "@siglume-middleware/nestjs";
+import { SECRET, events, signed } from "./support/events.js";
+
+const CONFIG = "CONFIG";
+
+async function boot(imports: DynamicModule[], providers: unknown[]) {
+  @Module({ imports, providers: providers as never[] })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { rawBody: true, logger: false, abortOnError: false });
+  await app.init();
+  return app;
+}
+
+@Injectable()
+class Billing {
+  paid: string[] = [];
+  reviewed: string[] = [];
+  @OnDirectPaymentConfirmed()
+  confirmed(payment: StandardSettled) {
+    this.paid.push(payment.event.id);
+  }
+  @OnSiglumeReview()
+  review(review: { event: { id: string }; reason: string }) {
+    this.reviewed.push(`${review.event.id}:${review.reason}`);
+  }
+}
+
+describe("SiglumeModule", () => {
+  it("forRootAsync takes options from a factory with injected config, and the route from `path`", async () => {
+    @Module({ providers: [{ provide: CONFIG, useValue: { secret: SECRET } }], exports: [CONFIG] })
+    class ConfigModule {}
+    const app = await boot(
+      [
+        SiglumeModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: (config: { secret: string }) => ({ webhookSecret: config.secret }),
+          path: "/hooks/siglume",
+        }),
+      ],
+      [Billing],
+    );
+    try {
+      const event = events.standardSettled();
+      const delivery = signed(event);
+      const server = app.getHttpServer();
+      await request(server).post("/hooks/siglume").set(delivery.headers).send(delivery.text).expect(204);
+      await request(server).post("/webhooks/siglume").set(delivery.headers).send(delivery.text).expect(404);
+      expect(app.get(Billing).paid).toEqual([event.id]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("routes by kind: each metered kind to the method that names it, when opted in", async () => {
+    @Injectable()
+    class Split {
+      calls: string[] = [];
+      @OnDirectPaymentConfirmed("standard_settled", "metered_batch_settled")
+      settled(payment: StandardSettled) {
+        this.calls.push(`settled:${payment.kind}`);
+      }
+      @OnDirectPaymentConfirmed("metered_usage_accepted")
+      usage(payment: MeteredUsageAccepted) {
+        this.calls.push(`usage:${payment.kind}`);
+      }
+      @OnSiglumeReview()
+      review() {}
+    }
+    const app = await boot([SiglumeModule.forRoot({ webhookSecret: SECRET, allowMeteredPayments: true })], [Split]);
+    try {
+      const server = app.getHttpServer();
+      for (const event of [events.standardSettled(), events.meteredUsageAccepted(), events.meteredBatchSettled()]) {
+        const delivery = signed(event);
+        await request(server).post("/webhooks/siglume").set(delivery.headers).send(delivery.text).expect(204);
+      }
+      expect(app.get(Split).calls).toEqual(["settled:standard_settled", "usage:metered_usage_accepted", "settled:metered_batch_settled"]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    [
+      "no @OnSiglumeReview() method",
+      () => {
+        @Injectable()
+        class OnlyPaid {
+          @OnDirectPaymentConfirmed()
+          paid() {}
+        }
+        return { options: {}, providers: [OnlyPaid] };
+      },
+      /no @OnSiglumeReview\(\) method found/,
+    ],
+    [
+      "a metered kind without allowMeteredPayments",
+      () => {
+        @Injectable()
+        class Eager {
+          @OnDirectPaymentConfirmed("metered_usage_accepted")
+          usage() {}
+          @OnSiglumeReview()
+          review() {}
+        }
+        return { options: {}, providers: [Billing, Eager] };
+      },
+      /Eager\.usage listens for "metered_usage_accepted", but allowMeteredPayments is false/,
+    ],
+    [
+      "allowMeteredPayments with no method for a metered kind",
+      () => {
+        @Injectable()
+        class StandardOnly {
+          @OnDirectPaymentConfirmed("standard_settled")
+          paid() {}
+          @OnSiglumeReview()
+          review() {}
+        }
+        return { options: { allowMeteredPayments: true }, providers: [StandardOnly] };
+      },
+      /no @OnDirectPaymentConfirmed\(\) method accepts "metered_usage_accepted"/,
+    ],
+  ])("refuses to start with %s", async (_name, setup, message) => {
+    const { options, providers } = setup();
+    await expect(boot([SiglumeModule.forRoot({ webhookSecret: SECRET, ...options })], providers)).rejects.toThrow(message);
+  });
+});

@@ -88,10 +88,20 @@ describe.each([
     expect(await paidCounts(events)).toEqual(events.map(() => 1));
     const dispatches = instances.map((i) => i.output()).join("").match(/^DISPATCH /gm)?.length ?? 0;
     expect(dispatches).toBeGreaterThanOrEqual(50);
+    // No event lost: every one ends completed in the shared store.
     if (store === "postgres") {
       const { rows } = await db.query("SELECT status, outcome, attempts FROM siglume_webhook_events WHERE event_id = ANY($1)", [events.map((e) => e.id)]);
       expect(rows).toHaveLength(50);
       expect(rows.every((r) => r.status === "completed" && r.outcome === "standard_settled" && r.attempts === 1)).toBe(true);
+    } else {
+      const { Redis } = await import("ioredis");
+      const client = new Redis(redis.url);
+      try {
+        const values = await client.mget(events.map((e) => `siglume:evt:${e.id}`));
+        expect(values).toEqual(events.map(() => "done:standard_settled"));
+      } finally {
+        client.disconnect();
+      }
     }
 
     // Siglume's later retries of the same events are all acknowledged and change nothing.

@@ -287,4 +287,19 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       await parserFirstApp.close();
     }
   });
+
+  it("with the host's JSON parser first, configured to keep the raw bytes: verifies them and fulfils once", async () => {
+    const local = recorder();
+    const keepingApp = await adapter.startWithParserKeepingBytes(local.options);
+    try {
+      const event = events.standardSettled();
+      expect((await deliver(keepingApp, signed(event))).status).toBe(204);
+      expect(local.dispatchesFor(event.id)).toBe(1);
+      const tampered = signed(event);
+      const res = await deliver(keepingApp, { ...tampered, text: tampered.text.replace("1200", "9") });
+      expect(res.status).toBe(401);
+    } finally {
+      await keepingApp.close();
+    }
+  });
 });

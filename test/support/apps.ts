@@ -40,6 +40,8 @@ export interface AdapterFixture {
   startWithParserFirst(options: HarnessOptions): Promise<RunningApp>;
   /** What a correct adapter does then: verify from the kept raw bytes, or refuse with RAW_BODY_UNAVAILABLE. */
   parserFirst: "handled" | "raw_body_unavailable";
+  /** The host's parser first, configured the framework's way to keep the raw bytes. */
+  startWithParserKeepingBytes(options: HarnessOptions): Promise<RunningApp>;
   /**
    * True where the framework's own body parser runs before any adapter code (NestJS): it answers an
    * oversized body (413) or invalid JSON (400) itself, with the same status but its own error body.
@@ -79,6 +81,12 @@ const expressFixture: AdapterFixture = {
     app.use(siglumeRouter(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
+  async startWithParserKeepingBytes(options) {
+    const app = express();
+    app.use(express.json({ verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
+    app.use(siglumeRouter(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
 };
 
 const fastifyFixture: AdapterFixture = {
@@ -108,6 +116,8 @@ const fastifyFixture: AdapterFixture = {
     await app.listen({ port: 0, host: "127.0.0.1" });
     return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
   },
+  // The plugin's parser is scoped to its route: nothing to keep.
+  startWithParserKeepingBytes: (options) => fastifyFixture.startWithParserFirst(options),
 };
 
 const koaFixture: AdapterFixture = {
@@ -131,6 +141,8 @@ const koaFixture: AdapterFixture = {
     app.use(siglumeMiddleware(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
+  // @koa/bodyparser keeps ctx.request.rawBody by default.
+  startWithParserKeepingBytes: (options) => koaFixture.startWithParserFirst(options),
 };
 
 const HARNESS = "SIGLUME_TEST_HARNESS";
@@ -209,6 +221,8 @@ function nestFixture(platform: "express" | "fastify"): AdapterFixture {
     frameworkParsesFirst: true,
     start: (options) => create(options, true),
     startWithParserFirst: (options) => create(options, false),
+    // { rawBody: true } is Nest's way of keeping the bytes.
+    startWithParserKeepingBytes: (options) => create(options, true),
   };
 }
 

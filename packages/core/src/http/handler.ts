@@ -47,18 +47,16 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
 ): SiglumeWebhookHandler<TRequest> {
   const resolved = resolveSiglumeOptions(options);
   const { keys, toleranceSeconds, bodyLimit, store, handlers, allowMeteredPayments } = resolved;
-  const retryAfter = { "retry-after": String(resolved.retryAfterSeconds) };
   const onError = handlers.onError ?? defaultOnError;
+  // The answers that do not depend on the request, serialised once.
+  const retryAfter = { "retry-after": String(resolved.retryAfterSeconds) };
+  const inFlightResponse = errorResponse(eventInFlight, retryAfter);
+  const handlerFailedResponse = errorResponse(handlerFailed);
+  const storeUnavailableResponse = errorResponse(storeUnavailable, retryAfter);
 
-  const storeUnavailable = (error: unknown, event: SiglumeEvent, request: TRequest): WebhookResponse => {
+  const storeFailed = (error: unknown, event: SiglumeEvent, request: TRequest): WebhookResponse => {
     onError(error, { event, request });
-    return errorResponse(
-      new SiglumeWebhookError(
-        "STORE_UNAVAILABLE",
-        "The idempotency store could not be reached, so the event was not processed. Siglume will redeliver it.",
-      ),
-      retryAfter,
-    );
+    return storeUnavailableResponse;
   };
 
   async function handle(req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
@@ -92,7 +90,7 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
           await handlers.onReadinessProbe(event, ctx);
         } catch (error) {
           onError(error, { event, request: req.request });
-          return errorResponse(handlerFailed);
+          return handlerFailedResponse;
         }
       }
       return noContent;
@@ -104,10 +102,10 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
     try {
       claim = await store.claim(event.id, { type: event.type });
     } catch (error) {
-      return storeUnavailable(error, event, req.request);
+      return storeFailed(error, event, req.request);
     }
     if (claim.status === "completed") return noContent;
-    if (claim.status === "in_flight") return errorResponse(eventInFlight, retryAfter);
+    if (claim.status === "in_flight") return inFlightResponse;
     ctx.transaction = claim.transaction;
 
     try {
@@ -116,13 +114,13 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
       // Free the claim so the redelivery runs the handler again; if even that fails, the claim's lock expires.
       await store.release(event.id, { error }).catch((releaseError: unknown) => onError(releaseError, { event, request: req.request }));
       onError(error, { event, request: req.request });
-      return errorResponse(handlerFailed);
+      return handlerFailedResponse;
     }
 
     try {
       await store.complete(event.id, { outcome: route.outcome });
     } catch (error) {
-      return storeUnavailable(error, event, req.request);
+      return storeFailed(error, event, req.request);
     }
     return noContent;
   }
@@ -134,6 +132,11 @@ const handlerFailed = new SiglumeWebhookError(
   "HANDLER_FAILED",
   "A webhook handler threw, so the event was not acknowledged; Siglume will redeliver it. Details are in this " +
     "server's logs (onError).",
+);
+
+const storeUnavailable = new SiglumeWebhookError(
+  "STORE_UNAVAILABLE",
+  "The idempotency store could not be reached, so the event was not processed. Siglume will redeliver it.",
 );
 
 const eventInFlight = new SiglumeWebhookError(

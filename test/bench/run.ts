@@ -12,7 +12,7 @@ const quick = args.includes("--quick");
 // Relative to where `npm run bench` was typed, not to this package.
 const jsonArg = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
 const jsonFile = jsonArg && resolve(process.env.INIT_CWD ?? process.cwd(), jsonArg);
-const LOAD_SECONDS = quick ? 2 : 4;
+const LOAD_SECONDS = quick ? 2 : 3;
 const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"] as const;
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -62,7 +62,7 @@ for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) 
 }
 report.scaling = scaling;
 
-log(`3/4 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S order`);
+log(`3/4 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
 const adapters = [];
 const rejection: { framework: string; rejectedPerSec: number; p99: number; allRefused: boolean }[] = [];
 for (const framework of FRAMEWORKS) {
@@ -74,7 +74,8 @@ for (const framework of FRAMEWORKS) {
   try {
     for (const server of Object.values(servers)) await load(server.port, 1);
     const runs: Record<Variant, Load[]> = { siglume: [], handwritten: [], "handwritten-parse": [] };
-    for (const variant of ["siglume", "handwritten", "handwritten-parse", "handwritten-parse", "handwritten", "siglume"] as const) {
+    const order = ["siglume", "handwritten", "handwritten-parse", "handwritten-parse", "handwritten", "siglume"] as const;
+    for (const variant of quick ? order : [...order, "siglume", "handwritten", "handwritten-parse"] as const) {
       runs[variant].push(await load(servers[variant].port, LOAD_SECONDS, false, servers[variant].pid));
     }
     // Interference on a shared machine only ever slows a run down, so each variant keeps its best run.
@@ -151,13 +152,13 @@ const out = [
     ...scaling.map((s) => [`${fmt(s.bytes / 1024, 0)} KB`, fmt(s.microsPerEvent, 1), fmt(s.nsPerByte, 2), fmt(s.floorMicrosPerEvent, 1), fmt(s.ratio, 2)]),
   ]),
   "",
-  `Adapters vs hand-written routes in the same framework (wrk, 32 connections, best of 2 runs × ${LOAD_SECONDS} s, latency ms)`,
+  `Adapters vs hand-written routes in the same framework (wrk, 32 connections, best of ${quick ? 2 : 3} runs × ${LOAD_SECONDS} s, latency ms)`,
   table([
     ["framework", "siglume req/s", "hand-written", "ratio", "hand-written + JSON.parse", "ratio", "p50", "p99", "hand p50", "hand p99", "p99 ratio"],
     ...adapters.map((a) => [a.framework, fmt(a.siglumeRps), fmt(a.handwrittenRps), fmt(a.rpsRatio, 2), fmt(a.handParseRps), fmt(a.rpsRatioVsParse, 2), fmt(a.siglumeP50, 2), fmt(a.siglumeP99, 2), fmt(a.handwrittenP50, 2), fmt(a.handwrittenP99, 2), fmt(a.p99Ratio, 2)]),
   ]),
   "",
-  "Server CPU per request (µs; lowest of 2 runs), the steadier measure of the same runs",
+  `Server CPU per request (µs; lowest of ${quick ? 2 : 3} runs), the steadier measure of the same runs`,
   table([
     ["framework", "siglume", "hand-written", "hand-written + JSON.parse", "siglume − hand-written"],
     ...adapters.map((a) => [a.framework, fmt(a.siglumeCpuUs, 1), fmt(a.handwrittenCpuUs, 1), fmt(a.handParseCpuUs, 1), fmt(a.siglumeCpuUs - a.handwrittenCpuUs, 1)]),

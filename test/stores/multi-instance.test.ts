@@ -1,7 +1,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { siglumeEvents } from "@siglume-middleware/testing";
-import type { SiglumeEvent } from "@siglume-middleware/core";
+import { Redis } from "ioredis";
+import { createSiglumeWebhookHandler, type SiglumeEvent } from "@siglume-middleware/core";
+import { redisIdempotencyStore } from "@siglume-middleware/store-redis";
+import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { INSTANCE_SECRET as SECRET, post } from "../support/delivery.js";
 import { coreRequest } from "../support/core-request.js";
 import { startInstance, type Instance } from "../support/instances.js";
@@ -94,7 +96,6 @@ describe.each([
       expect(rows).toHaveLength(50);
       expect(rows.every((r) => r.status === "completed" && r.outcome === "standard_settled" && r.attempts === 1)).toBe(true);
     } else {
-      const { Redis } = await import("ioredis");
       const client = new Redis(redis.url);
       try {
         const values = await client.mget(events.map((e) => `siglume:evt:${e.id}`));
@@ -113,8 +114,6 @@ describe.each([
 
 describe("Redis stopped mid-run", () => {
   it("answers 503 with Retry-After and dispatches nothing, then recovers by itself", async () => {
-    const { createSiglumeWebhookHandler } = await import("@siglume-middleware/core");
-    const { redisIdempotencyStore } = await import("@siglume-middleware/store-redis");
     const store = redisIdempotencyStore({ url: redis.url, keyPrefix: "fault:" });
     const dispatched: string[] = [];
     const handler = createSiglumeWebhookHandler({
@@ -124,7 +123,6 @@ describe("Redis stopped mid-run", () => {
       onReview: () => {},
       onError: () => {},
     });
-    const { signedRequest } = await import("@siglume-middleware/testing");
     const deliver = (event: SiglumeEvent) => {
       const delivery = signedRequest(event, { secret: SECRET });
       return handler.handle(coreRequest(delivery));

@@ -34,6 +34,8 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
 const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {
   const handler = createSiglumeWebhookHandler<boolean, FastifyRequest>(options);
   const { path, bodyLimit } = handler.options;
+  // Fastify enforces the limit in its parser; its 413 is answered with the core's error body.
+  const tooLarge = errorResponse(bodyTooLargeError(bodyLimit));
 
   // A child scope, so these parsers apply to the webhook route only and the app's JSON parsing is untouched.
   await fastify.register(async (scope) => {
@@ -44,7 +46,7 @@ const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: Fastif
     // Any other type is not read at all; the core answers 415.
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
     scope.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
-      if (error.statusCode === 413) return send(reply, errorResponse(bodyTooLargeError(bodyLimit)));
+      if (error.statusCode === 413) return send(reply, tooLarge);
       throw error;
     });
 

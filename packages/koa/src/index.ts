@@ -12,7 +12,6 @@ const RAW_BODY_HINT =
   "A body parser (koa-bodyparser, @koa/bodyparser, koa-body) read the request before siglumeMiddleware(), so the " +
   "signed bytes are gone. Use app.use(siglumeMiddleware(...)) before the body parser.";
 
-
 /**
  * Koa middleware answering Siglume webhooks at `path` (default
  * /webhooks/siglume); every other request goes on to `next()`.

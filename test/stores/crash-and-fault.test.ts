@@ -4,7 +4,7 @@ import { siglumeEvents } from "@siglume-middleware/testing";
 import type { SiglumeEvent } from "@siglume-middleware/core";
 import { INSTANCE_SECRET, post } from "../support/delivery.js";
 import { startInstance, type Instance } from "../support/instances.js";
-import { startPostgres, type PostgresServer } from "../support/servers.js";
+import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
 
 // Its own PostgreSQL: the fault test stops and restarts it.
 let postgres: PostgresServer;
@@ -13,8 +13,7 @@ const env = () => ({ STORE: "postgres", PG_URL: postgres.url, SECRET: INSTANCE_S
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  db = new pg.Pool({ connectionString: postgres.url });
-  db.on("error", () => {});
+  db = testPool(postgres.url);
   await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
 }, 120_000);
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { INSTANCE_SECRET as SECRET, post } from "../support/delivery.js";
 import { coreRequest } from "../support/core-request.js";
 import { startInstance, type Instance } from "../support/instances.js";
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/servers.js";
+import { startPostgres, startRedis, testPool, type PostgresServer, type RedisServer } from "../support/servers.js";
 
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -39,7 +39,7 @@ let db: pg.Pool;
 
 beforeAll(async () => {
   [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  db = new pg.Pool({ connectionString: postgres.url });
+  db = testPool(postgres.url);
   await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
 }, 120_000);
 afterAll(async () => {

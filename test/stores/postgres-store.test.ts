@@ -4,7 +4,7 @@ import { createSiglumeWebhookHandler, type SiglumeEvent } from "@siglume-middlew
 import { createTableSql, postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
-import { startPostgres, type PostgresServer } from "../support/servers.js";
+import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
 
 const SECRET = "whsec_pg";
 let postgres: PostgresServer;
@@ -12,7 +12,7 @@ let db: pg.Pool;
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  db = new pg.Pool({ connectionString: postgres.url });
+  db = testPool(postgres.url);
   await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
 }, 120_000);
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe("postgresIdempotencyStore, transactional (default)", () => {
 
 describe("postgresIdempotencyStore, lease mode (transactional: false)", () => {
   it("claims once, reports in-flight and completed, and re-claims after release or an expired lease", async () => {
-    const pool = new pg.Pool({ connectionString: postgres.url });
+    const pool = testPool(postgres.url);
     const store = postgresIdempotencyStore({ pool, table: "public.lease_events", transactional: false, leaseMs: 300 });
     try {
       expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });

@@ -2,12 +2,18 @@
 // file starts its own (a throwaway data directory, a free port), so a test that
 // stops its server cannot disturb another. Nothing is skipped: a missing binary
 // fails the run with what to install.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+// Asynchronous on purpose: initdb and pg_ctl take seconds on a loaded machine, and a
+// blocked event loop in a test worker starves vitest's own RPC with the main process.
+const execFileAsync = promisify(execFile);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,11 +45,10 @@ function postgresBinDirs(): string[] {
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` user the Debian package creates. */
-function postgresUser(): { uid: number; gid: number } | undefined {
+async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  return { uid, gid };
+  const id = async (flag: string) => Number((await execFileAsync("id", [flag, "postgres"])).stdout.trim());
+  return { uid: await id("-u"), gid: await id("-g") };
 }
 
 export interface PostgresServer {
@@ -57,21 +62,27 @@ export async function startPostgres(): Promise<PostgresServer> {
   const bins = postgresBinDirs();
   const initdb = findBinary("initdb", bins);
   const pgCtl = findBinary("pg_ctl", bins);
-  const user = postgresUser();
+  const user = await postgresUser();
   const dir = mkdtempSync(join(tmpdir(), "siglume-pg-"));
   const data = join(dir, "data");
   if (user) chownSync(dir, user.uid, user.gid);
   const port = await freePort();
-  const run = (file: string, args: string[]) =>
-    execFileSync(file, args, { cwd: dir, stdio: "pipe", encoding: "utf8", ...user });
+  const run = async (file: string, args: string[]) => {
+    try {
+      await execFileAsync(file, args, { cwd: dir, encoding: "utf8", ...user });
+    } catch (error) {
+      const { stderr = "", stdout = "" } = error as { stderr?: string; stdout?: string };
+      throw new Error(`${file} ${args.join(" ")} failed:\n${stderr || stdout}`);
+    }
+  };
 
-  run(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+  await run(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = async () => {
-    run(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+    await run(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
   };
   const stop = async () => {
-    run(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);
+    await run(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);
   };
   await start();
   return {
@@ -87,6 +98,17 @@ export async function startPostgres(): Promise<PostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A pool for a test's own queries. Like any long-lived pool (the store's docs ask the
+ * same of users) it listens for 'error': an idle client losing its server, when a test
+ * stops PostgreSQL, must not become an uncaught exception in the test worker.
+ */
+export function testPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on("error", () => {});
+  return pool;
 }
 
 export interface RedisServer {

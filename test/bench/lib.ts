@@ -24,7 +24,9 @@ export interface Server {
 export type Variant = "siglume" | "handwritten" | "handwritten-parse";
 
 export async function startServer(framework: string, variant: Variant): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", `${here}server.ts`], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (docs/maintainers.md).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", `${here}server.ts`], {
     cwd: `${here}..`,
     env: { ...process.env, FRAMEWORK: framework, VARIANT: variant, NODE_ENV: "bench" },
     stdio: ["ignore", "pipe", "inherit"],

@@ -140,6 +140,17 @@ describe("memory idempotency store", () => {
     expect(await store.claim("c", { type: "t" })).toEqual({ status: "completed" });
   });
 
+  it("keeps a claim that outlives a generation switch: its completion or release wins over the older copy", async () => {
+    const store = memoryIdempotencyStore({ maxEntries: 4 }); // generations of 2
+    expect(await store.claim("x", { type: "t" })).toEqual({ status: "claimed" });
+    expect(await store.claim("y", { type: "t" })).toEqual({ status: "claimed" }); // the generation switches here
+    await store.complete("x", { outcome: "standard_settled" });
+    expect(await store.claim("x", { type: "t" })).toEqual({ status: "completed" });
+    expect(await store.claim("y", { type: "t" })).toEqual({ status: "in_flight" });
+    await store.release("y", { error: new Error("handler threw") });
+    expect(await store.claim("y", { type: "t" })).toEqual({ status: "claimed" });
+  });
+
   it("remembers the most recent maxEntries/2 ids under sustained load", async () => {
     const store = memoryIdempotencyStore({ maxEntries: 100 });
     for (let i = 0; i < 10_000; i++) {

@@ -28,7 +28,9 @@ export type SiglumePluginOptions = Omit<SiglumeOptions<boolean, FastifyRequest>,
 const ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body);
+  reply.code(response.status);
+  for (const name in response.headers) reply.header(name, response.headers[name]);
+  return reply.send(response.body);
 }
 
 const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {

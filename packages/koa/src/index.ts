@@ -34,8 +34,9 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
     });
     ctx.status = response.status;
     // Headers before the body: Koa only guesses a Content-Type when none is set.
-    ctx.set(response.headers);
-    ctx.body = response.body ?? null;
+    for (const name in response.headers) ctx.set(name, response.headers[name]!);
+    // A 204 has no body; Koa's respond() sends none for it.
+    if (response.body !== undefined) ctx.body = response.body;
   };
 }
 

@@ -20,10 +20,6 @@ export function routeEvent<TRequest>(
   allowMeteredPayments: boolean,
 ): Route<TRequest> {
   const confirmation = classifyDirectPaymentConfirmation(event);
-  const review = (reason: SiglumeReview["reason"]): Route<TRequest> => ({
-    outcome: `review:${reason}`,
-    run: (ctx) => handlers.onReview({ event, reason, confirmation }, ctx),
-  });
 
   if (event.type === DIRECT_PAYMENT_CONFIRMED) {
     switch (confirmation.kind) {
@@ -31,10 +27,10 @@ export function routeEvent<TRequest>(
         return { outcome: confirmation.kind, run: (ctx) => handlers.onDirectPaymentConfirmed(confirmation, ctx) };
       case "metered_usage_accepted":
       case "metered_batch_settled":
-        if (!allowMeteredPayments) return review("metered_integration_required");
+        if (!allowMeteredPayments) return reviewRoute(handlers, { event, reason: "metered_integration_required", confirmation });
         return { outcome: confirmation.kind, run: (ctx) => handlers.onDirectPaymentConfirmed(confirmation, ctx) };
       default:
-        return review(confirmation.reason);
+        return reviewRoute(handlers, { event, reason: confirmation.reason, confirmation });
     }
   }
 
@@ -45,5 +41,9 @@ export function routeEvent<TRequest>(
   if (onEvent) {
     return { outcome: `event:${event.type}`, run: (ctx) => onEvent(event, ctx) };
   }
-  return review("not_direct_payment_confirmed");
+  return reviewRoute(handlers, { event, reason: "not_direct_payment_confirmed", confirmation });
+}
+
+function reviewRoute<TRequest>(handlers: SiglumeHandlers<boolean, TRequest>, review: SiglumeReview): Route<TRequest> {
+  return { outcome: `review:${review.reason}`, run: (ctx) => handlers.onReview(review, ctx) };
 }

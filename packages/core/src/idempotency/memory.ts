@@ -13,6 +13,11 @@ export interface MemoryIdempotencyStoreOptions {
 
 let warnedInProduction = false;
 
+const CLAIMED: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "claimed" as const }));
+const COMPLETED: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "completed" as const }));
+const IN_FLIGHT: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "in_flight" as const }));
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * The default store: one process only. Redelivery to another instance, or
  * after a restart, is not recognised as a duplicate.
@@ -40,8 +45,9 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     );
   }
 
+  // Written to the newer generation only: a stale copy left in the older one is shadowed
+  // (lookups read the newer first) and dropped with it.
   function set(eventId: string, value: number): void {
-    previous.delete(eventId);
     current.set(eventId, value);
     if (current.size >= generationSize) {
       previous = current;
@@ -49,20 +55,23 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     }
   }
 
+  // The answers are the same objects every time: no allocation per delivery.
   return {
-    async claim(eventId): Promise<ClaimResult> {
+    claim(eventId): Promise<ClaimResult> {
       const at = now();
       const value = current.get(eventId) ?? previous.get(eventId);
-      if (value !== undefined && Math.abs(value) > at) return { status: value > 0 ? "completed" : "in_flight" };
+      if (value !== undefined && Math.abs(value) > at) return value > 0 ? COMPLETED : IN_FLIGHT;
       set(eventId, -(at + lockTtlMs));
-      return { status: "claimed" };
+      return CLAIMED;
     },
-    async complete(eventId) {
+    complete(eventId): Promise<void> {
       set(eventId, now() + doneTtlMs);
+      return DONE;
     },
-    async release(eventId) {
+    release(eventId): Promise<void> {
       current.delete(eventId);
       previous.delete(eventId);
+      return DONE;
     },
   };
 }

@@ -61,7 +61,7 @@ const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: Fastif
           await handler.handle({
             method: request.method,
             header: (name) => request.headers[name],
-            readBody: async () => request.body,
+            readBody: () => request.body,
             request,
           }),
         ),

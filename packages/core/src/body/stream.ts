@@ -46,11 +46,12 @@ export function assertWithinLimit(body: Buffer | string, limit: number): void {
 /**
  * The raw body of a Node request for the adapters: bytes the app already kept
  * (`captured`: req.rawBody and the like), else the stream read here. When a
- * body parser consumed the stream and kept nothing, resolves undefined, which
- * the core answers with RAW_BODY_UNAVAILABLE and the adapter's hint.
+ * body parser consumed the stream and kept nothing, gives undefined, which
+ * the core answers with RAW_BODY_UNAVAILABLE and the adapter's hint. Kept
+ * bytes are returned as they are; a stream read returns a Promise.
  */
-export function nodeRequestBody(request: IncomingMessage, limit: number, captured: unknown): Promise<unknown> {
-  if (captured !== undefined) return Promise.resolve(captured);
-  if (request.readableEnded) return Promise.resolve(undefined);
+export function nodeRequestBody(request: IncomingMessage, limit: number, captured: unknown): unknown {
+  if (captured !== undefined) return captured;
+  if (request.readableEnded) return undefined;
   return readRawBody(request, limit, request.headers["content-length"]);
 }

@@ -20,9 +20,10 @@ export interface WebhookRequest<TRequest> {
   header(name: string): string | string[] | undefined;
   /**
    * Returns the exact body bytes, reading the stream with `limit` enforced
-   * while streaming. Called only after method and Content-Type passed.
+   * while streaming. Called only after method and Content-Type passed. A
+   * framework that has already read the body (Fastify) returns it directly.
    */
-  readBody(limit: number): Promise<unknown>;
+  readBody(limit: number): unknown;
   /** The framework's request object, handed to handlers as ctx.request. */
   request: TRequest;
   /** How to fix it when readBody finds the body already parsed (framework-specific advice). */
@@ -66,7 +67,8 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
     let event: SiglumeEvent;
     let signedAt: number;
     try {
-      const body = toRawBytes(await req.readBody(bodyLimit), req.rawBodyHint);
+      const read = req.readBody(bodyLimit);
+      const body = toRawBytes(read instanceof Promise ? await read : read, req.rawBodyHint);
       assertWithinLimit(body, bodyLimit);
       signedAt = verifySiglumeSignature(
         body,

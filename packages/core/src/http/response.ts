@@ -36,6 +36,7 @@ export const unsupportedMediaType = errorResponse(
 /** `application/json` with any parameters (charset), case-insensitive. */
 export function isJsonContentType(header: string | string[] | undefined): boolean {
   if (typeof header !== "string") return false;
+  if (header === "application/json") return true; // what Siglume sends: no allocation for the common case
   const semicolon = header.indexOf(";");
   const essence = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
   return essence === "application/json";

@@ -81,7 +81,7 @@ export function normaliseSecrets(secret: string | readonly string[] | undefined)
 // Keys for the secrets verifySiglumeWebhook() has seen, so repeated calls skip key setup. Bounded.
 const keyCache = new Map<string, KeyObject>();
 
-function cachedKeys(secrets: string[]): KeyObject[] {
+function cachedKeys(secrets: readonly string[]): KeyObject[] {
   return secrets.map((secret) => {
     let key = keyCache.get(secret);
     if (!key) {
@@ -91,6 +91,17 @@ function cachedKeys(secrets: string[]): KeyObject[] {
     }
     return key;
   });
+}
+
+// The common call passes the same secret string every time: its keys are kept at hand.
+let lastSecret: string | undefined;
+let lastKeys: KeyObject[] = [];
+
+function keysFor(secret: string | readonly string[]): KeyObject[] {
+  if (typeof secret === "string" && secret === lastSecret) return lastKeys;
+  const keys = cachedKeys(normaliseSecrets(secret));
+  if (typeof secret === "string") [lastSecret, lastKeys] = [secret, keys];
+  return keys;
 }
 
 /**
@@ -103,7 +114,7 @@ export function verifySiglumeWebhook(
   options: VerifyOptions,
 ): SiglumeEvent {
   const body = toRawBytes(rawBody);
-  const keys = cachedKeys(normaliseSecrets(options.secret));
+  const keys = keysFor(options.secret);
   const now = options.now ?? Math.floor(Date.now() / 1000);
   verifySiglumeSignature(body, header, keys, options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
   return parseSiglumeEvent(body);

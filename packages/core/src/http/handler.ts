@@ -35,6 +35,9 @@ export interface SiglumeWebhookHandler<TRequest> {
   handle(request: WebhookRequest<TRequest>): Promise<WebhookResponse>;
 }
 
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === "function";
+
 function defaultOnError(error: unknown, info: { event?: SiglumeEvent }): void {
   console.error(`[siglume-middleware] event ${info.event?.id ?? "(unparsed)"} failed:`, error);
 }
@@ -68,7 +71,7 @@ export function createSiglumeWebhookHandler<TAllowMetered extends boolean = fals
     let signedAt: number;
     try {
       const read = req.readBody(bodyLimit);
-      const body = toRawBytes(read instanceof Promise ? await read : read, req.rawBodyHint);
+      const body = toRawBytes(isPromiseLike(read) ? await read : read, req.rawBodyHint);
       assertWithinLimit(body, bodyLimit);
       signedAt = verifySiglumeSignature(
         body,

@@ -1,35 +1,22 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { siglumeEvents } from "@siglume-middleware/testing";
 import type { SiglumeEvent } from "@siglume-middleware/core";
 import { INSTANCE_SECRET, post } from "../support/delivery.js";
 import { startInstance, type Instance } from "../support/instances.js";
-import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
 
 // Its own PostgreSQL: the fault test stops and restarts it.
-let postgres: PostgresServer;
-let db: pg.Pool;
-const env = () => ({ STORE: "postgres", PG_URL: postgres.url, SECRET: INSTANCE_SECRET });
+let orders: OrdersDatabase;
+const env = () => ({ STORE: "postgres", PG_URL: orders.postgres.url, SECRET: INSTANCE_SECRET });
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  db = testPool(postgres.url);
-  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
+  orders = await startOrdersDatabase();
 }, 120_000);
-afterAll(async () => {
-  await db?.end();
-  await postgres?.destroy();
-});
+afterAll(() => orders?.close());
 
-async function newOrder(): Promise<SiglumeEvent> {
-  const event = siglumeEvents.standardSettled();
-  await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [event.data.challenge_hash]);
-  return event;
-}
-const paidCount = async (event: SiglumeEvent) =>
-  (await db.query("SELECT paid_count FROM orders WHERE challenge_hash = $1", [event.data.challenge_hash])).rows[0].paid_count;
+const newOrder = async (): Promise<SiglumeEvent> => (await orders.newOrders(1))[0]!;
+const paidCount = async (event: SiglumeEvent) => (await orders.paidCounts([event]))[0];
 const record = async (event: SiglumeEvent) =>
-  (await db.query("SELECT status, attempts FROM siglume_webhook_events WHERE event_id = $1", [event.id])).rows[0];
+  (await orders.db.query("SELECT status, attempts FROM siglume_webhook_events WHERE event_id = $1", [event.id])).rows[0];
 
 describe("a process killed (SIGKILL) inside the handler", () => {
   it("leaves no completed record and no order change; the redelivery to another instance completes it once", async () => {
@@ -67,7 +54,7 @@ describe("PostgreSQL stopped mid-run", () => {
       expect((await post(instances[0]!.url, before)).status).toBe(204);
 
       const during = await Promise.all([newOrder(), newOrder(), newOrder()]);
-      await postgres.stop();
+      await orders.postgres.stop();
       for (const event of during) {
         for (const instance of instances) {
           const res = await post(instance.url, event);
@@ -79,7 +66,7 @@ describe("PostgreSQL stopped mid-run", () => {
       const output = instances.map((i) => i.output()).join("");
       for (const event of during) expect(output).not.toContain(`DISPATCH ${event.id}`);
 
-      await postgres.start();
+      await orders.postgres.start();
       // Siglume keeps retrying; the pools reconnect on their own, with no restart of the apps.
       for (const event of during) {
         const results = await Promise.all(instances.map((instance) => post(instance.url, event)));

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { createSiglumeWebhookHandler, type SiglumeEvent } from "@siglume-middleware/core";
@@ -7,7 +6,8 @@ import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { INSTANCE_SECRET as SECRET, post } from "../support/delivery.js";
 import { coreRequest } from "../support/core-request.js";
 import { startInstance, type Instance } from "../support/instances.js";
-import { startPostgres, startRedis, testPool, type PostgresServer, type RedisServer } from "../support/servers.js";
+import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
+import { startRedis, type RedisServer } from "../support/servers.js";
 
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -33,34 +33,15 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-let postgres: PostgresServer;
+let orders: OrdersDatabase;
 let redis: RedisServer;
-let db: pg.Pool;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  db = testPool(postgres.url);
-  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
+  [orders, redis] = await Promise.all([startOrdersDatabase(), startRedis()]);
 }, 120_000);
 afterAll(async () => {
-  await db?.end();
-  await Promise.all([postgres?.destroy(), redis?.stop()]);
+  await Promise.all([orders?.close(), redis?.stop()]);
 });
-
-async function newOrders(count: number): Promise<SiglumeEvent[]> {
-  const events = Array.from({ length: count }, () => siglumeEvents.standardSettled());
-  await db.query("INSERT INTO orders (challenge_hash) SELECT unnest($1::text[])", [events.map((e) => e.data.challenge_hash)]);
-  return events;
-}
-
-async function paidCounts(events: SiglumeEvent[]): Promise<number[]> {
-  const { rows } = await db.query<{ challenge_hash: string; paid_count: number }>(
-    "SELECT challenge_hash, paid_count FROM orders WHERE challenge_hash = ANY($1)",
-    [events.map((e) => e.data.challenge_hash)],
-  );
-  const byHash = new Map(rows.map((r) => [r.challenge_hash, r.paid_count]));
-  return events.map((e) => byHash.get(e.data.challenge_hash as string) ?? -1);
-}
 
 describe.each([
   ["postgres", "the claim row locked in the order update's own transaction"],
@@ -68,7 +49,7 @@ describe.each([
 ])("4 instances (express, fastify, koa, nestjs) sharing %s (%s)", (store) => {
   let instances: Instance[] = [];
   beforeAll(async () => {
-    const env = { STORE: store, PG_URL: postgres.url, REDIS_URL: redis.url, SECRET };
+    const env = { STORE: store, PG_URL: orders.postgres.url, REDIS_URL: redis.url, SECRET };
     instances = await Promise.all(["express", "fastify", "koa", "nestjs"].map((adapter) => startInstance(adapter, env)));
   }, 120_000);
   afterAll(async () => {
@@ -76,7 +57,7 @@ describe.each([
   });
 
   it("200 deliveries (50 events × 4 copies, shuffled, 64 at once) pay every order exactly once", async () => {
-    const events = await newOrders(50);
+    const events = await orders.newOrders(50);
     const deliveries = shuffle(events.flatMap((event) => [0, 1, 2, 3].map((copy) => ({ event, instance: instances[(copy + Math.floor(Math.random() * 4)) % 4]! }))));
     const results = await pooled(deliveries, 64, ({ event, instance }) => post(instance.url, event));
 
@@ -87,12 +68,12 @@ describe.each([
     const acknowledged = new Set(deliveries.filter((_, i) => statuses[i] === 204).map((d) => d.event.id));
     expect(acknowledged.size).toBe(50);
 
-    expect(await paidCounts(events)).toEqual(events.map(() => 1));
+    expect(await orders.paidCounts(events)).toEqual(events.map(() => 1));
     const dispatches = instances.map((i) => i.output()).join("").match(/^DISPATCH /gm)?.length ?? 0;
     expect(dispatches).toBeGreaterThanOrEqual(50);
     // No event lost: every one ends completed in the shared store.
     if (store === "postgres") {
-      const { rows } = await db.query("SELECT status, outcome, attempts FROM siglume_webhook_events WHERE event_id = ANY($1)", [events.map((e) => e.id)]);
+      const { rows } = await orders.db.query("SELECT status, outcome, attempts FROM siglume_webhook_events WHERE event_id = ANY($1)", [events.map((e) => e.id)]);
       expect(rows).toHaveLength(50);
       expect(rows.every((r) => r.status === "completed" && r.outcome === "standard_settled" && r.attempts === 1)).toBe(true);
     } else {
@@ -108,7 +89,7 @@ describe.each([
     // Siglume's later retries of the same events are all acknowledged and change nothing.
     const again = await pooled(events, 16, (event) => post(instances[Math.floor(Math.random() * 4)]!.url, event));
     expect(again.map((r) => r.status)).toEqual(events.map(() => 204));
-    expect(await paidCounts(events)).toEqual(events.map(() => 1));
+    expect(await orders.paidCounts(events)).toEqual(events.map(() => 1));
   }, 120_000);
 });
 

@@ -1,34 +1,26 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSiglumeWebhookHandler, type SiglumeEvent } from "@siglume-middleware/core";
 import { createTableSql, postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
-import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
+import { testPool, type PostgresServer } from "../support/servers.js";
 
 const SECRET = "whsec_pg";
+let orders: OrdersDatabase;
 let postgres: PostgresServer;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  db = testPool(postgres.url);
-  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
+  orders = await startOrdersDatabase();
+  ({ postgres, db } = orders);
 }, 120_000);
-afterAll(async () => {
-  await db?.end();
-  await postgres?.destroy();
-});
+afterAll(() => orders?.close());
 
 function deliver(handler: ReturnType<typeof createSiglumeWebhookHandler>, event: SiglumeEvent) {
   const delivery = signedRequest(event, { secret: SECRET });
   return handler.handle(coreRequest(delivery));
-}
-
-async function order(): Promise<SiglumeEvent> {
-  const event = siglumeEvents.standardSettled();
-  await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [event.data.challenge_hash]);
-  return event;
 }
 
 describe("postgresIdempotencyStore, transactional (default)", () => {
@@ -49,9 +41,9 @@ describe("postgresIdempotencyStore, transactional (default)", () => {
       },
     });
     try {
-      const event = await order();
+      const [event] = (await orders.newOrders(1)) as [SiglumeEvent];
       expect((await deliver(handler, event)).status).toBe(500);
-      const paid = async () => (await db.query("SELECT paid_count FROM orders WHERE challenge_hash = $1", [event.data.challenge_hash])).rows[0].paid_count;
+      const paid = async () => (await orders.paidCounts([event]))[0];
       expect(await paid()).toBe(0);
       const row = async () => (await db.query("SELECT event_type, status, outcome, attempts, first_seen_at <= last_seen_at AS ordered FROM tx_events WHERE event_id = $1", [event.id])).rows[0];
       expect(await row()).toEqual({ event_type: "direct_payment.confirmed", status: "failed", outcome: null, attempts: 1, ordered: true });

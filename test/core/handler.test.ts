@@ -3,6 +3,7 @@ import {
   SiglumeConfigurationError,
   createSiglumeWebhookHandler,
   memoryIdempotencyStore,
+  type Claim,
   type IdempotencyStore,
   type SiglumeOptions,
 } from "@siglume-middleware/core";
@@ -20,7 +21,10 @@ describe("start-up checks", () => {
     ["no secret", { ...required, webhookSecret: undefined }, /SIGLUME_WEBHOOK_SECRET/],
     ["a relative path", { ...required, path: "hooks" }, /path must start with "\/"/],
     ["a zero body limit", { ...required, bodyLimit: 0 }, /bodyLimit/],
-    ["a store without release", { ...required, idempotencyStore: { claim: async () => ({ status: "claimed" }), complete: async () => {} } }, /idempotencyStore.release/],
+    ["a store without claim", { ...required, idempotencyStore: {} }, /idempotencyStore.claim must be a function/],
+    ["a store written for the 0.1 interface", { ...required, idempotencyStore: { claim: async () => ({ status: "claimed" }), complete: async () => {}, release: async () => {} } }, /0\.1 interface.*legacyIdempotencyStore/],
+    ["a handler timeout above maxHandlerMs", { ...required, handlerTimeoutMs: 5000, maxHandlerMs: 1000 }, /maxHandlerMs must be at least handlerTimeoutMs/],
+    ["a zero body timeout", { ...required, bodyTimeoutMs: 0 }, /bodyTimeoutMs/],
     ["a non-boolean metered flag", { ...required, allowMeteredPayments: "yes" }, /allowMeteredPayments/],
   ])("refuses %s", (_name, options, message) => {
     const saved = process.env.SIGLUME_WEBHOOK_SECRET;
@@ -60,9 +64,10 @@ describe("routing without optional handlers", () => {
   it("never gives a readiness probe (either form) to a payment handler or the store", async () => {
     const touched: string[] = [];
     const store: IdempotencyStore = {
-      claim: async () => (touched.push("claim"), { status: "claimed" }),
-      complete: async () => void touched.push("complete"),
-      release: async () => void touched.push("release"),
+      claim: async () => {
+        touched.push("claim");
+        return { status: "in_flight" };
+      },
     };
     const handler = createSiglumeWebhookHandler({
       webhookSecret: SECRET,
@@ -82,8 +87,6 @@ describe("idempotency store failures", () => {
     claim: async () => {
       throw new Error("ECONNREFUSED");
     },
-    complete: async () => {},
-    release: async () => {},
   };
 
   it("answers 503 STORE_UNAVAILABLE with Retry-After and dispatches nothing when the store is down", async () => {
@@ -106,58 +109,76 @@ describe("idempotency store failures", () => {
 
   it("does not acknowledge when completion cannot be recorded", async () => {
     const store = memoryIdempotencyStore();
-    const handler = createSiglumeWebhookHandler({
-      ...required,
-      onError: () => {},
-      idempotencyStore: { ...store, complete: async () => Promise.reject(new Error("timeout")) },
-    });
+    const failingCompletion: IdempotencyStore = {
+      async claim(key, info) {
+        const result = await store.claim(key, info);
+        if (result.status !== "claimed") return result;
+        return { status: "claimed", claim: { ...result.claim, complete: () => Promise.reject(new Error("timeout")) } };
+      },
+    };
+    const handler = createSiglumeWebhookHandler({ ...required, onError: () => {}, idempotencyStore: failingCompletion });
     expect((await handler.handle(post(signed(events.standardSettled())))).status).toBe(503);
   });
 });
 
 describe("memory idempotency store", () => {
-  it("claims once, reports in-flight, remembers completion and forgets a released claim", async () => {
+  const info = { type: "t", digest: "d1" };
+  async function claimed(store: IdempotencyStore, key: string): Promise<Claim> {
+    const result = await store.claim(key, info);
+    if (result.status !== "claimed") throw new Error(`expected a claim on ${key}, got ${result.status}`);
+    return result.claim;
+  }
+
+  it("remembers a completed claim's digest and result, and lets a lapsed claim be taken over", async () => {
     let now = 0;
     const store = memoryIdempotencyStore({ lockTtlMs: 1000, now: () => now });
-    expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
-    expect(await store.claim("a", { type: "t" })).toEqual({ status: "in_flight" });
-    await store.release("a", { error: new Error("handler threw") });
-    expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
-    await store.complete("a", { outcome: "standard_settled" });
-    expect(await store.claim("a", { type: "t" })).toEqual({ status: "completed" });
-    expect(await store.claim("b", { type: "t" })).toEqual({ status: "claimed" });
-    now = 1001; // the holder of "b" died: its lock expires
-    expect(await store.claim("b", { type: "t" })).toEqual({ status: "claimed" });
+    const first = await claimed(store, "a");
+    expect(await store.claim("a", info)).toEqual({ status: "in_flight" });
+    await first.complete({ outcome: "standard_settled", result: "r" });
+    expect(await store.claim("a", info)).toEqual({ status: "completed", digest: "d1", result: "r" });
+    const b = await claimed(store, "b");
+    now = 1001; // the holder of "b" stopped renewing: its lease lapses
+    const takeover = await claimed(store, "b");
+    expect(await b.complete({ outcome: "late" })).toBe(false);
+    expect(await b.renew()).toBe(false);
+    await b.release({ error: new Error("late") });
+    expect(await store.claim("b", info)).toEqual({ status: "in_flight" });
+    expect(await takeover.complete({ outcome: "x" })).toBe(true);
+  });
+
+  it("renewal keeps a claim past its lease", async () => {
+    let now = 0;
+    const store = memoryIdempotencyStore({ lockTtlMs: 1000, now: () => now });
+    const claim = await claimed(store, "a");
+    expect(claim.renewEveryMs).toBe(333);
+    for (now = 500; now < 5000; now += 500) {
+      expect(await claim.renew()).toBe(true);
+      expect(await store.claim("a", info)).toEqual({ status: "in_flight" });
+    }
   });
 
   it("stays within maxEntries by forgetting the oldest ids first", async () => {
     const store = memoryIdempotencyStore({ maxEntries: 4 });
-    for (const id of ["a", "b", "c"]) {
-      await store.claim(id, { type: "t" });
-      await store.complete(id, { outcome: "x" });
-    }
-    expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
-    expect(await store.claim("c", { type: "t" })).toEqual({ status: "completed" });
+    for (const id of ["a", "b", "c"]) await (await claimed(store, id)).complete({ outcome: "x" });
+    expect((await store.claim("a", info)).status).toBe("claimed");
+    expect((await store.claim("c", info)).status).toBe("completed");
   });
 
   it("keeps a claim that outlives a generation switch: its completion or release wins over the older copy", async () => {
     const store = memoryIdempotencyStore({ maxEntries: 4 }); // generations of 2
-    expect(await store.claim("x", { type: "t" })).toEqual({ status: "claimed" });
-    expect(await store.claim("y", { type: "t" })).toEqual({ status: "claimed" }); // the generation switches here
-    await store.complete("x", { outcome: "standard_settled" });
-    expect(await store.claim("x", { type: "t" })).toEqual({ status: "completed" });
-    expect(await store.claim("y", { type: "t" })).toEqual({ status: "in_flight" });
-    await store.release("y", { error: new Error("handler threw") });
-    expect(await store.claim("y", { type: "t" })).toEqual({ status: "claimed" });
+    const x = await claimed(store, "x");
+    const y = await claimed(store, "y"); // the generation switches here
+    expect(await x.complete({ outcome: "standard_settled" })).toBe(true);
+    expect((await store.claim("x", info)).status).toBe("completed");
+    expect(await store.claim("y", info)).toEqual({ status: "in_flight" });
+    await y.release({ error: new Error("handler threw") });
+    expect((await store.claim("y", info)).status).toBe("claimed");
   });
 
   it("remembers the most recent maxEntries/2 ids under sustained load", async () => {
     const store = memoryIdempotencyStore({ maxEntries: 100 });
-    for (let i = 0; i < 10_000; i++) {
-      await store.claim(`e${i}`, { type: "t" });
-      await store.complete(`e${i}`, { outcome: "x" });
-    }
-    for (let i = 9_950; i < 10_000; i++) expect(await store.claim(`e${i}`, { type: "t" })).toEqual({ status: "completed" });
-    expect(await store.claim("e0", { type: "t" })).toEqual({ status: "claimed" });
+    for (let i = 0; i < 10_000; i++) await (await claimed(store, `e${i}`)).complete({ outcome: "x" });
+    for (let i = 9_950; i < 10_000; i++) expect((await store.claim(`e${i}`, info)).status).toBe("completed");
+    expect((await store.claim("e0", info)).status).toBe("claimed");
   });
 });

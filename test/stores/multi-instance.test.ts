@@ -80,7 +80,8 @@ describe.each([
       const client = new Redis(redis.url);
       try {
         const values = await client.mget(events.map((e) => `siglume:evt:${e.id}`));
-        expect(values).toEqual(events.map(() => "done:standard_settled"));
+        const records = values.map((value) => (value?.startsWith("done:") ? JSON.parse(value.slice(5)) : value));
+        expect(records).toEqual(events.map(() => ({ outcome: "standard_settled", digest: expect.stringMatching(/^[\w-]{22}$/) })));
       } finally {
         client.disconnect();
       }

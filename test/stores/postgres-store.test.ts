@@ -75,20 +75,33 @@ describe("postgresIdempotencyStore, transactional (default)", () => {
 });
 
 describe("postgresIdempotencyStore, lease mode (transactional: false)", () => {
-  it("claims once, reports in-flight and completed, and re-claims after release or an expired lease", async () => {
+  it("claims once, reports in-flight and completed, and re-claims after release or a lapsed lease", async () => {
     const pool = testPool(postgres.url);
     const store = postgresIdempotencyStore({ pool, table: "public.lease_events", transactional: false, leaseMs: 300 });
+    const info = { type: "t", digest: "d" };
+    const claimed = async (key: string) => {
+      const result = await store.claim(key, info);
+      if (result.status !== "claimed") throw new Error(`expected a claim, got ${result.status}`);
+      return result.claim;
+    };
     try {
-      expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
-      expect(await store.claim("a", { type: "t" })).toEqual({ status: "in_flight" });
-      await store.release("a", { error: new Error("x") });
-      expect(await store.claim("a", { type: "t" })).toEqual({ status: "claimed" });
-      await store.complete("a", { outcome: "standard_settled" });
-      expect(await store.claim("a", { type: "t" })).toEqual({ status: "completed" });
+      const a1 = await claimed("a");
+      expect(a1.renewEveryMs).toBe(100);
+      expect(await store.claim("a", info)).toEqual({ status: "in_flight" });
+      await a1.release({ error: new Error("x") });
+      const a2 = await claimed("a");
+      expect(await a2.complete({ outcome: "standard_settled" })).toBe(true);
+      expect(await store.claim("a", info)).toEqual({ status: "completed", digest: "d", result: null });
 
-      expect(await store.claim("b", { type: "t" })).toEqual({ status: "claimed" });
-      await new Promise((resolve) => setTimeout(resolve, 400)); // the holder "died"
-      expect(await store.claim("b", { type: "t" })).toEqual({ status: "claimed" });
+      const b1 = await claimed("b");
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the holder "died": no renewal
+      const b2 = await claimed("b");
+      // The stale owner can neither renew, complete nor release the new owner's claim.
+      expect(await b1.renew()).toBe(false);
+      expect(await b1.complete({ outcome: "late" })).toBe(false);
+      await b1.release({ error: new Error("late") });
+      expect(await store.claim("b", info)).toEqual({ status: "in_flight" });
+      expect(await b2.renew()).toBe(true);
       const { rows } = await pool.query("SELECT event_id, status, attempts FROM lease_events ORDER BY event_id");
       expect(rows).toEqual([
         { event_id: "a", status: "completed", attempts: 2 },
@@ -110,10 +123,11 @@ describe("postgresIdempotencyStore configuration", () => {
     expect(createTableSql("migrated_events")).toMatch(/^CREATE TABLE IF NOT EXISTS "migrated_events"/);
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "migrated_events", createTable: false });
     try {
-      await expect(store.claim("x", { type: "t" })).rejects.toThrow(/migrated_events/);
+      await expect(store.claim("x", { type: "t", digest: "d" })).rejects.toThrow(/migrated_events/);
       await db.query(store.createTableSql);
-      expect(await store.claim("x", { type: "t" })).toMatchObject({ status: "claimed" });
-      await store.complete("x", { outcome: "spent" });
+      const result = await store.claim("x", { type: "t", digest: "d" });
+      if (result.status !== "claimed") throw new Error(result.status);
+      expect(await result.claim.complete({ outcome: "spent" })).toBe(true);
     } finally {
       await store.close();
     }

@@ -24,15 +24,29 @@ export { isReadinessProbe } from "./classify/readiness.js";
 export { memoryIdempotencyStore } from "./idempotency/memory.js";
 export type { MemoryIdempotencyStoreOptions } from "./idempotency/memory.js";
 export type * from "./idempotency/store.js";
+export { assertIdempotencyStore, legacyIdempotencyStore } from "./idempotency/legacy.js";
+export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
+export { bodyDigest } from "./idempotency/digest.js";
+export { MAX_EVENT_ID_LENGTH, eventIdProblem } from "./idempotency/key.js";
 
-export { DEFAULT_BODY_LIMIT, DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
+export {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_HANDLER_MS,
+  DEFAULT_PATH,
+  resolveSiglumeOptions,
+} from "./dispatch/options.js";
+export { runExactlyOnce, claimLost, storeUnavailable } from "./dispatch/exactly-once.js";
+export type { ClaimedRun, ExactlyOnceOptions, RunOutcome } from "./dispatch/exactly-once.js";
+export { containedReporter } from "./dispatch/report.js";
 export type { ResolvedSiglumeOptions } from "./dispatch/options.js";
-export { routeEvent } from "./dispatch/route.js";
+export { reviewRoute, routeEvent } from "./dispatch/route.js";
 export type * from "./dispatch/types.js";
 
 export { toRawBytes } from "./body/raw.js";
 export type { RawBody } from "./body/raw.js";
-export { bodyTooLargeError, nodeRequestBody, readRawBody } from "./body/stream.js";
+export { bodyTimeoutError, bodyTooLargeError, nodeRequestBody, readRawBody } from "./body/stream.js";
 
 export { createSiglumeWebhookHandler } from "./http/handler.js";
 export type { SiglumeWebhookHandler, WebhookRequest } from "./http/handler.js";

@@ -37,11 +37,18 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
       .handle({
         method: req.method,
         header: (name) => req.headers[name],
-        readBody: (limit) => nodeRequestBody(req, limit, capturedBody(req)),
+        readBody: (limit, timeoutMs) => nodeRequestBody(req, limit, capturedBody(req), timeoutMs),
         request: req,
         rawBodyHint: RAW_BODY_HINT,
       })
-      .then((response) => writeNodeResponse(res, response), next);
+      .then((response) => {
+        // Nothing is written when another middleware (a timeout) answered first; a failed write goes to Express.
+        try {
+          writeNodeResponse(res, response);
+        } catch (error) {
+          next(error);
+        }
+      }, next);
   };
 }
 

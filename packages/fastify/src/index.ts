@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import type { Readable } from "node:stream";
 import {
   type MeteredConfirmation,
   type SiglumeContext,
   type StandardSettled,
-  bodyTooLargeError,
   createSiglumeWebhookHandler,
-  errorResponse,
+  readRawBody,
   type SiglumeOptions,
   type WebhookResponse,
 } from "@siglume-middleware/core";
@@ -26,8 +26,11 @@ export type SiglumePluginOptions = Omit<SiglumeOptions<boolean, FastifyRequest>,
 
 // HEAD is left out: Fastify adds it to GET routes itself.
 const ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const NO_BODY = Buffer.alloc(0);
 
-function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
+function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | undefined {
+  // Something else (a timeout hook) answered first: leave its answer alone.
+  if (reply.sent) return undefined;
   reply.code(response.status);
   for (const name in response.headers) reply.header(name, response.headers[name]);
   return reply.send(response.body);
@@ -35,22 +38,14 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
 
 const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {
   const handler = createSiglumeWebhookHandler<boolean, FastifyRequest>(options);
-  const { path, bodyLimit } = handler.options;
-  // Fastify enforces the limit in its parser; its 413 is answered with the core's error body.
-  const tooLarge = errorResponse(bodyTooLargeError(bodyLimit));
+  const { path } = handler.options;
 
-  // A child scope, so these parsers apply to the webhook route only and the app's JSON parsing is untouched.
+  // A child scope, so this parser applies to the webhook route only and the app's JSON parsing is untouched.
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, (_request, body, done) =>
-      done(null, body),
-    );
-    // Any other type is not read at all; the core answers 415.
-    scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
-    scope.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
-      if (error.statusCode === 413) return send(reply, tooLarge);
-      throw error;
-    });
+    // The body stays a stream here: the core reads it with its own limit and timeout, and only after
+    // the method and Content-Type passed.
+    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
     scope.route({
       method: ANY_METHOD,
@@ -61,7 +56,10 @@ const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: Fastif
           await handler.handle({
             method: request.method,
             header: (name) => request.headers[name],
-            readBody: () => request.body,
+            readBody: (limit, timeoutMs) =>
+              request.body === undefined
+                ? NO_BODY
+                : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
             request,
           }),
         ),

@@ -28,10 +28,13 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
       method: ctx.method,
       header: (name) => ctx.req.headers[name],
       // A body parser that ran first may have kept the text as ctx.request.rawBody.
-      readBody: (limit) => nodeRequestBody(ctx.req, limit, (ctx.request as { rawBody?: unknown }).rawBody),
+      readBody: (limit, timeoutMs) =>
+        nodeRequestBody(ctx.req, limit, (ctx.request as { rawBody?: unknown }).rawBody, timeoutMs),
       request: ctx,
       rawBodyHint: RAW_BODY_HINT,
     });
+    // Another middleware (a timeout) answered first: leave its answer alone.
+    if (ctx.headerSent) return;
     ctx.status = response.status;
     // Headers before the body: Koa only guesses a Content-Type when none is set.
     for (const name in response.headers) ctx.set(name, response.headers[name]!);

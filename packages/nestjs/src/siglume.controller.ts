@@ -15,6 +15,8 @@ export function createSiglumeController(path: string): Type<unknown> {
     async receive(@Req() req: Parameters<SiglumeWebhookService["handle"]>[0], @Res() res: unknown): Promise<void> {
       const response = await this.service.handle(req);
       const adapter = this.adapterHost.httpAdapter;
+      // Something else (a timeout interceptor or middleware) answered first: leave its answer alone.
+      if (adapter.isHeadersSent(res)) return;
       for (const name in response.headers) adapter.setHeader(res, name, response.headers[name]!);
       adapter.reply(res, response.body, response.status);
     }

@@ -79,15 +79,15 @@ export class SiglumeWebhookService implements OnModuleInit {
     return this.handler.handle({
       method: req.method,
       header: (name) => req.headers[name],
-      readBody: (limit) => this.readBody(req, limit),
+      readBody: (limit, timeoutMs) => this.readBody(req, limit, timeoutMs),
       request: req,
       rawBodyHint: RAW_BODY_HINT,
     });
   }
 
   /** rawBody from Nest's parser; else, when no parser ran (bodyParser: false), the stream itself. */
-  private async readBody(req: NestRequest, limit: number): Promise<unknown> {
-    const body = await nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody);
+  private async readBody(req: NestRequest, limit: number, timeoutMs: number): Promise<unknown> {
+    const body = await nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody, timeoutMs);
     if (body === undefined && !this.warnedRawBody) {
       this.warnedRawBody = true;
       this.logger.error(RAW_BODY_HINT);

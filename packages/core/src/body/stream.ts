@@ -12,22 +12,49 @@ export function bodyTooLargeError(limit: number): SiglumeWebhookError {
   );
 }
 
+export const bodyTimeoutError = (timeoutMs: number) =>
+  new SiglumeWebhookError(
+    "BODY_TIMEOUT",
+    `The request body did not arrive within ${timeoutMs} ms, so the connection was closed. A legitimate sender ` +
+      "sends its body at once; a slow network or proxy in between would need a larger bodyTimeoutMs.",
+  );
+
 /**
  * Reads a request stream into one Buffer, refusing as soon as `limit` is
  * passed (or at once when Content-Length already says so), so a huge body
- * never sits in memory.
+ * never sits in memory, and giving up after `timeoutMs`: then the stream is
+ * paused, and the BODY_TIMEOUT answer carries `Connection: close`, on which
+ * Node closes the socket once the answer is written.
  */
 export async function readRawBody(
   stream: Readable,
   limit: number,
   contentLength?: string | number | null,
+  timeoutMs?: number,
 ): Promise<Buffer> {
   const length = contentLength == null || contentLength === "" ? undefined : Number(contentLength);
+  // raw-body refuses at once when Content-Length exceeds the limit, and
+  // otherwise stops reading the moment the running total passes it.
+  const reading = getRawBody(stream, { limit, length: Number.isFinite(length) ? length : undefined });
+  if (timeoutMs === undefined) return reading.catch(readFailure(limit));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      stream.pause();
+      reject(bodyTimeoutError(timeoutMs));
+    }, timeoutMs);
+  });
   try {
-    // raw-body refuses at once when Content-Length exceeds the limit, and
-    // otherwise stops reading the moment the running total passes it.
-    return await getRawBody(stream, { limit, length: Number.isFinite(length) ? length : undefined });
-  } catch (error) {
+    return await Promise.race([reading.catch(readFailure(limit)), timedOut]);
+  } finally {
+    clearTimeout(timer);
+    // Settled either way; a late failure of the abandoned read must not go unhandled.
+    reading.catch(() => {});
+  }
+}
+
+function readFailure(limit: number) {
+  return (error: unknown): never => {
     const type = (error as { type?: string }).type;
     if (type === "entity.too.large") throw bodyTooLargeError(limit);
     throw new SiglumeWebhookError(
@@ -35,7 +62,7 @@ export async function readRawBody(
       "The request body could not be read completely (the client disconnected or Content-Length was wrong).",
       { cause: error },
     );
-  }
+  };
 }
 
 export function assertWithinLimit(body: Buffer | string, limit: number): void {
@@ -50,8 +77,8 @@ export function assertWithinLimit(body: Buffer | string, limit: number): void {
  * the core answers with RAW_BODY_UNAVAILABLE and the adapter's hint. Kept
  * bytes are returned as they are; a stream read returns a Promise.
  */
-export function nodeRequestBody(request: IncomingMessage, limit: number, captured: unknown): unknown {
+export function nodeRequestBody(request: IncomingMessage, limit: number, captured: unknown, timeoutMs?: number): unknown {
   if (captured !== undefined) return captured;
   if (request.readableEnded) return undefined;
-  return readRawBody(request, limit, request.headers["content-length"]);
+  return readRawBody(request, limit, request.headers["content-length"], timeoutMs);
 }

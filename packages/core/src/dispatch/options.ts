@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { SiglumeConfigurationError } from "../errors.js";
 import { signingKey } from "../signature/sign.js";
+import { assertIdempotencyStore } from "../idempotency/legacy.js";
 import { memoryIdempotencyStore } from "../idempotency/memory.js";
 import type { IdempotencyStore } from "../idempotency/store.js";
 import { DEFAULT_TOLERANCE_SECONDS, normaliseSecrets } from "../signature/verify.js";
@@ -8,6 +9,9 @@ import type { SiglumeHandlers, SiglumeOptions } from "./types.js";
 
 export const DEFAULT_PATH = "/webhooks/siglume";
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 25_000;
+export const DEFAULT_MAX_HANDLER_MS = 10 * 60_000;
 
 /** Options checked once at start-up, so nothing is re-derived per request. */
 export interface ResolvedSiglumeOptions<TRequest = unknown> {
@@ -19,6 +23,9 @@ export interface ResolvedSiglumeOptions<TRequest = unknown> {
   bodyLimit: number;
   path: string;
   retryAfterSeconds: number;
+  bodyTimeoutMs: number;
+  handlerTimeoutMs: number;
+  maxHandlerMs: number;
   handlers: SiglumeHandlers<boolean, TRequest>;
 }
 
@@ -29,6 +36,12 @@ function fail(message: string): never {
 function optionalFunction(options: object, name: string): void {
   const value = (options as Record<string, unknown>)[name];
   if (value !== undefined && typeof value !== "function") fail(`${name} must be a function when given.`);
+}
+
+function positiveMs(value: number | undefined, fallback: number, name: string): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms <= 0) fail(`${name} must be a positive whole number of milliseconds.`);
+  return ms;
 }
 
 /**
@@ -75,10 +88,13 @@ export function resolveSiglumeOptions<TAllowMetered extends boolean, TRequest>(
     fail("retryAfterSeconds must be a whole number ≥ 0.");
   }
 
+  const bodyTimeoutMs = positiveMs(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, "bodyTimeoutMs");
+  const handlerTimeoutMs = positiveMs(options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, "handlerTimeoutMs");
+  const maxHandlerMs = positiveMs(options.maxHandlerMs, DEFAULT_MAX_HANDLER_MS, "maxHandlerMs");
+  if (maxHandlerMs < handlerTimeoutMs) fail("maxHandlerMs must be at least handlerTimeoutMs.");
+
   const store = options.idempotencyStore ?? memoryIdempotencyStore();
-  for (const method of ["claim", "complete", "release"] as const) {
-    if (typeof store?.[method] !== "function") fail(`idempotencyStore.${method} must be a function.`);
-  }
+  assertIdempotencyStore(store, fail);
 
   return {
     keys: secrets.map(signingKey),
@@ -88,6 +104,9 @@ export function resolveSiglumeOptions<TAllowMetered extends boolean, TRequest>(
     bodyLimit,
     path,
     retryAfterSeconds,
+    bodyTimeoutMs,
+    handlerTimeoutMs,
+    maxHandlerMs,
     handlers: options as SiglumeHandlers<boolean, TRequest>,
   };
 }

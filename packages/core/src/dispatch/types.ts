@@ -23,8 +23,12 @@ export interface SiglumeContext<TRequest = unknown> {
   transaction?: unknown;
 }
 
-/** Why an event was sent to review instead of fulfilment. */
-export type ReviewReason = UnknownConfirmationReason | "metered_integration_required";
+/**
+ * Why an event was sent to review instead of fulfilment. `event_id_reused`:
+ * an id already completed arrived again with another signed body (sent to
+ * review once per distinct body, never taken for a duplicate).
+ */
+export type ReviewReason = UnknownConfirmationReason | "metered_integration_required" | "event_id_reused";
 
 export interface SiglumeReview {
   event: SiglumeEvent;
@@ -74,7 +78,16 @@ export interface SiglumeOptions<TAllowMetered extends boolean = false, TRequest 
   bodyLimit?: number;
   /** Webhook route. Default "/webhooks/siglume". */
   path?: string;
-  /** Retry-After (seconds) on 409 in-flight and 503 store-unavailable answers. Default 5. */
+  /** Retry-After (seconds) on 409 in-flight and 503 answers. Default 5. */
   retryAfterSeconds?: number;
+  /** How long reading the body may take before the request is answered 408 BODY_TIMEOUT and closed. Default 10 s. */
+  bodyTimeoutMs?: number;
+  /**
+   * How long a delivery waits for its handler before answering 503 HANDLER_TIMEOUT. The handler keeps its
+   * claim until it settles (the PostgreSQL transactional store instead ends its transaction). Default 25 s.
+   */
+  handlerTimeoutMs?: number;
+  /** How long a claim is kept renewed for a handler that never settles; past it the claim lapses. Default 10 min. */
+  maxHandlerMs?: number;
 }
 

@@ -1,4 +1,5 @@
 import { SiglumeWebhookError } from "../errors.js";
+import { eventIdProblem } from "../idempotency/key.js";
 import type { SiglumeEvent } from "./types.js";
 
 const ENVELOPE_STRINGS = ["id", "type", "api_version", "occurred_at"] as const;
@@ -40,6 +41,8 @@ export function envelopeProblem(value: unknown): string | undefined {
   for (const field of ENVELOPE_STRINGS) {
     if (!isPresent(record[field])) return `"${field}" must be a non-empty string`;
   }
+  const idProblem = eventIdProblem(record.id as string);
+  if (idProblem !== undefined) return `"id" ${idProblem}`;
   const data = record.data;
   if (typeof data !== "object" || data === null || Array.isArray(data)) return `"data" must be a JSON object`;
   return undefined;

@@ -1,10 +1,17 @@
 import { z } from "zod";
+import { eventIdProblem } from "../idempotency/key.js";
 
 const nonEmpty = z.string().refine((value) => value.trim() !== "", { message: "must be a non-empty string" });
 
+/** An event id usable as an idempotency key (see eventIdProblem). */
+export const eventIdSchema = nonEmpty.superRefine((id, ctx) => {
+  const problem = eventIdProblem(id);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
 /** The envelope every Siglume webhook carries; extra fields are tolerated. */
 export const siglumeEventSchema = z.looseObject({
-  id: nonEmpty,
+  id: eventIdSchema,
   type: nonEmpty,
   api_version: nonEmpty,
   occurred_at: nonEmpty,

@@ -10,7 +10,7 @@ export interface WebhookResponse {
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 
-export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string>): WebhookResponse {
+export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string> | undefined): WebhookResponse {
   return {
     status: error.status,
     headers: { ...JSON_HEADERS, ...extraHeaders },

@@ -1,9 +1,13 @@
-import type { ClaimResult, IdempotencyStore } from "./store.js";
+import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "./store.js";
 
 export interface MemoryIdempotencyStoreOptions {
-  /** A claim older than this is presumed abandoned (its handler hung) and may be taken again. */
+  /**
+   * A claim's lease. The engine renews it every third of this while the
+   * handler runs; it lapses only when renewal stops (a handler past
+   * maxHandlerMs). Default 30 s.
+   */
   lockTtlMs?: number;
-  /** Completed ids remembered at most this long. */
+  /** Completed ids remembered at most this long. Default 7 days. */
   doneTtlMs?: number;
   /** About how many ids are remembered; beyond it the oldest are forgotten, a whole generation at a time. */
   maxEntries?: number;
@@ -13,10 +17,81 @@ export interface MemoryIdempotencyStoreOptions {
 
 let warnedInProduction = false;
 
-const CLAIMED: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "claimed" as const }));
-const COMPLETED: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "completed" as const }));
 const IN_FLIGHT: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "in_flight" as const }));
+const TRUE = Promise.resolve(true);
+const FALSE = Promise.resolve(false);
 const DONE: Promise<void> = Promise.resolve();
+
+interface Generations {
+  current: Map<string, MemoryClaim>;
+  previous: Map<string, MemoryClaim>;
+  readonly generationSize: number;
+  readonly lockTtlMs: number;
+  readonly doneTtlMs: number;
+  readonly now: () => number;
+}
+
+function lookup(state: Generations, key: string): MemoryClaim | undefined {
+  return state.current.get(key) ?? state.previous.get(key);
+}
+
+// Written to the newer generation only: a stale copy left in the older one is shadowed
+// (lookups read the newer first) and dropped with it.
+function store(state: Generations, key: string, entry: MemoryClaim): void {
+  state.current.set(key, entry);
+  if (state.current.size >= state.generationSize) {
+    state.previous = state.current;
+    state.current = new Map();
+  }
+}
+
+/**
+ * One entry per claim: the record of an event and, while it is in flight, the
+ * claim object itself. Ownership is identity: a claim acts only while it is
+ * still the entry stored under its key.
+ */
+class MemoryClaim implements Claim {
+  expiresAt: number;
+  done = false;
+  result: string | null = null;
+  readonly renewEveryMs: number;
+
+  constructor(
+    private readonly state: Generations,
+    private readonly key: string,
+    readonly digest: string,
+  ) {
+    this.expiresAt = state.now() + state.lockTtlMs;
+    this.renewEveryMs = Math.max(1, Math.floor(state.lockTtlMs / 3));
+  }
+
+  private owned(): boolean {
+    return !this.done && lookup(this.state, this.key) === this;
+  }
+
+  renew(): Promise<boolean> {
+    if (!this.owned()) return FALSE;
+    this.expiresAt = this.state.now() + this.state.lockTtlMs;
+    return TRUE;
+  }
+
+  complete(info: CompletionInfo): Promise<boolean> {
+    if (!this.owned()) return FALSE;
+    this.done = true;
+    this.result = info.result ?? null;
+    this.expiresAt = this.state.now() + this.state.doneTtlMs;
+    store(this.state, this.key, this);
+    return TRUE;
+  }
+
+  release(): Promise<void> {
+    if (this.owned()) {
+      this.state.current.delete(this.key);
+      this.state.previous.delete(this.key);
+    }
+    return DONE;
+  }
+}
 
 /**
  * The default store: one process only. Redelivery to another instance, or
@@ -26,15 +101,16 @@ const DONE: Promise<void> = Promise.resolve();
  * maxEntries it becomes the older and the old older is dropped whole. That
  * keeps eviction O(1) and memory flat under sustained load (deleting single
  * entries from one big Map leaves holes that every later eviction walks).
- * Values are expiry times in ms: positive when completed, negative while in flight.
  */
 export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore {
-  const lockTtlMs = options.lockTtlMs ?? 30_000;
-  const doneTtlMs = options.doneTtlMs ?? 7 * 24 * 3600 * 1000;
-  const generationSize = Math.max(1, Math.ceil((options.maxEntries ?? 100_000) / 2));
-  const now = options.now ?? Date.now;
-  let current = new Map<string, number>();
-  let previous = new Map<string, number>();
+  const state: Generations = {
+    current: new Map(),
+    previous: new Map(),
+    generationSize: Math.max(1, Math.ceil((options.maxEntries ?? 100_000) / 2)),
+    lockTtlMs: options.lockTtlMs ?? 30_000,
+    doneTtlMs: options.doneTtlMs ?? 7 * 24 * 3600 * 1000,
+    now: options.now ?? Date.now,
+  };
 
   if (process.env.NODE_ENV === "production" && !warnedInProduction) {
     warnedInProduction = true;
@@ -45,33 +121,16 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     );
   }
 
-  // Written to the newer generation only: a stale copy left in the older one is shadowed
-  // (lookups read the newer first) and dropped with it.
-  function set(eventId: string, value: number): void {
-    current.set(eventId, value);
-    if (current.size >= generationSize) {
-      previous = current;
-      current = new Map();
-    }
-  }
-
-  // The answers are the same objects every time: no allocation per delivery.
   return {
-    claim(eventId): Promise<ClaimResult> {
-      const at = now();
-      const value = current.get(eventId) ?? previous.get(eventId);
-      if (value !== undefined && Math.abs(value) > at) return value > 0 ? COMPLETED : IN_FLIGHT;
-      set(eventId, -(at + lockTtlMs));
-      return CLAIMED;
-    },
-    complete(eventId): Promise<void> {
-      set(eventId, now() + doneTtlMs);
-      return DONE;
-    },
-    release(eventId): Promise<void> {
-      current.delete(eventId);
-      previous.delete(eventId);
-      return DONE;
+    claim(key, info): Promise<ClaimResult> {
+      const existing = lookup(state, key);
+      if (existing !== undefined && existing.expiresAt > state.now()) {
+        if (!existing.done) return IN_FLIGHT;
+        return Promise.resolve({ status: "completed", digest: existing.digest, result: existing.result });
+      }
+      const claim = new MemoryClaim(state, key, info.digest);
+      store(state, key, claim);
+      return Promise.resolve({ status: "claimed", claim });
     },
   };
 }

@@ -1,39 +1,78 @@
 /**
- * Where event ids are claimed so each delivery is handled at most once at a
- * time and acknowledged again, not re-run, after it completed.
+ * Where events are claimed, so each is handled by one delivery at a time and
+ * acknowledged again, not re-run, once it completed.
+ *
+ * A claim belongs to the delivery that made it, not to the event id: only
+ * that delivery's `complete` or `release` changes the record, and only while
+ * its claim still owns it. A stale owner (its lease expired and another
+ * delivery took over) changes nothing.
  */
-export type ClaimResult =
+export interface IdempotencyStore {
   /**
-   * This caller owns the event until it calls complete() or release(). A
-   * transactional store hands over its open transaction here; handlers get it
-   * as ctx.transaction so the order update commits together with completion.
+   * Claims `key` for one delivery. Rejects when the store cannot be reached:
+   * the delivery is then answered 503 with Retry-After and nothing is dispatched.
    */
-  | { status: "claimed"; transaction?: unknown }
-  /** Handled before: acknowledge without dispatching. */
-  | { status: "completed" }
-  /** Another delivery is handling it now: ask Siglume to retry later. */
-  | { status: "in_flight" };
+  claim(key: string, info: ClaimInfo): Promise<ClaimResult>;
+}
 
 export interface ClaimInfo {
   /** The event type, for stores that keep a record. */
   type: string;
+  /**
+   * A digest of the signed body (base64url). Recorded with the claim and
+   * returned for completed events, so the same id with another body is not
+   * mistaken for a duplicate.
+   */
+  digest: string;
+}
+
+export type ClaimResult =
+  /** This delivery owns the event until it completes or releases the claim. */
+  | { status: "claimed"; claim: Claim }
+  /** Handled before: acknowledge without dispatching. */
+  | { status: "completed"; digest: string | null; result: string | null }
+  /** Another delivery is handling it now: ask the sender to retry later. */
+  | { status: "in_flight" };
+
+/** One delivery's claim on an event. */
+export interface Claim {
+  /**
+   * A transactional store's open transaction (the PostgreSQL store's client).
+   * Handlers get it as ctx.transaction, so their writes commit with the completion.
+   */
+  readonly transaction?: unknown;
+  /**
+   * How often the engine renews the claim while the handler runs. Undefined
+   * when the claim cannot expire while its holder lives (a held transaction).
+   */
+  readonly renewEveryMs?: number;
+  /** Extends the lease. Resolves false when the claim is no longer this delivery's. */
+  renew(): Promise<boolean>;
+  /**
+   * Records the outcome (for a transactional store, commits the handler's
+   * work with it). Resolves false, writing nothing, when the claim is no
+   * longer this delivery's.
+   */
+  complete(info: CompletionInfo): Promise<boolean>;
+  /**
+   * Gives the claim up after a failed handler (rolling its work back), so the
+   * next delivery runs it again. Does nothing when the claim is no longer owned.
+   */
+  release(info: ReleaseInfo): Promise<void>;
+  /**
+   * The delivery stopped waiting for a handler that still runs (handler
+   * timeout). A transactional store ends the transaction here, closing its
+   * connection so nothing the handler writes later can commit; other stores
+   * keep the claim until the handler settles.
+   */
+  abandon?(): void;
 }
 
 export interface CompletionInfo {
   /** What the delivery was classified as, e.g. "standard_settled" or "review:unknown_confirmation_shape". */
   outcome: string;
-}
-
-/**
- * Throws (rejects) when the store cannot be reached: the delivery is then
- * answered 503 with Retry-After and nothing is dispatched.
- */
-export interface IdempotencyStore {
-  claim(eventId: string, info: ClaimInfo): Promise<ClaimResult>;
-  /** Records the outcome; for a transactional store, also commits the handler's work. */
-  complete(eventId: string, info: CompletionInfo): Promise<void>;
-  /** Gives up a claim after a failed handler (rolling back its work) so the next delivery runs it again. */
-  release(eventId: string, info: ReleaseInfo): Promise<void>;
+  /** The answer that was sent, for senders whose repeats must get the same answer (short text; optional). */
+  result?: string | undefined;
 }
 
 export interface ReleaseInfo {

@@ -1,0 +1,183 @@
+import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
+import type { Claim, CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+
+/** One event to run under a claim: the store's key and record, and the handler. */
+export interface ClaimedRun<T> {
+  key: string;
+  type: string;
+  digest: string;
+  /** Calls the user's handler; gets the claim's transaction, when the store has one. */
+  run(transaction: unknown): T | PromiseLike<T>;
+  /** What to record on completion, from the handler's result. */
+  completion(value: T): CompletionInfo;
+}
+
+export interface ExactlyOnceOptions {
+  store: IdempotencyStore;
+  /** How long the delivery waits for the handler before answering HANDLER_TIMEOUT. */
+  handlerTimeoutMs: number;
+  /** How long a claim is renewed for a handler that never settles. */
+  maxHandlerMs: number;
+  /** Contained onError: never throws. */
+  report(error: unknown): void;
+}
+
+export type RunOutcome<T> =
+  /** This delivery ran the handler and its completion is recorded. */
+  | { kind: "completed"; value: T }
+  /** Completed before (by any delivery): `digest` and `result` as recorded then. */
+  | { kind: "duplicate"; digest: string | null; result: string | null }
+  | { kind: "in_flight" }
+  /** The handler threw; its claim was released for the redelivery. */
+  | { kind: "failed"; error: unknown }
+  /** The handler is still running; the claim stays with it until it settles. */
+  | { kind: "timeout" }
+  /** The store failed (unreachable, connection lost, claim lost): nothing acknowledged. */
+  | { kind: "store_failed"; error: SiglumeWebhookError };
+
+const IN_FLIGHT = Object.freeze({ kind: "in_flight" as const });
+const TIMEOUT = Object.freeze({ kind: "timeout" as const });
+const TIMED_OUT = Symbol("timed out");
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === "function";
+
+export const storeUnavailable = new SiglumeWebhookError(
+  "STORE_UNAVAILABLE",
+  "The idempotency store could not be reached, so the event was not processed. The sender will redeliver it.",
+);
+
+export const claimLost = new SiglumeWebhookError(
+  "CLAIM_LOST",
+  "This delivery's claim on the event lapsed while its handler ran (the process stalled for longer than the " +
+    "lease) and another delivery took it over, so this one was not acknowledged. The sender will redeliver it.",
+);
+
+function storeFailure(error: unknown): SiglumeWebhookError {
+  return isSiglumeWebhookError(error) ? error : storeUnavailable;
+}
+
+/**
+ * Renews the claim while its handler runs, for at most maxHandlerMs. Returns
+ * the function that stops it. Claims that cannot lapse need no renewal.
+ */
+function keepClaimed(claim: Claim, options: ExactlyOnceOptions): () => void {
+  const every = claim.renewEveryMs;
+  if (every === undefined) return noop;
+  const startedAt = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - startedAt >= options.maxHandlerMs) {
+      clearInterval(timer);
+      options.report(
+        new Error(
+          `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is no ` +
+            "longer renewed and will lapse, so a redelivery can run the event again.",
+        ),
+      );
+      return;
+    }
+    claim.renew().then(
+      (owned) => {
+        if (owned) return;
+        clearInterval(timer);
+        options.report(claimLost);
+      },
+      (error: unknown) => options.report(error),
+    );
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function noop(): void {}
+
+/** Completes or releases the claim once the handler settled. */
+async function finish<T>(claim: Claim, run: ClaimedRun<T>, settled: Settled<T>, report: (error: unknown) => void): Promise<RunOutcome<T>> {
+  if (settled.ok) {
+    let owned: boolean;
+    try {
+      owned = await claim.complete(run.completion(settled.value));
+    } catch (error) {
+      report(error);
+      return { kind: "store_failed", error: storeFailure(error) };
+    }
+    if (!owned) {
+      report(claimLost);
+      return { kind: "store_failed", error: claimLost };
+    }
+    return { kind: "completed", value: settled.value };
+  }
+  report(settled.error);
+  try {
+    await claim.release({ error: settled.error });
+  } catch (error) {
+    // The claim lapses (or its transaction ends with its connection); the redelivery runs the handler again.
+    report(error);
+    if (isSiglumeWebhookError(error)) return { kind: "store_failed", error };
+  }
+  return { kind: "failed", error: settled.error };
+}
+
+/**
+ * Runs a handler exactly once per event key, under a claim owned by this
+ * delivery: claim, run (renewing the lease), then complete or release. Past
+ * handlerTimeoutMs the delivery gives up waiting (`timeout`), but the claim
+ * stays with the running handler and is completed or released when it settles.
+ */
+export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions): Promise<RunOutcome<T>> {
+  let claimed;
+  try {
+    claimed = await options.store.claim(run.key, { type: run.type, digest: run.digest });
+  } catch (error) {
+    options.report(error);
+    return { kind: "store_failed", error: storeFailure(error) };
+  }
+  if (claimed.status === "completed") return { kind: "duplicate", digest: claimed.digest, result: claimed.result };
+  if (claimed.status === "in_flight") return IN_FLIGHT;
+
+  const { claim } = claimed;
+  const stopRenewing = keepClaimed(claim, options);
+  let value: T | PromiseLike<T>;
+  try {
+    value = run.run(claim.transaction);
+  } catch (error) {
+    stopRenewing();
+    return finish(claim, run, { ok: false, error }, options.report);
+  }
+  if (!isPromiseLike(value)) {
+    stopRenewing();
+    return finish(claim, run, { ok: true, value }, options.report);
+  }
+
+  const settling: Promise<Settled<T>> = Promise.resolve(value).then(
+    (result): Settled<T> => ({ ok: true, value: result }),
+    (error: unknown): Settled<T> => ({ ok: false, error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const first = await new Promise<Settled<T> | typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, options.handlerTimeoutMs, TIMED_OUT);
+    void settling.then(resolve);
+  });
+  clearTimeout(timer);
+
+  if (first !== TIMED_OUT) {
+    stopRenewing();
+    return finish(claim, run, first, options.report);
+  }
+
+  options.report(
+    new SiglumeWebhookError(
+      "HANDLER_TIMEOUT",
+      `The handler for ${run.key} did not settle within handlerTimeoutMs (${options.handlerTimeoutMs} ms); the ` +
+        "delivery was answered 503 and the claim stays with the handler until it settles.",
+    ),
+  );
+  claim.abandon?.();
+  void settling.then((settled) => {
+    stopRenewing();
+    return finish(claim, run, settled, options.report);
+  });
+  return TIMEOUT;
+}

@@ -186,6 +186,50 @@ describe.each(adapters)("conformance: $name", (adapter) => {
     expect(res.body.error.code).toBe("PAYLOAD_INVALID_EVENT");
   });
 
+  it("refuses ids with NUL, a lone surrogate or 10 KB with 400 PAYLOAD_INVALID_EVENT before touching the store", async () => {
+    let claims = 0;
+    const counted = recorder({
+      idempotencyStore: {
+        claim: async () => {
+          claims += 1;
+          return { status: "in_flight" };
+        },
+      },
+    });
+    const countingApp = await adapter.start(counted.options);
+    try {
+      for (const id of ["evt_\u0000nul", "evt_\ud800lone", "\udc00", "x".repeat(10_000), "evt_\u0085next_line"]) {
+        const res = await deliver(countingApp, signed(events.standardSettled({ id })));
+        expect(res.status, JSON.stringify(id.slice(0, 12))).toBe(400);
+        expect(res.body.error.code).toBe("PAYLOAD_INVALID_EVENT");
+        expect(res.body.error.message).toMatch(/"id"/);
+      }
+      expect(claims).toBe(0);
+      expect(counted.calls.confirmed).toEqual([]);
+      // A long but acceptable id, with a well-formed surrogate pair, is handled.
+      const fine = events.standardSettled({ id: `evt_😀_${"x".repeat(240)}` });
+      expect((await deliver(countingApp, signed(fine))).status).toBe(409);
+      expect(claims).toBe(1);
+    } finally {
+      await countingApp.close();
+    }
+  });
+
+  it("sends an id reused with another signed body to review once (event_id_reused), never taking it for a duplicate", async () => {
+    const original = events.standardSettled();
+    expect((await deliver(app, signed(original))).status).toBe(204);
+    const reused = events.standardSettled({ id: original.id });
+    expect(reused.data.challenge_hash).not.toBe(original.data.challenge_hash);
+    expect((await deliver(app, signed(reused))).status).toBe(204);
+    expect((await deliver(app, signed(reused))).status).toBe(204);
+    expect((await deliver(app, signed(original))).status).toBe(204);
+    const reviews = standard.calls.review.filter((r) => r.event.id === original.id);
+    expect(reviews.map((r) => r.reason)).toEqual(["event_id_reused"]);
+    expect(reviews[0]!.event.data.challenge_hash).toBe(reused.data.challenge_hash);
+    const fulfilled = standard.calls.confirmed.filter((c) => c.confirmation.event.id === original.id);
+    expect(fulfilled.map((c) => c.confirmation.event.data.challenge_hash)).toEqual([original.data.challenge_hash]);
+  });
+
   it("answers 405 with Allow: POST for other methods on the webhook path", async () => {
     const res = await request(app.url).get(PATH);
     expect(res.status).toBe(405);

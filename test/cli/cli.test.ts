@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSiglumeWebhook } from "@siglume-middleware/core";
 import { siglumeEvents } from "@siglume-middleware/testing";
-// @ts-expect-error plain .mjs helper shared with `npm run demo`
 import { DEMO_SECRET, root, startExample } from "../../scripts/lib/examples.mjs";
 
 interface Run {

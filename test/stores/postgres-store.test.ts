@@ -119,6 +119,26 @@ describe("postgresIdempotencyStore configuration", () => {
     expect(() => postgresIdempotencyStore({})).toThrow(/pool.*connectionString/);
   });
 
+  it("migrates a table made by the 0.1 store in place, keeping its records", async () => {
+    await db.query(`CREATE TABLE old_events (
+      event_id text PRIMARY KEY, event_type text NOT NULL,
+      status text NOT NULL CHECK (status IN ('received', 'processing', 'failed', 'completed')),
+      outcome text, attempts integer NOT NULL DEFAULT 0, first_seen_at timestamptz NOT NULL DEFAULT now(),
+      last_seen_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, locked_until timestamptz)`);
+    await db.query("INSERT INTO old_events (event_id, event_type, status, outcome, attempts) VALUES ('done', 't', 'completed', 'spent', 1)");
+    const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "old_events" });
+    try {
+      // Completed before the upgrade, with no digest on record: still a duplicate.
+      expect(await store.claim("done", { type: "t", digest: "d" })).toEqual({ status: "completed", digest: null, result: null });
+      const result = await store.claim("new", { type: "t", digest: "d" });
+      if (result.status !== "claimed") throw new Error(result.status);
+      expect(await result.claim.complete({ outcome: "spent", result: "r" })).toBe(true);
+      expect(await store.claim("new", { type: "t", digest: "d" })).toEqual({ status: "completed", digest: "d", result: "r" });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("exposes its DDL for migrations and, with createTable: false, expects the table to exist", async () => {
     expect(createTableSql("migrated_events")).toMatch(/^CREATE TABLE IF NOT EXISTS "migrated_events"/);
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "migrated_events", createTable: false });

@@ -47,7 +47,14 @@ export interface AdapterFixture {
    * oversized body (413) or invalid JSON (400) itself, with the same status but its own error body.
    */
   frameworkParsesFirst: boolean;
+  /**
+   * The webhook app behind the framework's usual request-timeout middleware (or hook), which answers
+   * 503 "request timed out" after `timeoutMs` whatever the route is still doing.
+   */
+  startBehindTimeout?(options: HarnessOptions, timeoutMs: number): Promise<RunningApp>;
 }
+
+export const TIMED_OUT_TEXT = "request timed out";
 
 async function listen(server: Server): Promise<RunningApp> {
   server.listen(0, "127.0.0.1");
@@ -78,6 +85,18 @@ const expressFixture: AdapterFixture = {
   async startWithParserFirst(options) {
     const app = express();
     app.use(express.json());
+    app.use(siglumeRouter(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+  async startBehindTimeout(options, timeoutMs) {
+    const app = express();
+    app.use((_req, res, next) => {
+      const timer = setTimeout(() => {
+        if (!res.headersSent) res.status(503).send(TIMED_OUT_TEXT);
+      }, timeoutMs);
+      res.on("close", () => clearTimeout(timer));
+      next();
+    });
     app.use(siglumeRouter(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
@@ -116,6 +135,19 @@ const fastifyFixture: AdapterFixture = {
     await app.listen({ port: 0, host: "127.0.0.1" });
     return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
   },
+  async startBehindTimeout(options, timeoutMs) {
+    const app = Fastify();
+    app.addHook("onRequest", (_request, reply, done) => {
+      const timer = setTimeout(() => {
+        if (!reply.sent) void reply.code(503).send(TIMED_OUT_TEXT);
+      }, timeoutMs);
+      reply.raw.on("close", () => clearTimeout(timer));
+      done();
+    });
+    await app.register(siglumePlugin, options);
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+  },
   // The plugin's parser is scoped to its route: nothing to keep.
   startWithParserKeepingBytes: (options) => fastifyFixture.startWithParserFirst(options),
 };
@@ -138,6 +170,23 @@ const koaFixture: AdapterFixture = {
   async startWithParserFirst(options) {
     const app = new Koa();
     app.use(koaBodyParser());
+    app.use(siglumeMiddleware(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
+  async startBehindTimeout(options, timeoutMs) {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          ctx.status = 503;
+          ctx.body = TIMED_OUT_TEXT;
+          resolve();
+        }, timeoutMs);
+      });
+      await Promise.race([next(), timedOut]);
+      clearTimeout(timer);
+    });
     app.use(siglumeMiddleware(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
@@ -187,20 +236,21 @@ class HostController {
 }
 
 function nestModule(options: HarnessOptions): DynamicModule {
-  const { webhookSecret, allowMeteredPayments, toleranceSeconds, idempotencyStore, bodyLimit, onError } = options;
-  const moduleOptions: SiglumeModuleOptions = {
-    webhookSecret,
-    allowMeteredPayments,
-    toleranceSeconds,
-    idempotencyStore,
-    bodyLimit,
-    onError,
-  };
+  // Everything but the handlers, which reach Nest through the decorated HarnessHandlers.
+  const {
+    onDirectPaymentConfirmed: _confirmed,
+    onReview: _review,
+    onDirectPaymentSpent: _spent,
+    onEvent: _event,
+    onReadinessProbe: _probe,
+    path: _path,
+    ...moduleOptions
+  } = options;
   @Module({})
   class TestAppModule {}
   return {
     module: TestAppModule,
-    imports: [SiglumeModule.forRoot(moduleOptions)],
+    imports: [SiglumeModule.forRoot(moduleOptions as SiglumeModuleOptions)],
     controllers: [HostController],
     providers: [{ provide: HARNESS, useValue: options }, HarnessHandlers],
   };

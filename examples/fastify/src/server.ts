@@ -1,8 +1,8 @@
 import Fastify from "fastify";
 import { siglumePlugin } from "@siglume-middleware/fastify";
+import { webhookSecretOrDemo } from "../../shared/demo-secret.js";
 
-// Demo default only: in production set SIGLUME_WEBHOOK_SECRET to your endpoint's secret.
-const webhookSecret = process.env.SIGLUME_WEBHOOK_SECRET ?? "whsec_demo_secret";
+const webhookSecret = webhookSecretOrDemo("fastify");
 const paidOrders = new Set<string>();
 
 const app = Fastify();

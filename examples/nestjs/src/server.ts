@@ -8,6 +8,7 @@ import {
   type SiglumeReview,
   type StandardSettled,
 } from "@siglume-middleware/nestjs";
+import { webhookSecretOrDemo } from "../../shared/demo-secret.js";
 
 const paidOrders = new Set<string>();
 
@@ -35,8 +36,7 @@ class OrdersController {
 
 @Module({
   imports: [
-    // Demo default only: in production set SIGLUME_WEBHOOK_SECRET to your endpoint's secret.
-    SiglumeModule.forRoot({ webhookSecret: process.env.SIGLUME_WEBHOOK_SECRET ?? "whsec_demo_secret" }),
+    SiglumeModule.forRoot({ webhookSecret: webhookSecretOrDemo("nestjs") }),
   ],
   controllers: [OrdersController],
   providers: [BillingService],
@@ -46,5 +46,10 @@ class AppModule {}
 // rawBody: true keeps the signed bytes next to Nest's parsed JSON.
 const app = await NestFactory.create(AppModule, { rawBody: true, logger: ["error", "warn"] });
 const port = Number(process.env.PORT ?? 3000);
+// Nest reads the body before the module sees it, so bodyTimeoutMs cannot apply: bound it at the server
+// (Node's defaults wait 300 s for a request body).
+const server = app.getHttpServer() as import("node:http").Server;
+server.requestTimeout = 10_000;
+server.headersTimeout = 10_000;
 await app.listen(port, "127.0.0.1");
 console.log(`[nestjs] listening on http://127.0.0.1:${port}/webhooks/siglume`);

@@ -1,0 +1,14 @@
+// Types for examples.mjs, which the tests share with `npm run demo`.
+export const root: string;
+export const FRAMEWORKS: readonly ("express" | "fastify" | "koa" | "nestjs")[];
+export const DEMO_SECRET: string;
+export function freePort(): Promise<number>;
+export interface RunningExample {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+export function startExample(
+  framework: string,
+  options?: { onOutput?: (chunk: string) => void; timeoutMs?: number },
+): Promise<RunningExample>;

@@ -1,0 +1,142 @@
+// The engine's claim life cycle, through the core handler with real timers: renewal caps, lost claims,
+// stores written for the 0.1 interface, and failures that must become answers, never rejections.
+import { describe, expect, it } from "vitest";
+import {
+  createSiglumeWebhookHandler,
+  legacyIdempotencyStore,
+  memoryIdempotencyStore,
+  type IdempotencyStore,
+  type LegacyIdempotencyStore,
+} from "@siglume-middleware/core";
+import { coreRequest } from "../support/core-request.js";
+import { SECRET, events, signed } from "../support/events.js";
+import { sleep, until } from "../support/timing.js";
+
+const required = { webhookSecret: SECRET, onReview: () => {} };
+const codeOf = (response: { body: string | undefined }) => JSON.parse(response.body!).error.code;
+
+describe("a handler that never settles", () => {
+  it("keeps its claim renewed up to maxHandlerMs, then reports it and lets the claim lapse, so the event is not lost", async () => {
+    const errors: string[] = [];
+    let runs = 0;
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      idempotencyStore: memoryIdempotencyStore({ lockTtlMs: 150 }),
+      handlerTimeoutMs: 100,
+      maxHandlerMs: 400,
+      onError: (error) => void errors.push((error as Error).message),
+      onDirectPaymentConfirmed: () => {
+        runs += 1;
+        return runs === 1 ? new Promise(() => {}) : undefined;
+      },
+    });
+    const delivery = signed(events.standardSettled());
+    expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("HANDLER_TIMEOUT");
+    await sleep(250); // past the lease, but renewed
+    expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("EVENT_IN_FLIGHT");
+    await until(() => errors.some((message) => /maxHandlerMs/.test(message)), 2000);
+    await sleep(200); // the last renewal's lease runs out
+    expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
+    expect(runs).toBe(2);
+  });
+});
+
+describe("a claim lost while its handler ran", () => {
+  it("is not acknowledged (503 CLAIM_LOST) and changes nothing the new owner recorded", async () => {
+    let now = 0;
+    const memory = memoryIdempotencyStore({ lockTtlMs: 1000, now: () => now });
+    let release!: () => void;
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      idempotencyStore: memory,
+      onError: () => {},
+      onDirectPaymentConfirmed: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    const delivery = signed(events.standardSettled());
+    const stalled = handler.handle(coreRequest(delivery));
+    await until(() => release !== undefined);
+    now = 5000; // the process "stalled" past its lease: a redelivery takes the event over
+    const takeover = await memory.claim(JSON.parse(delivery.text).id, { type: "t", digest: "x" });
+    expect(takeover.status).toBe("claimed");
+    release();
+    const response = await stalled;
+    expect(response.status).toBe(503);
+    expect(codeOf(response)).toBe("CLAIM_LOST");
+    expect(await memory.claim(JSON.parse(delivery.text).id, { type: "t", digest: "x" })).toEqual({ status: "in_flight" });
+  });
+});
+
+describe("a store written for the 0.1 interface, wrapped with legacyIdempotencyStore", () => {
+  it("keeps working: claims, duplicates, release after a throw", async () => {
+    const records = new Map<string, string>();
+    const old: LegacyIdempotencyStore = {
+      async claim(eventId) {
+        const status = records.get(eventId);
+        if (status === "completed") return { status: "completed" };
+        if (status === "processing") return { status: "in_flight" };
+        records.set(eventId, "processing");
+        return { status: "claimed" };
+      },
+      async complete(eventId) {
+        records.set(eventId, "completed");
+      },
+      async release(eventId) {
+        records.delete(eventId);
+      },
+    };
+    let calls = 0;
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      idempotencyStore: legacyIdempotencyStore(old),
+      onError: () => {},
+      onDirectPaymentConfirmed: () => {
+        calls += 1;
+        if (calls === 1) throw new Error("first attempt fails");
+      },
+    });
+    const delivery = signed(events.standardSettled());
+    expect((await handler.handle(coreRequest(delivery))).status).toBe(500);
+    expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
+    expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
+    expect(calls).toBe(2);
+  });
+});
+
+describe("failures that are not ours to foresee", () => {
+  it("a store answering nonsense is a 500 INTERNAL_ERROR, reported, never a rejected promise", async () => {
+    const errors: unknown[] = [];
+    const broken = { claim: async () => ({ status: "claimed" }) } as unknown as IdempotencyStore;
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      idempotencyStore: broken,
+      onError: (error) => void errors.push(error),
+      onDirectPaymentConfirmed: () => {},
+    });
+    const response = await handler.handle(coreRequest(signed(events.standardSettled())));
+    expect(response.status).toBe(500);
+    expect(codeOf(response)).toBe("INTERNAL_ERROR");
+    expect(errors).toHaveLength(1);
+  });
+
+  it("an async onError that rejects does not change the answer", async () => {
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      onError: async () => {
+        throw new Error("logging backend down");
+      },
+      onDirectPaymentConfirmed: () => {
+        throw new Error("handler failed");
+      },
+    });
+    const original = console.error;
+    const logged: unknown[] = [];
+    console.error = (...args: unknown[]) => void logged.push(args);
+    try {
+      const response = await handler.handle(coreRequest(signed(events.standardSettled())));
+      expect(codeOf(response)).toBe("HANDLER_FAILED");
+      await until(() => logged.length === 1);
+    } finally {
+      console.error = original;
+    }
+  });
+});

@@ -6,6 +6,7 @@ import os from "node:os";
 import { resolve } from "node:path";
 import { candidates, compare, sample, webCryptoPerCall } from "./core.js";
 import { flood, load, startServer, type Load, type Server, type Variant } from "./lib.js";
+import { benchPostgres, benchRedis } from "./stores.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -41,7 +42,7 @@ const report: Record<string, unknown> = {
   },
 };
 
-log("1/4 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
+log("1/5 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
 const core = [];
 for (const size of [1024, 64 * 1024]) {
   const s = sample(size);
@@ -53,7 +54,7 @@ for (const size of [1024, 64 * 1024]) {
 }
 report.core = core;
 
-log("2/4 scaling: core cost per event by body size");
+log("2/5 scaling: core cost per event by body size");
 const scaling = [];
 for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) {
   const s = sample(size);
@@ -62,7 +63,7 @@ for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) 
 }
 report.scaling = scaling;
 
-log(`3/4 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
+log(`3/5 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
 const adapters = [];
 const rejection: { framework: string; rejectedPerSec: number; p99: number; allRefused: boolean }[] = [];
 for (const framework of FRAMEWORKS) {
@@ -116,7 +117,7 @@ for (const framework of FRAMEWORKS) {
 report.adapters = adapters;
 report.rejection = rejection;
 
-log("4/4 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
+log("4/5 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
 const floods: ({ framework: string } & Awaited<ReturnType<typeof flood>>)[] = [];
 for (const framework of FRAMEWORKS) {
   const server = await startServer(framework, "siglume");
@@ -128,6 +129,10 @@ for (const framework of FRAMEWORKS) {
 }
 report.flood = floods;
 
+log("5/5 stores: the core's handler on each shared store vs the shortest correct hand-written code (16 concurrent, pool 10, fsync on)");
+const stores = [await benchPostgres(quick ? { rounds: 2 } : {}), await benchRedis(quick ? { rounds: 2 } : {})];
+report.stores = stores;
+
 const targets = {
   coreRatioAtLeast0_8: core.every((c) => c.ratio >= 0.8),
   adapterRpsRatioAtLeast0_9: adapters.every((a) => a.rpsRatio >= 0.9),
@@ -135,6 +140,8 @@ const targets = {
   adapterP99RatioAtMost1_2: adapters.every((a) => a.p99Ratio <= 1.2),
   everyValidDeliveryAnswered2xx: adapters.every((a) => a.non2xx === 0),
   floodRssGrowthAtMost50Mb: floods.every((f) => f.growthMb <= 50),
+  storeRatioAtLeast0_9: stores.every((row) => row.ratio >= 0.9),
+  everyOrderPaidOnce: stores.every((row) => row.everyOrderPaidOnce),
 };
 report.targets = targets;
 report.seconds = (Date.now() - started) / 1000;
@@ -171,6 +178,12 @@ const out = [
   table([
     ["framework", "rejected req/s", "RSS before MB", "RSS peak MB", "growth MB", "flood answers"],
     ...FRAMEWORKS.map((framework, i) => [framework, fmt(rejection[i]!.rejectedPerSec), fmt(floods[i]!.baselineMb, 1), fmt(floods[i]!.peakMb, 1), fmt(floods[i]!.growthMb, 1), JSON.stringify(floods[i]!.statuses)]),
+  ]),
+  "",
+  "Stores: events/s through the core's handler vs hand-written (PostgreSQL: BEGIN; INSERT … ON CONFLICT DO NOTHING RETURNING; UPDATE orders; COMMIT — Redis: SET NX PX; handler; SET done), best of interleaved rounds",
+  table([
+    ["store", "siglume events/s", "hand-written", "ratio", "events", "every order paid once"],
+    ...stores.map((row) => [row.store, fmt(row.oursPerSec), fmt(row.handwrittenPerSec), fmt(row.ratio, 2), fmt(row.events), row.everyOrderPaidOnce ? "yes" : "NO"]),
   ]),
   "",
   `Targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v ? "✓" : "✗"}`).join(", ")}`,

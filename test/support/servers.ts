@@ -58,7 +58,8 @@ export interface PostgresServer {
   destroy(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** `durable: true` keeps fsync on, as in production (the benchmark); tests run without it. */
+export async function startPostgres({ durable = false }: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bins = postgresBinDirs();
   const initdb = findBinary("initdb", bins);
   const pgCtl = findBinary("pg_ctl", bins);
@@ -77,7 +78,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 
   await run(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${durable ? "on" : "off"} -c max_connections=200`;
   const start = async () => {
     await run(pgCtl, ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
   };

@@ -155,28 +155,29 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
 
   /**
    * One round trip: begin, take the event's advisory lock (held until the
-   * transaction ends: that is the in-flight marker), insert or re-claim the
-   * record unless completed, read a completed record, and set the savepoint a
-   * failed handler is rolled back to. Literals, not parameters: only the
+   * transaction ends: that is the in-flight marker), read a completed record,
+   * and set the savepoint a failed handler is rolled back to. Nothing is
+   * written until the outcome is known: the record is written once, with the
+   * handler's work, in the same commit. Literals, not parameters: only the
    * simple protocol takes several statements at once.
    */
-  function claimSql(client: PoolClient, key: string, type: string, digest: string, token: string): string {
+  function claimSql(client: PoolClient, key: string): string {
     const k = client.escapeLiteral(key);
     return `BEGIN;
-WITH lock AS (SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS ok),
-claimed AS (
-  INSERT INTO ${table} AS e (event_id, event_type, status, attempts, body_digest, claim_token)
-  SELECT ${k}, ${client.escapeLiteral(type)}, 'processing', 1, ${client.escapeLiteral(digest)}, ${client.escapeLiteral(token)}
-  FROM lock WHERE lock.ok
-  ON CONFLICT (event_id) DO UPDATE
-    SET status = 'processing', attempts = e.attempts + 1, last_seen_at = now(), locked_until = NULL,
-        body_digest = EXCLUDED.body_digest, claim_token = EXCLUDED.claim_token
-    WHERE e.status <> 'completed'
-  RETURNING 1
-)
-SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, done.status AS done, done.body_digest, done.result
-FROM lock LEFT JOIN ${table} done ON done.event_id = ${k} AND done.status = 'completed';
+SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS locked, done.status AS done, done.body_digest, done.result
+FROM (SELECT 1) AS one LEFT JOIN ${table} AS done ON done.event_id = ${k} AND done.status = 'completed';
 SAVEPOINT siglume_handler`;
+  }
+
+  /** Writes the record under the lock: the first attempt inserts it, later ones update it. */
+  function recordSql(client: PoolClient, key: string, type: string, digest: string, status: "completed" | "failed", info?: CompletionInfo): string {
+    const literal = (value: string | undefined) => (value === undefined ? "NULL" : client.escapeLiteral(value));
+    const completedAt = status === "completed" ? "now()" : "NULL";
+    return `INSERT INTO ${table} AS e (event_id, event_type, status, outcome, result, attempts, body_digest, completed_at)
+VALUES (${literal(key)}, ${literal(type)}, '${status}', ${literal(info?.outcome)}, ${literal(info?.result)}, 1, ${literal(digest)}, ${completedAt})
+ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, result = EXCLUDED.result,
+  attempts = e.attempts + 1, body_digest = EXCLUDED.body_digest, completed_at = EXCLUDED.completed_at, last_seen_at = now(),
+  claim_token = NULL, locked_until = NULL`;
   }
 
   async function claimInTransaction(key: string, type: string, digest: string): Promise<ClaimResult> {
@@ -195,12 +196,10 @@ SAVEPOINT siglume_handler`;
       client.release(error);
     };
 
-    const token = randomUUID();
-    let row: { claimed: boolean; done: string | null; body_digest: string | null; result: string | null };
     try {
-      const results = (await client.query(claimSql(client, key, type, digest, token))) as unknown as pg.QueryResult[];
-      row = results[1]!.rows[0];
-      if (!row.claimed) {
+      const results = (await client.query(claimSql(client, key))) as unknown as pg.QueryResult[];
+      const row = results[1]!.rows[0] as { locked: boolean; done: string | null; body_digest: string | null; result: string | null };
+      if (row.done !== null || !row.locked) {
         await client.query("ROLLBACK");
         end();
         return row.done !== null
@@ -212,8 +211,6 @@ SAVEPOINT siglume_handler`;
       throw tx.state === "lost" ? connectionLost(tx.lostWith) : error;
     }
 
-    const k = client.escapeLiteral(key);
-    const owner = `event_id = ${k} AND claim_token = ${client.escapeLiteral(token)}`;
     // Rejects every query once the transaction is over, so a handler still running past its timeout
     // (or work it left behind) can never write outside it.
     const transaction = guard(client, () => tx.state !== "open");
@@ -224,15 +221,11 @@ SAVEPOINT siglume_handler`;
       async complete(info: CompletionInfo) {
         if (tx.state === "abandoned") throw closedAtTimeout();
         if (tx.state === "lost") throw connectionLost(tx.lostWith);
-        const result = info.result === undefined ? "NULL" : client.escapeLiteral(info.result);
         try {
-          const [updated] = (await client.query(
-            `UPDATE ${table} SET status = 'completed', outcome = ${client.escapeLiteral(info.outcome)}, result = ${result},
-               completed_at = now(), last_seen_at = now(), claim_token = NULL WHERE ${owner};
-             COMMIT`,
-          )) as unknown as pg.QueryResult[];
+          // Written and committed with the handler's work; nobody else can hold this event meanwhile.
+          await client.query(`${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
           end();
-          return updated!.rowCount === 1;
+          return true;
         } catch (error) {
           // Not committed: the handler's work is rolled back with it and the redelivery runs again.
           const lost = isLost();
@@ -248,11 +241,7 @@ SAVEPOINT siglume_handler`;
         }
         try {
           // The handler's work is undone; the failed attempt is recorded under the same lock.
-          await client.query(
-            `ROLLBACK TO SAVEPOINT siglume_handler;
-             UPDATE ${table} SET status = 'failed', last_seen_at = now(), claim_token = NULL WHERE ${owner};
-             COMMIT`,
-          );
+          await client.query(`ROLLBACK TO SAVEPOINT siglume_handler;\n${recordSql(client, key, type, digest, "failed")};\nCOMMIT`);
           end();
         } catch (error) {
           const lost = isLost();

@@ -1,6 +1,7 @@
 /**
- * Every way a webhook request can fail, with the HTTP status it is answered
- * with. Codes are stable API: merchants alert and test on them.
+ * Every way the engine and the Siglume provider can refuse a request, with
+ * the HTTP status it is answered with. Codes are stable API: merchants alert
+ * and test on them. Other providers add their own codes (with a status).
  */
 export const SIGLUME_ERROR_STATUS = {
   SIGNATURE_HEADER_MISSING: 400,
@@ -27,23 +28,45 @@ export const SIGLUME_ERROR_STATUS = {
 
 export type SiglumeErrorCode = keyof typeof SIGLUME_ERROR_STATUS;
 
-export class SiglumeWebhookError extends Error {
-  override readonly name = "SiglumeWebhookError";
-  readonly code: SiglumeErrorCode;
-  readonly status: number;
+export interface WebhookErrorOptions {
+  cause?: unknown;
+  /** The answer's status, for codes outside SIGLUME_ERROR_STATUS (a provider's own). */
+  status?: number;
+  /** Headers the answer carries (e.g. WWW-Authenticate). */
+  headers?: Record<string, string>;
+}
 
-  constructor(code: SiglumeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/**
+ * A refused request: its stable `code`, the `status` it is answered with,
+ * and a message naming the likely cause. Thrown by verifiers and providers;
+ * the engine turns it into `{"error":{"code","message"}}`.
+ */
+export class SiglumeWebhookError<TCode extends string = SiglumeErrorCode | (string & {})> extends Error {
+  override readonly name = "SiglumeWebhookError";
+  readonly code: TCode;
+  readonly status: number;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: TCode, message: string, options?: WebhookErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = SIGLUME_ERROR_STATUS[code];
+    this.status = options?.status ?? (SIGLUME_ERROR_STATUS as Record<string, number>)[code] ?? 500;
+    this.headers = options?.headers;
   }
 }
+
+/** The same class under a provider-neutral name. */
+export { SiglumeWebhookError as WebhookError };
 
 export function isSiglumeWebhookError(error: unknown): error is SiglumeWebhookError {
   return error instanceof SiglumeWebhookError;
 }
 
+export { isSiglumeWebhookError as isWebhookError };
+
 /** Thrown at start-up when options could let an event be acknowledged unrecorded. */
 export class SiglumeConfigurationError extends Error {
   override readonly name = "SiglumeConfigurationError";
 }
+
+export { SiglumeConfigurationError as WebhookConfigurationError };

@@ -1,5 +1,32 @@
-export { SIGLUME_ERROR_STATUS, SiglumeConfigurationError, SiglumeWebhookError, isSiglumeWebhookError } from "./errors.js";
-export type { SiglumeErrorCode } from "./errors.js";
+export {
+  SIGLUME_ERROR_STATUS,
+  SiglumeConfigurationError,
+  SiglumeWebhookError,
+  WebhookConfigurationError,
+  WebhookError,
+  isSiglumeWebhookError,
+  isWebhookError,
+} from "./errors.js";
+export type { SiglumeErrorCode, WebhookErrorOptions } from "./errors.js";
+
+// The engine and the provider seam: what every provider package builds on.
+export { createWebhookHandler } from "./engine/handler.js";
+export type { WebhookHandler, WebhookRequest } from "./engine/handler.js";
+export type * from "./engine/provider.js";
+export {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_HANDLER_MS,
+  configurationFailure,
+  resolveEngineOptions,
+} from "./engine/options.js";
+export type { EngineOptions, ResolvedEngineOptions, WebhookErrorInfo } from "./engine/options.js";
+export { consoleLogger, isWebhookLogger } from "./engine/logger.js";
+export type { WebhookLogger } from "./engine/logger.js";
+export { runExactlyOnce, claimLost, storeUnavailable } from "./engine/exactly-once.js";
+export type { ClaimedRun, ExactlyOnceOptions, RunOutcome } from "./engine/exactly-once.js";
+export { containedReporter } from "./engine/report.js";
 
 export { signSiglumeWebhook, computeSignature, signingKey } from "./signature/sign.js";
 export type { SigningKey } from "./signature/sign.js";
@@ -29,17 +56,7 @@ export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
 export { bodyDigest } from "./idempotency/digest.js";
 export { MAX_EVENT_ID_LENGTH, eventIdProblem } from "./idempotency/key.js";
 
-export {
-  DEFAULT_BODY_LIMIT,
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_HANDLER_TIMEOUT_MS,
-  DEFAULT_MAX_HANDLER_MS,
-  DEFAULT_PATH,
-  resolveSiglumeOptions,
-} from "./dispatch/options.js";
-export { runExactlyOnce, claimLost, storeUnavailable } from "./dispatch/exactly-once.js";
-export type { ClaimedRun, ExactlyOnceOptions, RunOutcome } from "./dispatch/exactly-once.js";
-export { containedReporter } from "./dispatch/report.js";
+export { DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
 export type { ResolvedSiglumeOptions } from "./dispatch/options.js";
 export { reviewRoute, routeEvent } from "./dispatch/route.js";
 export type * from "./dispatch/types.js";
@@ -48,9 +65,11 @@ export { toRawBytes } from "./body/raw.js";
 export type { RawBody } from "./body/raw.js";
 export { bodyTimeoutError, bodyTooLargeError, nodeRequestBody, readRawBody } from "./body/stream.js";
 
+export { siglumeWebhooks } from "./siglume/provider.js";
+export type { SiglumeProvider } from "./siglume/provider.js";
 export { createSiglumeWebhookHandler } from "./http/handler.js";
-export type { SiglumeWebhookHandler, WebhookRequest } from "./http/handler.js";
-export { errorResponse, isJsonContentType } from "./http/response.js";
+export type { SiglumeWebhookHandler } from "./http/handler.js";
+export { errorResponse, isJsonContentType, noContent } from "./http/response.js";
 export type { WebhookResponse } from "./http/response.js";
 export { matchesWebhookPath } from "./http/path.js";
 export { writeNodeResponse } from "./http/node.js";

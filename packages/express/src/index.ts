@@ -1,17 +1,18 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import {
-  createSiglumeWebhookHandler,
-  matchesWebhookPath,
+  createWebhookHandler,
   nodeRequestBody,
+  siglumeWebhooks,
   type SiglumeOptions,
+  type WebhookProvider,
   writeNodeResponse,
 } from "@siglume-middleware/core";
 
 export type SiglumeRouterOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Request>;
 
 const RAW_BODY_HINT =
-  "express.json() (or another body parser) read the request before siglumeRouter(), so the signed bytes are gone. " +
-  "Mount app.use(siglumeRouter(...)) before the body parser, or keep the bytes with " +
+  "express.json() (or another body parser) read the request before the webhook router, so the signed bytes are " +
+  "gone. Mount the router before the body parser, or keep the bytes with " +
   "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }).";
 
 /** Bytes the app kept: a verify hook's req.rawBody, or express.raw()'s Buffer body. */
@@ -21,24 +22,37 @@ function capturedBody(req: Request): unknown {
 }
 
 /**
- * Express middleware answering Siglume webhooks at `path` (default
- * /webhooks/siglume) and passing every other request on. It reads the raw body
- * itself, so mount it before express.json().
+ * Express middleware answering a provider's webhooks at its routes and
+ * passing every other request on. It reads the raw body itself, so mount it
+ * before express.json(). Paths match whether the router is mounted at the
+ * root (`app.use(router)`) or under a prefix (`app.use("/webhooks/siglume", router)`).
  */
-export function siglumeRouter<TAllowMetered extends boolean = false>(
-  options: SiglumeRouterOptions<TAllowMetered>,
-): RequestHandler {
-  const handler = createSiglumeWebhookHandler(options);
-  const { path } = handler.options;
+export function webhookRouter(provider: WebhookProvider<Request> | WebhookProvider<unknown>): RequestHandler {
+  const handler = createWebhookHandler(provider as WebhookProvider<Request>);
+  const { signatureHeader } = provider;
+  let warned = false;
 
-  return function siglumeRouter(req: Request, res: Response, next: NextFunction): void {
-    if (!matchesWebhookPath(path, req.path)) return next();
+  return function webhookRouter(req: Request, res: Response, next: NextFunction): void {
+    const route = handler.match(req.baseUrl + req.path) ?? (req.baseUrl === "" ? undefined : handler.match(req.path));
+    if (route === undefined) {
+      if (!warned && signatureHeader !== undefined && req.method === "POST" && req.headers[signatureHeader] !== undefined) {
+        warned = true;
+        provider.engine.logger.warn(
+          `A POST carrying ${signatureHeader} reached the ${provider.name} webhook router at ${req.baseUrl + req.path}, ` +
+            `which answers only ${handler.routes.map((r) => r.path).join(", ")}. Check the path option and where the ` +
+            "router is mounted.",
+          { provider: provider.name },
+        );
+      }
+      return next();
+    }
     handler
       .handle({
         method: req.method,
         header: (name) => req.headers[name],
         readBody: (limit, timeoutMs) => nodeRequestBody(req, limit, capturedBody(req), timeoutMs),
         request: req,
+        route,
         rawBodyHint: RAW_BODY_HINT,
       })
       .then((response) => {
@@ -50,6 +64,13 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
         }
       }, next);
   };
+}
+
+/** Siglume webhooks at `path` (default /webhooks/siglume): `app.use(siglumeRouter(opts))`. */
+export function siglumeRouter<TAllowMetered extends boolean = false>(
+  options: SiglumeRouterOptions<TAllowMetered>,
+): RequestHandler {
+  return webhookRouter(siglumeWebhooks(options));
 }
 
 export * from "@siglume-middleware/core";

@@ -1,13 +1,15 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Readable } from "node:stream";
 import {
   type MeteredConfirmation,
   type SiglumeContext,
   type StandardSettled,
-  createSiglumeWebhookHandler,
+  createWebhookHandler,
   readRawBody,
+  siglumeWebhooks,
   type SiglumeOptions,
+  type WebhookProvider,
   type WebhookResponse,
 } from "@siglume-middleware/core";
 
@@ -36,39 +38,61 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | un
   return reply.send(response.body);
 }
 
-const siglume: FastifyPluginAsync<SiglumePluginOptions> = async (fastify: FastifyInstance, options) => {
-  const handler = createSiglumeWebhookHandler<boolean, FastifyRequest>(options);
-  const { path } = handler.options;
+/** Registers a provider's routes in a child scope, so its parser applies to them only. */
+async function registerProvider(fastify: FastifyInstance, provider: WebhookProvider<FastifyRequest>): Promise<void> {
+  const handler = createWebhookHandler(provider);
 
-  // A child scope, so this parser applies to the webhook route only and the app's JSON parsing is untouched.
+  // A child scope, so this parser applies to the webhook routes only and the app's JSON parsing is untouched.
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // The body stays a stream here: the core reads it with its own limit and timeout, and only after
     // the method and Content-Type passed.
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
-    scope.route({
-      method: ANY_METHOD,
-      url: path,
-      handler: async (request, reply) =>
-        send(
-          reply,
-          await handler.handle({
-            method: request.method,
-            header: (name) => request.headers[name],
-            readBody: (limit, timeoutMs) =>
-              request.body === undefined
-                ? NO_BODY
-                : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
-            request,
-          }),
-        ),
-    });
+    for (const route of handler.routes) {
+      scope.route({
+        method: ANY_METHOD,
+        url: route.path,
+        handler: async (request, reply) =>
+          send(
+            reply,
+            await handler.handle({
+              method: request.method,
+              header: (name) => request.headers[name],
+              readBody: (limit, timeoutMs) =>
+                request.body === undefined
+                  ? NO_BODY
+                  : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
+              request,
+              route,
+            }),
+          ),
+      });
+    }
   });
-};
+}
+
+export interface WebhookPluginOptions {
+  /** A provider built by its package, e.g. adyenAuthenticationWebhooks({ … }). */
+  provider: WebhookProvider<FastifyRequest> | WebhookProvider<unknown>;
+}
+
+/**
+ * Fastify plugin answering a provider's webhooks at its routes:
+ * `await app.register(webhookPlugin, { provider })`. Like every fastify-plugin,
+ * it is not encapsulated, so a registration `prefix` does not apply: give the
+ * provider its full paths.
+ */
+export const webhookPlugin = fp<WebhookPluginOptions>(
+  (fastify, options) => registerProvider(fastify, options.provider as WebhookProvider<FastifyRequest>),
+  { name: "@siglume-middleware/fastify/webhook", fastify: "4.x || 5.x" },
+);
 
 /** Fastify plugin answering Siglume webhooks at `path` (default /webhooks/siglume). */
-export const siglumePlugin = fp(siglume, { name: "@siglume-middleware/fastify", fastify: "4.x || 5.x" });
+export const siglumePlugin = fp<SiglumePluginOptions>(
+  (fastify, options) => registerProvider(fastify, siglumeWebhooks<boolean, FastifyRequest>(options)),
+  { name: "@siglume-middleware/fastify", fastify: "4.x || 5.x" },
+);
 
 export default siglumePlugin;
 export * from "@siglume-middleware/core";

@@ -1,29 +1,25 @@
 import type { Context, Middleware, Next } from "koa";
 import {
-  createSiglumeWebhookHandler,
-  matchesWebhookPath,
+  createWebhookHandler,
   nodeRequestBody,
+  siglumeWebhooks,
   type SiglumeOptions,
+  type WebhookProvider,
 } from "@siglume-middleware/core";
 
 export type SiglumeMiddlewareOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Context>;
 
 const RAW_BODY_HINT =
-  "A body parser (koa-bodyparser, @koa/bodyparser, koa-body) read the request before siglumeMiddleware(), so the " +
-  "signed bytes are gone. Use app.use(siglumeMiddleware(...)) before the body parser.";
+  "A body parser (koa-bodyparser, @koa/bodyparser, koa-body) read the request before the webhook middleware, so " +
+  "the signed bytes are gone. Use app.use(webhookMiddleware(...)) before the body parser.";
 
-/**
- * Koa middleware answering Siglume webhooks at `path` (default
- * /webhooks/siglume); every other request goes on to `next()`.
- */
-export function siglumeMiddleware<TAllowMetered extends boolean = false>(
-  options: SiglumeMiddlewareOptions<TAllowMetered>,
-): Middleware {
-  const handler = createSiglumeWebhookHandler(options);
-  const { path } = handler.options;
+/** Koa middleware answering a provider's webhooks at its routes; every other request goes on to `next()`. */
+export function webhookMiddleware(provider: WebhookProvider<Context> | WebhookProvider<unknown>): Middleware {
+  const handler = createWebhookHandler(provider as WebhookProvider<Context>);
 
-  return async function siglumeMiddleware(ctx: Context, next: Next): Promise<void> {
-    if (!matchesWebhookPath(path, ctx.path)) return next();
+  return async function webhookMiddleware(ctx: Context, next: Next): Promise<void> {
+    const route = handler.match(ctx.path);
+    if (route === undefined) return next();
     const response = await handler.handle({
       method: ctx.method,
       header: (name) => ctx.req.headers[name],
@@ -31,6 +27,7 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
       readBody: (limit, timeoutMs) =>
         nodeRequestBody(ctx.req, limit, (ctx.request as { rawBody?: unknown }).rawBody, timeoutMs),
       request: ctx,
+      route,
       rawBodyHint: RAW_BODY_HINT,
     });
     // Another middleware (a timeout) answered first: leave its answer alone.
@@ -41,6 +38,13 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
     // A 204 has no body; Koa's respond() sends none for it.
     if (response.body !== undefined) ctx.body = response.body;
   };
+}
+
+/** Siglume webhooks at `path` (default /webhooks/siglume): `app.use(siglumeMiddleware(opts))`, before any body parser. */
+export function siglumeMiddleware<TAllowMetered extends boolean = false>(
+  options: SiglumeMiddlewareOptions<TAllowMetered>,
+): Middleware {
+  return webhookMiddleware(siglumeWebhooks(options));
 }
 
 export * from "@siglume-middleware/core";

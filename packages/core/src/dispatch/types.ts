@@ -6,7 +6,7 @@ import type {
   UnknownConfirmationReason,
 } from "../classify/classify.js";
 import type { DirectPaymentSpentEvent, SiglumeEvent } from "../event/types.js";
-import type { IdempotencyStore } from "../idempotency/store.js";
+import type { EngineOptions, WebhookErrorInfo } from "../engine/options.js";
 
 /** What every handler receives beside its payload. */
 export interface SiglumeContext<TRequest = unknown> {
@@ -55,39 +55,27 @@ export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest
   /** Record for manual review. Required: without it a doubtful event would be acknowledged unrecorded. */
   onReview: (review: SiglumeReview, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
   /** `direct_payment.spent`. Without it, spent events go to onEvent, else onReview. */
-  onDirectPaymentSpent?: (event: DirectPaymentSpentEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
+  onDirectPaymentSpent?: ((event: DirectPaymentSpentEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
   /** Any other event type (and spent, when onDirectPaymentSpent is absent). Without it they go to onReview. */
-  onEvent?: (event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
+  onEvent?: ((event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
   /** Siglume's readiness probe: acknowledged and never given to a payment handler. */
-  onReadinessProbe?: (event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
-  /** A handler threw or the store failed; the delivery is answered 5xx so Siglume retries. Defaults to console.error. */
-  onError?: (error: unknown, info: { event?: SiglumeEvent; request: TRequest }) => void;
+  onReadinessProbe?: ((event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
+  /**
+   * A handler threw, timed out, or the store failed; the delivery is answered 5xx so Siglume retries.
+   * Default: the logger's error line. A throw from it changes nothing (it is logged once).
+   */
+  onError?: ((error: unknown, info: WebhookErrorInfo<TRequest> & { event?: SiglumeEvent }) => unknown) | undefined;
 }
 
 export interface SiglumeOptions<TAllowMetered extends boolean = false, TRequest = unknown>
-  extends SiglumeHandlers<TAllowMetered, TRequest> {
+  extends SiglumeHandlers<TAllowMetered, TRequest>,
+    Omit<EngineOptions<TRequest>, "onError"> {
   /** Signing secret(s); falls back to SIGLUME_WEBHOOK_SECRET. Several are accepted during rotation. */
-  webhookSecret?: string | string[];
+  webhookSecret?: string | string[] | undefined;
   /** Let Micro/Nano confirmations reach onDirectPaymentConfirmed. Default false: they go to onReview. */
-  allowMeteredPayments?: TAllowMetered;
+  allowMeteredPayments?: TAllowMetered | undefined;
   /** Default 300 seconds, both directions. */
-  toleranceSeconds?: number;
-  /** Default: an in-memory store (one process only). */
-  idempotencyStore?: IdempotencyStore;
-  /** Largest accepted body in bytes, enforced while streaming. Default 1 MiB. */
-  bodyLimit?: number;
+  toleranceSeconds?: number | undefined;
   /** Webhook route. Default "/webhooks/siglume". */
-  path?: string;
-  /** Retry-After (seconds) on 409 in-flight and 503 answers. Default 5. */
-  retryAfterSeconds?: number;
-  /** How long reading the body may take before the request is answered 408 BODY_TIMEOUT and closed. Default 10 s. */
-  bodyTimeoutMs?: number;
-  /**
-   * How long a delivery waits for its handler before answering 503 HANDLER_TIMEOUT. The handler keeps its
-   * claim until it settles (the PostgreSQL transactional store instead ends its transaction). Default 25 s.
-   */
-  handlerTimeoutMs?: number;
-  /** How long a claim is kept renewed for a handler that never settles; past it the claim lapses. Default 10 min. */
-  maxHandlerMs?: number;
+  path?: string | undefined;
 }
-

@@ -11,6 +11,7 @@ export interface WebhookResponse {
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 
 export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string> | undefined): WebhookResponse {
+  // Only the code and our own message: never a cause, whose text may be a library's or a user's.
   return {
     status: error.status,
     headers: { ...JSON_HEADERS, ...extraHeaders },
@@ -20,18 +21,6 @@ export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<
 
 /** Successful handling, a duplicate, or a readiness probe. Shared: adapters must not mutate it. */
 export const noContent: WebhookResponse = Object.freeze({ status: 204, headers: Object.freeze({}), body: undefined });
-
-export const methodNotAllowed = errorResponse(
-  new SiglumeWebhookError("METHOD_NOT_ALLOWED", "Siglume webhooks are delivered with POST."),
-  { allow: "POST" },
-);
-
-export const unsupportedMediaType = errorResponse(
-  new SiglumeWebhookError(
-    "UNSUPPORTED_MEDIA_TYPE",
-    'Siglume webhooks are sent with "Content-Type: application/json"; this request had another type.',
-  ),
-);
 
 /** `application/json` with any parameters (charset), case-insensitive. */
 export function isJsonContentType(header: string | string[] | undefined): boolean {

@@ -55,7 +55,7 @@ export const claimLost = new SiglumeWebhookError(
     "lease) and another delivery took it over, so this one was not acknowledged. The sender will redeliver it.",
 );
 
-function storeFailure(error: unknown): SiglumeWebhookError {
+export function storeFailure(error: unknown): SiglumeWebhookError {
   return isSiglumeWebhookError(error) ? error : storeUnavailable;
 }
 
@@ -63,7 +63,7 @@ function storeFailure(error: unknown): SiglumeWebhookError {
  * Renews the claim while its handler runs, for at most maxHandlerMs. Returns
  * the function that stops it. Claims that cannot lapse need no renewal.
  */
-function keepClaimed(claim: Claim, options: ExactlyOnceOptions): () => void {
+export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
   const startedAt = Date.now();

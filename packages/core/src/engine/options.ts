@@ -1,0 +1,103 @@
+import { SiglumeConfigurationError } from "../errors.js";
+import { assertIdempotencyStore } from "../idempotency/legacy.js";
+import { memoryIdempotencyStore } from "../idempotency/memory.js";
+import type { IdempotencyStore } from "../idempotency/store.js";
+import { consoleLogger, isWebhookLogger, type WebhookLogger } from "./logger.js";
+import { containedReporter } from "./report.js";
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 25_000;
+export const DEFAULT_MAX_HANDLER_MS = 10 * 60_000;
+
+/** What onError receives beside the error. */
+export interface WebhookErrorInfo<TRequest = unknown> {
+  /** The provider's name ("siglume", "adyen", …). */
+  provider: string;
+  /** The framework's request object. */
+  request: TRequest;
+  /** The verified event, when there is one (redacted where it holds secrets). */
+  event?: unknown;
+  /** The idempotency key, when there is one. */
+  key?: string;
+}
+
+/** Options every provider takes: where claims live, limits, timeouts, and where failures go. */
+export interface EngineOptions<TRequest = unknown> {
+  /** Default: an in-memory store (one process only). */
+  idempotencyStore?: IdempotencyStore | undefined;
+  /** Largest accepted body in bytes, enforced while streaming. Default 1 MiB. */
+  bodyLimit?: number | undefined;
+  /** How long reading the body may take before the request is answered 408 BODY_TIMEOUT and closed. Default 10 s. */
+  bodyTimeoutMs?: number | undefined;
+  /**
+   * How long a delivery waits for its handler before answering 503 HANDLER_TIMEOUT. The handler keeps its
+   * claim until it settles (the PostgreSQL transactional store instead ends its transaction).
+   */
+  handlerTimeoutMs?: number | undefined;
+  /** How long a claim is kept renewed for a handler that never settles; past it the claim lapses. Default 10 min. */
+  maxHandlerMs?: number | undefined;
+  /** Retry-After (seconds) on 409 in-flight and 503 answers. Default 5. */
+  retryAfterSeconds?: number | undefined;
+  /** A handler threw, a store failed, a handler timed out. Default: logger.error. Its own throws change nothing. */
+  onError?: ((error: unknown, info: WebhookErrorInfo<TRequest>) => unknown) | undefined;
+  /** Warnings, key check values and failures; never payloads. Default: one JSON line per entry on stderr. */
+  logger?: WebhookLogger | undefined;
+}
+
+export interface ResolvedEngineOptions<TRequest = unknown> {
+  store: IdempotencyStore;
+  bodyLimit: number;
+  bodyTimeoutMs: number;
+  handlerTimeoutMs: number;
+  maxHandlerMs: number;
+  retryAfterSeconds: number;
+  logger: WebhookLogger;
+  /** onError, contained: never throws, never changes an answer. */
+  report(error: unknown, info: WebhookErrorInfo<TRequest>): void;
+}
+
+export function configurationFailure(provider: string): (message: string) => never {
+  return (message) => {
+    throw new SiglumeConfigurationError(`${provider === "siglume" ? "siglume-middleware" : `siglume-middleware (${provider})`}: ${message}`);
+  };
+}
+
+function positiveMs(value: number | undefined, fallback: number, name: string, fail: (message: string) => never): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms <= 0) fail(`${name} must be a positive whole number of milliseconds.`);
+  return ms;
+}
+
+/** Validates the engine options once, at start-up, failing with a message that says what to fix. */
+export function resolveEngineOptions<TRequest>(
+  options: EngineOptions<TRequest>,
+  provider: string,
+  defaults: { handlerTimeoutMs?: number } = {},
+): ResolvedEngineOptions<TRequest> {
+  const fail = configurationFailure(provider);
+  if (options.onError !== undefined && typeof options.onError !== "function") fail("onError must be a function when given.");
+  if (options.logger !== undefined && !isWebhookLogger(options.logger)) fail("logger must have info, warn and error methods.");
+  const logger = options.logger ?? consoleLogger();
+
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit <= 0) fail("bodyLimit must be a positive whole number of bytes.");
+  const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) fail("retryAfterSeconds must be a whole number ≥ 0.");
+
+  const bodyTimeoutMs = positiveMs(options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS, "bodyTimeoutMs", fail);
+  const handlerTimeoutMs = positiveMs(options.handlerTimeoutMs, defaults.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS, "handlerTimeoutMs", fail);
+  const maxHandlerMs = positiveMs(options.maxHandlerMs, DEFAULT_MAX_HANDLER_MS, "maxHandlerMs", fail);
+  if (maxHandlerMs < handlerTimeoutMs) fail("maxHandlerMs must be at least handlerTimeoutMs.");
+
+  const store = options.idempotencyStore ?? memoryIdempotencyStore();
+  assertIdempotencyStore(store, fail);
+
+  const onError =
+    options.onError ??
+    ((error: unknown, info: WebhookErrorInfo<TRequest>) =>
+      logger.error("webhook delivery failed", { provider: info.provider, key: info.key, error }));
+  const report = containedReporter(onError, (message, error) => logger.error(message, { provider, error }));
+
+  return { store, bodyLimit, bodyTimeoutMs, handlerTimeoutMs, maxHandlerMs, retryAfterSeconds, logger, report };
+}

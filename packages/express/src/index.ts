@@ -46,3 +46,4 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

@@ -74,3 +74,4 @@ export const siglumePlugin = fp(siglume, { name: "@siglume-middleware/fastify", 
 
 export default siglumePlugin;
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

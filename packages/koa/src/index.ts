@@ -41,3 +41,4 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

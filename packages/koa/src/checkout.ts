@@ -1,0 +1,31 @@
+import type { Context, Middleware, Next } from "koa";
+import { createSiglumeCheckoutHandler, type SiglumeCheckoutOptions } from "@siglume-middleware/checkout";
+import { matchesWebhookPath, nodeRequestBody } from "@siglume-middleware/core";
+
+export type SiglumeCheckoutMiddlewareOptions = SiglumeCheckoutOptions<Context>;
+
+/**
+ * Koa middleware answering `POST /checkout/siglume/start` (`path`) with the checkout core's decision;
+ * every other request goes on to `next()`. Mount it after your session/auth middleware; it reads
+ * `ctx.request.body` from a body parser, or the stream when none ran.
+ */
+export function siglumeCheckoutMiddleware(options: SiglumeCheckoutMiddlewareOptions): Middleware {
+  const handler = createSiglumeCheckoutHandler(options);
+  const { path } = handler.options;
+
+  return async function siglumeCheckoutMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (!matchesWebhookPath(path, ctx.path)) return next();
+    const parsed = (ctx.request as { body?: unknown }).body;
+    const response = await handler.handle({
+      method: ctx.method,
+      header: (name) => ctx.req.headers[name],
+      readBody: (limit) => (parsed !== undefined ? parsed : nodeRequestBody(ctx.req, limit, undefined)),
+      request: ctx,
+    });
+    ctx.status = response.status;
+    for (const name in response.headers) ctx.set(name, response.headers[name]!);
+    ctx.body = response.body;
+  };
+}
+
+export * from "@siglume-middleware/checkout";

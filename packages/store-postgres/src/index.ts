@@ -215,3 +215,4 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
     },
   };
 }
+export * from "./orders.js";

@@ -1,6 +1,7 @@
-// A small shop per adapter for the checkout conformance suite: the webhook route first, then the app's
-// own "auth" middleware (x-shopper header → request.shopper; no header → 401) and body parser, then the
-// checkout start route; a success page; the webhook side applies payments with fulfilSiglumePayment.
+// A small shop per adapter for the checkout conformance suite: the webhook route and a public success
+// page first, then the app's own "auth" middleware (x-shopper header → request.shopper; no header → 401)
+// and body parser, then the checkout start route. The webhook side applies payments with
+// fulfilSiglumePayment.
 import "reflect-metadata";
 import { once } from "node:events";
 import type { Server } from "node:http";
@@ -102,6 +103,7 @@ const expressShop: ShopFixture = {
     const handlers = paymentHandlers(options, fulfilments, reviews);
     const app = express();
     app.use(siglumeRouter({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, onDirectPaymentConfirmed: handlers.confirmed, onReview: handlers.review }));
+    app.get("/checkout/siglume/success", (req, res) => void res.type("html").send(successPage(options.orders, req.query.order_id)));
     app.use((req, res, next) => {
       const shopper = req.get("x-shopper");
       if (!shopper) return void res.status(401).json({ error: "sign in first" });
@@ -110,7 +112,10 @@ const expressShop: ShopFixture = {
     });
     app.use(express.json());
     app.use(siglumeCheckoutRouter(checkoutOptions(port, options)));
-    app.get("/checkout/siglume/success", (req, res) => void res.type("html").send(successPage(options.orders, req.query.order_id)));
+    // The app's own error handler (express.json()'s parse errors end here): quiet, JSON.
+    app.use((error: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(error.status ?? 500).json({ error: "bad request" });
+    });
     const close = await listenOn(app.listen(port, "127.0.0.1"));
     return { fulfilments, reviews, close };
   },
@@ -132,10 +137,10 @@ const fastifyShop: ShopFixture = {
         (request as unknown as { shopper: string }).shopper = shopper;
       });
       await shop.register(siglumeCheckoutPlugin, checkoutOptions(port, options));
-      shop.get("/checkout/siglume/success", async (request, reply) =>
-        reply.type("text/html").send(successPage(options.orders, (request.query as { order_id?: string }).order_id)),
-      );
     });
+    app.get("/checkout/siglume/success", async (request, reply) =>
+      reply.type("text/html").send(successPage(options.orders, (request.query as { order_id?: string }).order_id)),
+    );
     await app.listen({ port, host: "127.0.0.1" });
     return { fulfilments, reviews, close: () => app.close() };
   },
@@ -148,7 +153,13 @@ const koaShop: ShopFixture = {
     const reviews: RunningShop["reviews"] = [];
     const handlers = paymentHandlers(options, fulfilments, reviews);
     const app = new Koa();
+    app.silent = true; // @koa/bodyparser's parse errors are answered 400; no stack traces in the test log
     app.use(siglumeMiddleware({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, onDirectPaymentConfirmed: handlers.confirmed, onReview: handlers.review }));
+    app.use(async (ctx, next) => {
+      if (ctx.path !== "/checkout/siglume/success") return next();
+      ctx.type = "html";
+      ctx.body = successPage(options.orders, ctx.query.order_id);
+    });
     app.use(async (ctx, next) => {
       const shopper = ctx.get("x-shopper");
       if (!shopper) {
@@ -161,12 +172,6 @@ const koaShop: ShopFixture = {
     });
     app.use(koaBodyParser());
     app.use(siglumeCheckoutMiddleware(checkoutOptions(port, options)));
-    app.use(async (ctx) => {
-      if (ctx.path === "/checkout/siglume/success") {
-        ctx.type = "html";
-        ctx.body = successPage(options.orders, ctx.query.order_id);
-      }
-    });
     const close = await listenOn(app.listen(port, "127.0.0.1"));
     return { fulfilments, reviews, close };
   },
@@ -177,7 +182,7 @@ const koaShop: ShopFixture = {
 class ShopperGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; url: string; shopper?: string }>();
-    if (request.url.startsWith("/webhooks/")) return true;
+    if (request.url.startsWith("/webhooks/") || request.url.startsWith("/checkout/siglume/success")) return true;
     const shopper = request.headers["x-shopper"];
     if (!shopper) throw new UnauthorizedException("sign in first");
     request.shopper = shopper;

@@ -20,8 +20,9 @@ import {
   type FulfilmentResult,
   type MemoryOrderStore,
   type SiglumeCheckoutOptions,
+  type SiglumeOrderStore,
 } from "@siglume-middleware/checkout";
-import type { MeteredConfirmation, SiglumeContext, SiglumeReview, StandardSettled } from "@siglume-middleware/core";
+import type { IdempotencyStore, MeteredConfirmation, SiglumeContext, SiglumeReview, StandardSettled } from "@siglume-middleware/core";
 import { siglumeCheckoutRouter, siglumeRouter } from "@siglume-middleware/express";
 import { siglumeCheckoutPlugin, siglumePlugin } from "@siglume-middleware/fastify";
 import { siglumeCheckoutMiddleware, siglumeMiddleware } from "@siglume-middleware/koa";
@@ -36,8 +37,10 @@ export const shopperOf = (request: unknown): string | undefined => {
 };
 
 export interface ShopOptions {
-  orders: MemoryOrderStore;
+  orders: SiglumeOrderStore;
   webhookSecret: string;
+  /** Default: the in-memory one. */
+  idempotencyStore?: IdempotencyStore;
   allowMeteredPayments?: boolean;
   /** Checkout options beside orders/publicOrigin/allowMeteredPayments (apiBase, token, merchant, …). */
   checkout: Omit<SiglumeCheckoutOptions, "orders" | "publicOrigin" | "allowMeteredPayments">;
@@ -73,8 +76,17 @@ function paymentHandlers(options: ShopOptions, fulfilments: FulfilmentResult[], 
   };
 }
 
-const successPage = (orders: MemoryOrderStore, orderId: unknown) =>
-  `<!doctype html><title>Thank you</title><h1 id="thanks">Thank you</h1><p id="order-status">${orders.get(String(orderId))?.status ?? "unknown"}</p>`;
+const successPage = async (orders: SiglumeOrderStore, orderId: unknown) =>
+  `<!doctype html><title>Thank you</title><h1 id="thanks">Thank you</h1><p id="order-status">${(await orders.findOrder?.(String(orderId)))?.status ?? "unknown"}</p>`;
+
+/** The webhook route's options: the shared payment handlers, and the shop's idempotency store. */
+const webhookOptions = (options: ShopOptions, handlers: ReturnType<typeof paymentHandlers>) => ({
+  webhookSecret: options.webhookSecret,
+  allowMeteredPayments: options.allowMeteredPayments,
+  idempotencyStore: options.idempotencyStore,
+  onDirectPaymentConfirmed: handlers.confirmed,
+  onReview: handlers.review,
+});
 
 async function listenOn(server: Server): Promise<() => Promise<void>> {
   if (!server.listening) await once(server, "listening");
@@ -85,14 +97,15 @@ async function listenOn(server: Server): Promise<() => Promise<void>> {
     });
 }
 
-function checkoutOptions(port: number, options: ShopOptions): SiglumeCheckoutOptions<never> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one store serves every framework's request type
+function checkoutOptions(port: number, options: ShopOptions): SiglumeCheckoutOptions<any> {
   return {
     ...options.checkout,
     orders: options.orders,
     publicOrigin: `http://127.0.0.1:${port}`,
     allowMeteredPayments: options.allowMeteredPayments ?? false,
     onError: () => {},
-  } as SiglumeCheckoutOptions<never>;
+  };
 }
 
 const expressShop: ShopFixture = {
@@ -102,8 +115,8 @@ const expressShop: ShopFixture = {
     const reviews: RunningShop["reviews"] = [];
     const handlers = paymentHandlers(options, fulfilments, reviews);
     const app = express();
-    app.use(siglumeRouter({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, onDirectPaymentConfirmed: handlers.confirmed, onReview: handlers.review }));
-    app.get("/checkout/siglume/success", (req, res) => void res.type("html").send(successPage(options.orders, req.query.order_id)));
+    app.use(siglumeRouter(webhookOptions(options, handlers)));
+    app.get("/checkout/siglume/success", async (req, res) => void res.type("html").send(await successPage(options.orders, req.query.order_id)));
     app.use((req, res, next) => {
       const shopper = req.get("x-shopper");
       if (!shopper) return void res.status(401).json({ error: "sign in first" });
@@ -128,7 +141,7 @@ const fastifyShop: ShopFixture = {
     const reviews: RunningShop["reviews"] = [];
     const handlers = paymentHandlers(options, fulfilments, reviews);
     const app = Fastify();
-    await app.register(siglumePlugin, { webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, onDirectPaymentConfirmed: handlers.confirmed, onReview: handlers.review });
+    await app.register(siglumePlugin, webhookOptions(options, handlers));
     await app.register(async (shop) => {
       shop.decorateRequest("shopper", undefined);
       shop.addHook("onRequest", async (request, reply) => {
@@ -139,7 +152,7 @@ const fastifyShop: ShopFixture = {
       await shop.register(siglumeCheckoutPlugin, checkoutOptions(port, options));
     });
     app.get("/checkout/siglume/success", async (request, reply) =>
-      reply.type("text/html").send(successPage(options.orders, (request.query as { order_id?: string }).order_id)),
+      reply.type("text/html").send(await successPage(options.orders, (request.query as { order_id?: string }).order_id)),
     );
     await app.listen({ port, host: "127.0.0.1" });
     return { fulfilments, reviews, close: () => app.close() };
@@ -154,11 +167,11 @@ const koaShop: ShopFixture = {
     const handlers = paymentHandlers(options, fulfilments, reviews);
     const app = new Koa();
     app.silent = true; // @koa/bodyparser's parse errors are answered 400; no stack traces in the test log
-    app.use(siglumeMiddleware({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, onDirectPaymentConfirmed: handlers.confirmed, onReview: handlers.review }));
+    app.use(siglumeMiddleware(webhookOptions(options, handlers)));
     app.use(async (ctx, next) => {
       if (ctx.path !== "/checkout/siglume/success") return next();
       ctx.type = "html";
-      ctx.body = successPage(options.orders, ctx.query.order_id);
+      ctx.body = await successPage(options.orders, ctx.query.order_id);
     });
     app.use(async (ctx, next) => {
       const shopper = ctx.get("x-shopper");
@@ -218,7 +231,7 @@ function nestShop(platform: "express" | "fastify"): ShopFixture {
       }
       @Module({
         imports: [
-          SiglumeModule.forRoot({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments }),
+          SiglumeModule.forRoot({ webhookSecret: options.webhookSecret, allowMeteredPayments: options.allowMeteredPayments, idempotencyStore: options.idempotencyStore }),
           SiglumeCheckoutModule.forRootAsync({ useFactory: () => checkoutOptions(port, options) }),
         ],
         controllers: [Pages],

@@ -26,7 +26,10 @@ export const sandbox: Command = {
     "hosted-checkout-disabled": { type: "boolean" },
   },
   async run({ values }) {
-    const webhookUrl = requireUrl(values["webhook-url"] as string | undefined).href;
+    if (values["webhook-url"] === undefined) {
+      throw new CliError("missing --webhook-url: where your app receives Siglume webhooks, e.g. --webhook-url http://127.0.0.1:3000/webhooks/siglume");
+    }
+    const webhookUrl = requireUrl(values["webhook-url"] as string).href;
     let running;
     try {
       running = await startSiglumeSandbox({

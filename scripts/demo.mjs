@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm run demo [-- express|fastify|koa|nestjs]`: starts an example app with its
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
-// what the endpoint answered and what the app did.
+// what the endpoint answered and what the app did; then runs a whole payment
+// through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →
+// signed webhook → order paid once.
 import { spawnSync } from "node:child_process";
-import { DEMO_SECRET, FRAMEWORKS, root, startExample } from "./lib/examples.mjs";
+import { DEMO_SECRET, FRAMEWORKS, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
 
 const framework = process.argv[2] ?? "express";
 if (!FRAMEWORKS.includes(framework)) {
@@ -11,9 +13,23 @@ if (!FRAMEWORKS.includes(framework)) {
   process.exit(2);
 }
 
-const app = await startExample(framework, {
-  onOutput: (chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, "    app │ ")),
-});
+const indent = (label) => (chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, `    ${label} │ `));
+
+/** The example app with its own sandbox: the sandbox delivers to the app, the app's checkout calls the sandbox. */
+async function startShop({ metered = false } = {}) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const sandbox = await startSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, secret: DEMO_SECRET, onOutput: indent("sandbox") });
+  const app = await startExample(framework, {
+    port,
+    env: { ...sandbox.env, ...(metered ? { SIGLUME_ALLOW_METERED: "1" } : {}) },
+    onOutput: indent(metered ? "app (metered)" : "app"),
+  });
+  return { app, sandbox, origin, stop: () => Promise.all([app.stop(), sandbox.stop()]) };
+}
+
+const shop = await startShop();
+const { app } = shop;
 
 const cli = `${root}packages/cli/dist/cli.js`;
 const steps = [
@@ -39,5 +55,57 @@ for (const [title, args, expectedExit] of steps) {
 const paid = (app.output().match(/ paid: /g) ?? []).length;
 console.log(`\n${framework} app fulfilled ${paid} order(s) from ${steps.length} steps (expected 2).`);
 if (paid !== 2) failures += 1;
-await app.stop();
+
+// A whole payment through the sandbox, as a shopper's browser and Siglume would drive it.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200)); // let log lines arrive
+const check = (ok, what) => {
+  console.log(`  ${ok ? "✓" : "✗"} ${what}`);
+  if (!ok) failures += 1;
+};
+async function call(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", "x-demo-shopper": "demo-shopper" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  console.log(`    ${method} ${url.replace(/^http:\/\/127\.0\.0\.1:\d+/, "")} → ${response.status} ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`);
+  return { status: response.status, text, json: () => JSON.parse(text) };
+}
+const start = (s, orderId) => call("POST", `${s.origin}/checkout/siglume/start`, { order_id: orderId });
+const order = async (s, orderId) => (await call("GET", `${s.origin}/orders/${orderId}`)).json();
+const sessionAction = (s, id, action) => call("POST", `${s.sandbox.url}/v1/sandbox/checkout-sessions/${id}/${action}`);
+const paidLines = (s, orderId) => (s.app.output().match(new RegExp(`order ${orderId} is paid`, "g")) ?? []).length;
+
+console.log("\n▶ Checkout: start a Standard order (JPY 1,200), open the hosted page, confirm");
+const started = await start(shop, "ord_standard");
+check(started.status === 200, "the start route answered 200 with checkout_url");
+const { checkout_url: checkoutUrl, session_id: sessionId } = started.status === 200 ? started.json() : {};
+const page = await fetch(checkoutUrl ?? shop.sandbox.url);
+check(page.status === 200 && (await page.text()).includes('id="confirm"'), `the hosted page ${checkoutUrl} shows a confirm button`);
+const confirmed = await sessionAction(shop, sessionId, "confirm");
+check(confirmed.status === 200, "confirmed: Siglume (the sandbox) delivered the signed direct_payment.confirmed");
+await settle();
+check((await order(shop, "ord_standard"))?.status === "paid" && paidLines(shop, "ord_standard") === 1, "the order is paid, once");
+
+console.log("\n▶ Checkout: Siglume redelivers the same event");
+const redelivered = await sessionAction(shop, sessionId, "redeliver");
+await settle();
+check(redelivered.status === 200 && paidLines(shop, "ord_standard") === 1, "acknowledged again, and the order is still paid once");
+check((await start(shop, "ord_standard")).status === 409, "a new start for the paid order answers 409 ORDER_ALREADY_PAID");
+
+console.log("\n▶ Checkout: a Micro-priced order (JPY 300) on a Standard-only shop");
+const refused = await start(shop, "ord_micro");
+check(refused.status === 409 && refused.text.includes("METERED_INTEGRATION_REQUIRED"), "refused at start: 409 METERED_INTEGRATION_REQUIRED, no session");
+
+console.log("\n▶ Checkout: the same Micro order on a shop with allowMeteredPayments: true");
+const meteredShop = await startShop({ metered: true });
+const micro = await start(meteredShop, "ord_micro");
+check(micro.status === 200, "accepted at start");
+if (micro.status === 200) await sessionAction(meteredShop, micro.json().session_id, "confirm");
+await settle();
+check((await order(meteredShop, "ord_micro"))?.status === "fulfilled_unsettled", "routed as usage: fulfilled, settlement pending (metered_usage_accepted)");
+
+await Promise.all([shop.stop(), meteredShop.stop()]);
+console.log(failures === 0 ? `\n${framework}: every demo step passed.` : `\n${framework}: ${failures} demo step(s) failed.`);
 process.exit(failures === 0 ? 0 : 1);

@@ -20,6 +20,8 @@ describe.each([
   ["@siglume-middleware/testing", "signedRequest"],
   ["@siglume-middleware/store-postgres", "postgresIdempotencyStore"],
   ["@siglume-middleware/store-redis", "redisIdempotencyStore"],
+  ["@siglume-middleware/checkout", "createSiglumeCheckoutHandler"],
+  ["@siglume-middleware/sandbox", "startSiglumeSandbox"],
 ])("%s dual build", (name, entry) => {
   it("exposes the same API through require() and import", () => {
     const viaRequire = exportsVia.require(name).split(",");

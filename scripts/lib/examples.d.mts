@@ -5,10 +5,18 @@ export const DEMO_SECRET: string;
 export function freePort(): Promise<number>;
 export interface RunningExample {
   url: string;
+  origin: string;
   output(): string;
   stop(): Promise<void>;
 }
 export function startExample(
   framework: string,
-  options?: { onOutput?: (chunk: string) => void; timeoutMs?: number },
+  options?: { onOutput?: (chunk: string) => void; timeoutMs?: number; port?: number; env?: Record<string, string> },
 ): Promise<RunningExample>;
+export function startSandbox(options: {
+  webhookUrl: string;
+  origin: string;
+  secret: string;
+  onOutput?: (chunk: string) => void;
+  timeoutMs?: number;
+}): Promise<{ url: string; env: Record<string, string>; stop(): Promise<void> }>;

@@ -19,16 +19,17 @@ export function freePort() {
 
 /**
  * Resolves once the app prints "listening". `onOutput` receives its stdout as it arrives;
- * `output()` returns all of it so far.
+ * `output()` returns all of it so far. `port` (default: a free one) and `env` (added to the
+ * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional.
  */
-export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000 } = {}) {
+export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000, port, env: extraEnv = {} } = {}) {
   if (!FRAMEWORKS.includes(framework)) throw new Error(`unknown framework "${framework}": expected ${FRAMEWORKS.join(", ")}`);
-  const port = await freePort();
+  port ??= await freePort();
   const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
   const cwd = `${root}examples/${framework}`;
   const child = spawn(`${cwd}/node_modules/.bin/tsx`, ["src/server.ts"], {
     cwd,
-    env: { ...env, PORT: String(port) },
+    env: { ...env, ...extraEnv, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -53,5 +54,38 @@ export async function startExample(framework, { onOutput = () => {}, timeoutMs =
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `http://127.0.0.1:${port}/webhooks/siglume`, output: () => log, stop };
+  return { url: `http://127.0.0.1:${port}/webhooks/siglume`, origin: `http://127.0.0.1:${port}`, output: () => log, stop };
+}
+
+/**
+ * Runs `siglume-webhooks sandbox` (the built CLI) delivering to `webhookUrl`; resolves once it printed
+ * the environment to set, parsed into `env`.
+ */
+export async function startSandbox({ webhookUrl, origin, secret, onOutput = () => {}, timeoutMs = 30_000 }) {
+  const port = await freePort();
+  const args = ["sandbox", "--webhook-url", webhookUrl, "--origin", origin, "--port", String(port), "--secret", secret];
+  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const collect = (chunk) => {
+    log += chunk;
+    onOutput(chunk);
+  };
+  child.stdout.setEncoding("utf8").on("data", collect);
+  child.stderr.setEncoding("utf8").on("data", collect);
+  const deadline = Date.now() + timeoutMs;
+  while (!log.includes("SIGLUME_WEBHOOK_SECRET=")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the sandbox did not start:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const env = Object.fromEntries([...log.matchAll(/^\s*(SIGLUME_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
 }

@@ -15,8 +15,8 @@ export interface Instance {
  * Starts support/instance.ts as a separate process and resolves once it listens. One process,
  * not the tsx CLI (which forks a child): SIGKILL must reach the process holding the connections.
  */
-export async function startInstance(adapter: string, env: Record<string, string>): Promise<Instance> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "support/instance.ts"], {
+export async function startInstance(adapter: string, env: Record<string, string>, script = "support/instance.ts"): Promise<Instance> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: here,
     env: { ...process.env, ...env, ADAPTER: adapter },
     stdio: ["ignore", "pipe", "pipe"],

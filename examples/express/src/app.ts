@@ -1,20 +1,46 @@
 import express from "express";
-import { siglumeRouter, type StandardSettled } from "@siglume-middleware/express";
+import {
+  fulfilSiglumePayment,
+  memoryOrderStore,
+  siglumeCheckoutRouter,
+  siglumeRouter,
+  type MeteredConfirmation,
+  type StandardSettled,
+} from "@siglume-middleware/express";
+import { DEMO_ORDERS, checkoutSettings } from "./checkout-settings.js";
 
 /** The example app, apart from listen(), so tests can drive it with supertest. */
-export function createApp(webhookSecret: string) {
-  const paidOrders = new Map<string, StandardSettled>();
+export function createApp(webhookSecret: string, { allowMeteredPayments = false, publicOrigin = "http://127.0.0.1:3000" } = {}) {
+  const paidOrders = new Map<string, StandardSettled | MeteredConfirmation>();
   const reviews: { eventId: string; reason: string }[] = [];
+  // Your order database; the demo's orders belong to the shopper "demo-shopper".
+  const orders = memoryOrderStore<express.Request>({
+    orders: DEMO_ORDERS,
+    owns: (order, req) => order.owner === (req as express.Request & { shopper?: string }).shopper,
+  });
   const app = express();
 
   // Mounted before express.json(): the router reads the raw bytes it must verify.
   app.use(
-    siglumeRouter({
+    siglumeRouter<boolean>({
       webhookSecret,
-      async onDirectPaymentConfirmed(payment) {
-        // Standard only (allowMeteredPayments is off): settled on-chain, safe to fulfil.
+      allowMeteredPayments,
+      async onDirectPaymentConfirmed(payment, ctx) {
+        if (payment.kind === "metered_batch_settled") return; // names no order: reconcile from statements
+        // A payment for one of our checkouts: applied once, checked against the order.
+        const result = await fulfilSiglumePayment(orders, payment, ctx);
+        if (result.status === "paid") {
+          const how = result.orderStatus === "paid" ? "settled" : "usage accepted, settlement pending";
+          return console.log(`[express] order ${result.orderId} is paid (${how})`);
+        }
+        if (result.status === "already_paid") return;
+        if (result.reason !== "unknown_challenge_hash") {
+          reviews.push({ eventId: payment.event.id, reason: result.reason });
+          return console.log(`[express] review: event ${payment.event.id} (${result.reason})`);
+        }
+        // Not one of this app's checkouts (e.g. sent with `siglume-webhooks send`): fulfilled by challenge_hash.
         paidOrders.set(payment.challenge_hash, payment);
-        console.log(`[express] paid: order ${payment.challenge_hash} (receipt ${payment.chain_receipt_id})`);
+        console.log(`[express] paid: order ${payment.challenge_hash} (receipt ${payment.kind === "standard_settled" ? payment.chain_receipt_id : "unsettled"})`);
       },
       async onReview(review) {
         reviews.push({ eventId: review.event.id, reason: review.reason });
@@ -22,8 +48,17 @@ export function createApp(webhookSecret: string) {
       },
     }),
   );
+  // Stand-in for your session middleware: who is the shopper?
+  app.use((req, _res, next) => {
+    (req as express.Request & { shopper?: string }).shopper = req.get("x-demo-shopper");
+    next();
+  });
   app.use(express.json());
+  // After the session and the body parser: POST /checkout/siglume/start {"order_id": "…"}.
+  app.use(siglumeCheckoutRouter({ ...checkoutSettings(publicOrigin), orders, allowMeteredPayments }));
   app.get("/orders", (_req, res) => res.json({ paid: [...paidOrders.keys()] }));
+  app.get("/orders/:id", (req, res) => res.json(orders.get(req.params.id) ?? null));
+  app.get("/checkout/siglume/success", (req, res) => res.type("html").send(`<h1>Thank you</h1><p>order ${String(req.query.order_id)}</p>`));
 
-  return { app, paidOrders, reviews };
+  return { app, paidOrders, reviews, orders };
 }

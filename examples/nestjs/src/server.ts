@@ -1,23 +1,45 @@
 import "reflect-metadata";
-import { Controller, Get, Injectable, Module } from "@nestjs/common";
+import { Controller, Get, Injectable, Module, Param } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import {
   OnDirectPaymentConfirmed,
   OnSiglumeReview,
+  SiglumeCheckoutModule,
   SiglumeModule,
+  fulfilSiglumePayment,
+  memoryOrderStore,
+  type MeteredUsageAccepted,
+  type SiglumeContext,
   type SiglumeReview,
   type StandardSettled,
 } from "@siglume-middleware/nestjs";
 import { webhookSecretOrDemo } from "../../shared/demo-secret.js";
 
+const allowMeteredPayments = process.env.SIGLUME_ALLOW_METERED === "1";
+const port = Number(process.env.PORT ?? 3000);
 const paidOrders = new Set<string>();
+// Your order database; the demo's orders belong to the shopper "demo-shopper".
+const orders = memoryOrderStore<{ headers: Record<string, unknown> }>({
+  orders: [
+    { id: "ord_standard", amount_minor: 1200, currency: "JPY", status: "unpaid", owner: "demo-shopper" },
+    { id: "ord_micro", amount_minor: 300, currency: "JPY", status: "unpaid", owner: "demo-shopper" },
+  ],
+  owns: (order, req) => order.owner === req.headers["x-demo-shopper"], // stand-in for your session/guard
+});
 
 @Injectable()
 class BillingService {
-  @OnDirectPaymentConfirmed()
-  async paid(payment: StandardSettled) {
+  @OnDirectPaymentConfirmed(...(allowMeteredPayments ? (["standard_settled", "metered_usage_accepted"] as const) : (["standard_settled"] as const)))
+  async paid(payment: StandardSettled | MeteredUsageAccepted, ctx: SiglumeContext) {
+    const result = await fulfilSiglumePayment(orders, payment, ctx);
+    if (result.status === "paid") return console.log(`[nestjs] order ${result.orderId} is paid (${result.orderStatus})`);
+    if (result.status === "mismatch" && result.reason !== "unknown_challenge_hash") {
+      return console.log(`[nestjs] review: event ${payment.event.id} (${result.reason})`);
+    }
+    if (result.status === "already_paid") return;
+    // Not one of this app's checkouts (e.g. sent with `siglume-webhooks send`): fulfilled by challenge_hash.
     paidOrders.add(payment.challenge_hash);
-    console.log(`[nestjs] paid: order ${payment.challenge_hash} (receipt ${payment.chain_receipt_id})`);
+    console.log(`[nestjs] paid: order ${payment.challenge_hash} (receipt ${payment.kind === "standard_settled" ? payment.chain_receipt_id : "unsettled"})`);
   }
 
   @OnSiglumeReview()
@@ -32,20 +54,39 @@ class OrdersController {
   list() {
     return { paid: [...paidOrders] };
   }
+  @Get("orders/:id")
+  one(@Param("id") id: string) {
+    return orders.get(id) ?? null;
+  }
+}
+
+// A metered batch names no order; with metered payments on it is reconciled from statements.
+@Injectable()
+class Statements {
+  @OnDirectPaymentConfirmed("metered_batch_settled")
+  batch() {}
 }
 
 @Module({
   imports: [
-    SiglumeModule.forRoot({ webhookSecret: webhookSecretOrDemo("nestjs") }),
+    SiglumeModule.forRoot({ webhookSecret: webhookSecretOrDemo("nestjs"), allowMeteredPayments }),
+    // POST /checkout/siglume/start {"order_id": "…"}: an ordinary controller, so the app's guards apply.
+    SiglumeCheckoutModule.forRoot({
+      merchant: process.env.SIGLUME_DIRECT_PAYMENT_MERCHANT ?? "sandbox_merchant",
+      apiBase: process.env.SIGLUME_API_BASE ?? "http://127.0.0.1:8787/v1",
+      merchantAuthToken: process.env.SIGLUME_MERCHANT_AUTH_TOKEN ?? "sandbox_merchant_token",
+      publicOrigin: `http://127.0.0.1:${port}`,
+      orders,
+      allowMeteredPayments,
+    }),
   ],
   controllers: [OrdersController],
-  providers: [BillingService],
+  providers: [BillingService, ...(allowMeteredPayments ? [Statements] : [])],
 })
 class AppModule {}
 
 // rawBody: true keeps the signed bytes next to Nest's parsed JSON.
 const app = await NestFactory.create(AppModule, { rawBody: true, logger: ["error", "warn"] });
-const port = Number(process.env.PORT ?? 3000);
 // Nest reads the body before the module sees it, so bodyTimeoutMs cannot apply: bound it at the server
 // (Node's defaults wait 300 s for a request body).
 const server = app.getHttpServer() as import("node:http").Server;

@@ -4,11 +4,12 @@ import type { Command } from "./commands/command.js";
 import { deliver } from "./commands/deliver.js";
 import { send } from "./commands/send.js";
 import { sign } from "./commands/sign.js";
+import { sandbox } from "./commands/sandbox.js";
 import { verify } from "./commands/verify.js";
 import { CliError, EXIT } from "./errors.js";
 import { out, red } from "./output.js";
 
-const commands: Command[] = [send, deliver, sign, verify];
+const commands: Command[] = [send, deliver, sign, verify, sandbox];
 
 const mainHelp = [
   "siglume-webhooks: send, deliver, sign and verify Siglume webhooks locally.",

@@ -74,3 +74,4 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

@@ -96,3 +96,4 @@ export const siglumePlugin = fp<SiglumePluginOptions>(
 
 export default siglumePlugin;
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

@@ -48,3 +48,4 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "./checkout.js";

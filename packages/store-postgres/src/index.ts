@@ -336,3 +336,5 @@ function guard(client: PoolClient, ended: () => boolean): PoolClient {
     get: (target, property, receiver) => (property === "query" ? query : Reflect.get(target, property, receiver)),
   });
 }
+
+export * from "./orders.js";

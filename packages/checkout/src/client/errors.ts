@@ -1,0 +1,52 @@
+/** Why a call to Siglume's API did not succeed; `code` is Siglume's own where it sent one. */
+export class SiglumeApiError extends Error {
+  override name = "SiglumeApiError";
+  /** Siglume's `error.code`, else `HTTP_<status>`, else one of ours (SIGLUME_UNREACHABLE, SIGLUME_TIMEOUT, …). */
+  readonly code: string;
+  /** Siglume's HTTP status; undefined when no answer came. */
+  readonly status: number | undefined;
+  /** `METHOD /path` that failed (never the query string, the token or the body). */
+  readonly operation: string;
+  /** Worth retrying later with the same input: Siglume was unreachable, slow or failing. */
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    details: { code: string; status?: number; operation: string; retryable?: boolean; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = details.code;
+    this.status = details.status;
+    this.operation = details.operation;
+    this.retryable = details.retryable ?? false;
+  }
+}
+
+/** Hosted Checkout is not switched on for this merchant account (409 HOSTED_CHECKOUT_NOT_ENABLED, or its rollout 404). */
+export class SiglumeHostedCheckoutNotEnabledError extends SiglumeApiError {
+  override name = "SiglumeHostedCheckoutNotEnabledError";
+}
+
+/** Siglume does not know the merchant key (or not for this token's account). */
+export class SiglumeMerchantNotFoundError extends SiglumeApiError {
+  override name = "SiglumeMerchantNotFoundError";
+}
+
+/** Siglume refused the input (400/422): amount, currency, nonce or a return URL outside the registered origins. */
+export class SiglumeInvalidRequestError extends SiglumeApiError {
+  override name = "SiglumeInvalidRequestError";
+}
+
+/** The merchant token was missing, wrong or lacks the permission (401/403). */
+export class SiglumeAuthenticationError extends SiglumeApiError {
+  override name = "SiglumeAuthenticationError";
+}
+
+/** No usable answer: connection refused, DNS, timeout, a 5xx or a body that is not Siglume's JSON. */
+export class SiglumeUnavailableError extends SiglumeApiError {
+  override name = "SiglumeUnavailableError";
+}
+
+export function isSiglumeApiError(error: unknown): error is SiglumeApiError {
+  return error instanceof SiglumeApiError;
+}

@@ -1,0 +1,119 @@
+/**
+ * The order-store contract: what the merchant's database must do for checkout (start side) and
+ * for fulfilment (webhook side). `memoryOrderStore()` implements it for demos and tests,
+ * `postgresOrderStore()` in @siglume-middleware/store-postgres for production; any database can.
+ */
+
+/** The order as the start route needs it. Amount and currency come from the server, never the browser. */
+export interface CheckoutOrder {
+  id: string;
+  /** Positive whole minor units (JPY yen, USD cents). */
+  amount_minor: number;
+  currency: string;
+  /** "paid" (Standard, settled) or "fulfilled_unsettled" (Micro/Nano usage accepted) answer 409 ORDER_ALREADY_PAID. */
+  status: string;
+}
+
+/** Order statuses after which no new checkout may start. */
+export const PAID_ORDER_STATUSES: ReadonlySet<string> = new Set(["paid", "fulfilled_unsettled"]);
+
+/** The session Siglume created for an attempt, as the store keeps it. */
+export interface StoredCheckoutSession {
+  session_id: string;
+  checkout_url: string;
+  challenge_hash: string;
+  expires_at: string | null;
+}
+
+/** One try at paying an order. Its nonce never changes, so a retried create cannot start a second payment. */
+export interface CheckoutAttempt {
+  attemptId: string;
+  orderId: string;
+  nonce: string;
+}
+
+/** What the start route asks for when it begins (or resumes) an attempt. */
+export interface BeginAttemptInput {
+  order: CheckoutOrder;
+  /** The merchant key the session will be created for (kept with the attempt for the webhook check). */
+  merchant: string;
+  /** How long a "creating" claim holds before another start may take the attempt over. */
+  creationLeaseMs: number;
+}
+
+/**
+ * - `create`: the caller now holds the creation claim (a new attempt, or one stuck in "creating" past its
+ *   lease, taken over with the same nonce) and must create the session, then call markPending or markFailed.
+ * - `creating`: another start holds an unexpired claim; the browser retries shortly (202).
+ * - `pending`: the attempt has a live session; answer it again.
+ * - `paid`: the order was paid meanwhile.
+ */
+export type BeginAttemptResult =
+  | ({ state: "create" } & CheckoutAttempt)
+  | ({ state: "creating" } & CheckoutAttempt)
+  | ({ state: "pending"; session: StoredCheckoutSession } & CheckoutAttempt)
+  | { state: "paid" };
+
+/** Why session creation did not complete. */
+export interface CheckoutAttemptFailure {
+  /** Siglume's error code, or ours (SESSION_CANCELLED, SESSION_EXPIRED, …). Never a message with user data. */
+  code: string;
+  /**
+   * True when the session may exist anyway (timeout, Siglume unreachable or failing): keep the attempt and its
+   * nonce, and release the claim so the next start creates again with the same nonce. False: the attempt is
+   * over; the next start begins a new attempt with a new nonce.
+   */
+  retryable: boolean;
+}
+
+/** The start side: the start route calls these. */
+export interface SiglumeCheckoutOrders<TRequest = unknown> {
+  /**
+   * The shopper's own order, or null when it does not exist or is not theirs (one answer for both: 404).
+   * Required unless the start route is given `allowUnverifiedOrderLookup: true`.
+   */
+  authorize?(orderId: string, request: TRequest): Promise<CheckoutOrder | null> | CheckoutOrder | null;
+  /** The order by id with no ownership check; used only with `allowUnverifiedOrderLookup: true`. */
+  findOrder?(orderId: string): Promise<CheckoutOrder | null> | CheckoutOrder | null;
+  /** Atomically: at most one active attempt ("creating" or "pending") per order. */
+  beginAttempt(input: BeginAttemptInput): Promise<BeginAttemptResult>;
+  /** The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives). */
+  markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<void>;
+  markFailed(attempt: CheckoutAttempt, failure: CheckoutAttemptFailure): Promise<void>;
+}
+
+/** An attempt found by its challenge_hash, with what the session was created for. */
+export interface PaymentTarget {
+  order: CheckoutOrder;
+  attemptId: string;
+  /** The attempt's own state: "pending", "paid", "fulfilled_unsettled", "failed", "expired", … */
+  attemptStatus: string;
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+}
+
+/** What is written when an order is paid. */
+export interface PaymentRecord {
+  /** "paid" for Standard (settled); "fulfilled_unsettled" for accepted Micro/Nano usage. */
+  status: "paid" | "fulfilled_unsettled";
+  requirement_id: string;
+  chain_receipt_id: string | null;
+  event_id: string;
+}
+
+/** What the webhook handler gets in ctx: a store may run its queries in `ctx.transaction`. */
+export interface PaymentContext {
+  transaction?: unknown;
+}
+
+/** The webhook side: `fulfilSiglumePayment()` calls these. */
+export interface SiglumePaymentOrders {
+  /** The attempt whose session had this challenge_hash, or null. Lock it for the transaction when there is one. */
+  findOrderByChallengeHash(challengeHash: string, ctx?: PaymentContext): Promise<PaymentTarget | null>;
+  /** Marks the attempt and its order paid once: "already_paid" when this attempt was paid before. */
+  markPaid(target: PaymentTarget, payment: PaymentRecord, ctx?: PaymentContext): Promise<"paid" | "already_paid">;
+}
+
+/** A store that does both sides. */
+export type SiglumeOrderStore<TRequest = unknown> = SiglumeCheckoutOrders<TRequest> & SiglumePaymentOrders;

@@ -1,0 +1,159 @@
+import { randomBytes } from "node:crypto";
+import type {
+  BeginAttemptResult,
+  CheckoutAttempt,
+  CheckoutOrder,
+  PaymentTarget,
+  SiglumeOrderStore,
+  StoredCheckoutSession,
+} from "./contract.js";
+import { PAID_ORDER_STATUSES } from "./contract.js";
+
+/** An order of the in-memory store; `owner` is whatever the app's `owns` check compares. */
+export interface MemoryOrder extends CheckoutOrder {
+  owner?: string;
+}
+
+interface AttemptRow extends CheckoutAttempt {
+  status: "creating" | "pending" | "paid" | "fulfilled_unsettled" | "failed" | "expired";
+  merchant: string;
+  amount_minor: number;
+  currency: string;
+  leaseUntil: number;
+  session?: StoredCheckoutSession;
+  failureCode?: string;
+  payment?: { requirement_id: string; chain_receipt_id: string | null; event_id: string };
+}
+
+export interface MemoryOrderStoreOptions<TRequest> {
+  /** The ownership check behind `authorize`: does this request's shopper own the order? */
+  owns?: (order: MemoryOrder, request: TRequest) => boolean | Promise<boolean>;
+  /** Orders to start with. */
+  orders?: MemoryOrder[];
+}
+
+export interface MemoryOrderStore<TRequest = unknown> extends SiglumeOrderStore<TRequest> {
+  /** Adds or replaces an order. */
+  put(order: MemoryOrder): void;
+  get(orderId: string): MemoryOrder | undefined;
+  /** Every attempt for an order, oldest first (for tests and the demo). */
+  attempts(orderId: string): ReadonlyArray<Readonly<AttemptRow>>;
+  /** How many times markPaid actually marked this order paid (1 at most, by design). */
+  paidCount(orderId: string): number;
+}
+
+export const newAttemptId = (): string => `att_${randomBytes(16).toString("base64url")}`;
+/** Nonces are per attempt, random, and never contain ':'. */
+export const nonceFor = (attemptId: string): string => `sdrp-${attemptId}`;
+
+const copy = (order: MemoryOrder): MemoryOrder => ({ ...order });
+
+/**
+ * Orders and checkout attempts in this process's memory, for demos and tests. Every step is
+ * synchronous inside, so concurrent starts for one order see one active attempt.
+ */
+export function memoryOrderStore<TRequest = unknown>(
+  options: MemoryOrderStoreOptions<TRequest> = {},
+): MemoryOrderStore<TRequest> {
+  const orders = new Map<string, MemoryOrder>();
+  const attemptsByOrder = new Map<string, AttemptRow[]>();
+  const attemptsById = new Map<string, AttemptRow>();
+  const byChallenge = new Map<string, AttemptRow>();
+  const paid = new Map<string, number>();
+  for (const order of options.orders ?? []) orders.set(order.id, copy(order));
+
+  const active = (orderId: string) =>
+    attemptsByOrder.get(orderId)?.find((a) => a.status === "creating" || a.status === "pending");
+  const expired = (session: StoredCheckoutSession | undefined, now: number) =>
+    session?.expires_at != null && Date.parse(session.expires_at) <= now;
+  const ref = ({ attemptId, orderId, nonce }: AttemptRow): CheckoutAttempt => ({ attemptId, orderId, nonce });
+
+  const store: MemoryOrderStore<TRequest> = {
+    put: (order) => void orders.set(order.id, copy(order)),
+    get: (orderId) => {
+      const order = orders.get(orderId);
+      return order && copy(order);
+    },
+    attempts: (orderId) => attemptsByOrder.get(orderId) ?? [],
+    paidCount: (orderId) => paid.get(orderId) ?? 0,
+
+    findOrder: (orderId) => store.get(orderId) ?? null,
+
+    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+      const now = Date.now();
+      if (PAID_ORDER_STATUSES.has(orders.get(order.id)?.status ?? order.status)) return { state: "paid" };
+      const current = active(order.id);
+      if (current?.status === "pending" && !expired(current.session, now)) {
+        return { state: "pending", ...ref(current), session: { ...current.session! } };
+      }
+      if (current?.status === "creating") {
+        if (current.leaseUntil > now) return { state: "creating", ...ref(current) };
+        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce
+        return { state: "create", ...ref(current) };
+      }
+      if (current) current.status = "expired";
+      const attemptId = newAttemptId();
+      const row: AttemptRow = {
+        attemptId,
+        orderId: order.id,
+        nonce: nonceFor(attemptId),
+        status: "creating",
+        merchant,
+        amount_minor: order.amount_minor,
+        currency: order.currency,
+        leaseUntil: now + creationLeaseMs,
+      };
+      attemptsByOrder.set(order.id, [...(attemptsByOrder.get(order.id) ?? []), row]);
+      attemptsById.set(attemptId, row);
+      return { state: "create", ...ref(row) };
+    },
+
+    async markPending(attempt, session) {
+      const row = attemptsById.get(attempt.attemptId);
+      if (!row || (row.status !== "creating" && row.status !== "pending")) return;
+      if (row.session) byChallenge.delete(row.session.challenge_hash);
+      row.status = "pending";
+      row.session = { ...session };
+      row.leaseUntil = 0;
+      byChallenge.set(session.challenge_hash, row);
+    },
+
+    async markFailed(attempt, failure) {
+      const row = attemptsById.get(attempt.attemptId);
+      if (!row || (row.status !== "creating" && row.status !== "pending")) return;
+      if (failure.retryable && row.status === "creating") row.leaseUntil = 0;
+      else {
+        row.status = "failed";
+        row.failureCode = failure.code;
+      }
+    },
+
+    async findOrderByChallengeHash(challengeHash): Promise<PaymentTarget | null> {
+      const row = byChallenge.get(challengeHash);
+      const order = row && orders.get(row.orderId);
+      if (!row || !order) return null;
+      const { attemptId, status: attemptStatus, merchant, amount_minor, currency } = row;
+      return { order: copy(order), attemptId, attemptStatus, merchant, amount_minor, currency };
+    },
+
+    async markPaid(target, payment) {
+      const row = attemptsById.get(target.attemptId);
+      const order = orders.get(target.order.id);
+      if (!row || !order) throw new Error("markPaid: the attempt or its order no longer exists.");
+      if (row.status === "paid" || row.status === "fulfilled_unsettled") return "already_paid";
+      row.status = payment.status;
+      row.payment = { requirement_id: payment.requirement_id, chain_receipt_id: payment.chain_receipt_id, event_id: payment.event_id };
+      order.status = payment.status;
+      paid.set(order.id, (paid.get(order.id) ?? 0) + 1);
+      return "paid";
+    },
+  };
+  if (options.owns) {
+    const owns = options.owns;
+    store.authorize = async (orderId, request) => {
+      const order = orders.get(orderId);
+      return order && (await owns(copy(order), request)) ? copy(order) : null;
+    };
+  }
+  return store;
+}

@@ -1,0 +1,170 @@
+import { isJsonContentType, isSiglumeWebhookError } from "@siglume-middleware/core";
+import { pricingBandOf } from "../band.js";
+import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError } from "../client/errors.js";
+import { PAID_ORDER_STATUSES, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
+import { START_BODY_LIMIT, parseStartBody } from "./body.js";
+import { resolveCheckoutOptions, type ResolvedCheckoutOptions, type SiglumeCheckoutOptions } from "./options.js";
+import { checkoutError, checkoutJson, type CheckoutResponse } from "./response.js";
+
+/** What an adapter supplies for one start request. */
+export interface CheckoutStartRequest<TRequest> {
+  method: string;
+  /** Reads a header by lower-case name. */
+  header(name: string): string | string[] | undefined;
+  /**
+   * The body: the object the app's JSON parser made, or, when no parser ran, the raw bytes read with
+   * `limit` enforced (a Promise is fine). Called only for POST with a JSON Content-Type.
+   */
+  readBody(limit: number): unknown;
+  /** The framework's request, handed to `orders.authorize`. */
+  request: TRequest;
+}
+
+export interface SiglumeCheckoutHandler<TRequest> {
+  readonly options: ResolvedCheckoutOptions<TRequest>;
+  handle(request: CheckoutStartRequest<TRequest>): Promise<CheckoutResponse>;
+}
+
+const methodNotAllowed = checkoutError("METHOD_NOT_ALLOWED", "Start a checkout with POST.", { allow: "POST" });
+const unsupportedMediaType = checkoutError(
+  "UNSUPPORTED_MEDIA_TYPE",
+  'Send the start request as JSON with "Content-Type: application/json": {"order_id": "…"}.',
+);
+const notFound = checkoutError("ORDER_NOT_FOUND", "No order with this id belongs to you. Check order_id, and that you are signed in.");
+const alreadyPaid = checkoutError("ORDER_ALREADY_PAID", "This order is already paid; there is nothing left to pay.");
+const paidAtSiglume = checkoutError(
+  "ORDER_ALREADY_PAID",
+  "Siglume reports this order's checkout as paid; the order is marked paid as soon as Siglume's signed confirmation arrives.",
+);
+const meteredRequired = checkoutError(
+  "METERED_INTEGRATION_REQUIRED",
+  "This order's amount is below Siglume's Standard band (JPY 501 / USD 3.01), so it would be a Micro/Nano payment " +
+    "that settles later. This shop accepts Standard payments only (allowMeteredPayments is off).",
+);
+const notPayable = checkoutError(
+  "ORDER_NOT_PAYABLE",
+  "Siglume cannot charge this order: its currency must be JPY or USD and its amount a positive whole number of minor units.",
+);
+const hostedOff = checkoutError(
+  "HOSTED_CHECKOUT_NOT_ENABLED",
+  "Siglume Hosted Checkout is not enabled for this shop's merchant account yet, so no payment page can be opened.",
+);
+const failed = checkoutError(
+  "CHECKOUT_FAILED",
+  "The checkout could not be started because of an error in this shop's server. Details are in its logs (onError).",
+);
+
+const SESSION_OVER = new Set(["expired", "cancelled", "failed"]);
+
+/**
+ * Builds the start route every adapter calls: (method, Content-Type, body, request) in, (status,
+ * headers, JSON body) out. Options are checked here, once.
+ */
+export function createSiglumeCheckoutHandler<TRequest = unknown>(
+  options: SiglumeCheckoutOptions<TRequest>,
+): SiglumeCheckoutHandler<TRequest> {
+  const resolved = resolveCheckoutOptions(options);
+  const { orders, client, merchant } = resolved;
+  const creating = checkoutJson(
+    202,
+    { status: "creating", retry_after_ms: resolved.retryAfterMs },
+    { "retry-after": String(Math.ceil(resolved.retryAfterMs / 1000)) },
+  );
+  const started = (session: { checkout_url: string; session_id: string }) =>
+    checkoutJson(200, { checkout_url: session.checkout_url, session_id: session.session_id });
+
+  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt, request: TRequest): Promise<CheckoutResponse> {
+    let session;
+    try {
+      session = await client.createCheckoutSession({
+        merchant,
+        amount_minor: order.amount_minor,
+        currency: order.currency as "JPY" | "USD",
+        nonce: attempt.nonce,
+        success_url: resolved.successUrl(order.id),
+        cancel_url: resolved.cancelUrl(order.id),
+        metadata: { ...resolved.metadata?.(order), order_id: order.id, attempt_id: attempt.attemptId },
+      });
+    } catch (error) {
+      const api = error instanceof SiglumeApiError ? error : undefined;
+      // Retryable: the session may exist; the next start creates again with the same nonce.
+      await orders.markFailed(attempt, { code: api?.code ?? "CREATE_FAILED", retryable: api ? api.retryable : true });
+      if (error instanceof SiglumeHostedCheckoutNotEnabledError) return hostedOff;
+      resolved.onError(error, { orderId: order.id, request });
+      if (!api) return failed;
+      if (api.retryable) {
+        return checkoutError(
+          "SIGLUME_UNAVAILABLE",
+          "Siglume could not be reached to open the payment page. Try again in a moment.",
+          { "retry-after": "5" },
+        );
+      }
+      return checkoutError(
+        "SIGLUME_REJECTED",
+        `Siglume refused to open a payment page for this order (${api.code}); this shop's Siglume settings ` +
+          "(merchant key, token or registered return-URL origin) need fixing. Details are in its logs (onError).",
+      );
+    }
+    const { checkout_url, session_id, challenge_hash, expires_at } = session;
+    await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
+    return started(session);
+  }
+
+  /** The stored session's state at Siglume; undefined when Siglume cannot say (the stored one is answered). */
+  async function liveStatus(sessionId: string, orderId: string, request: TRequest): Promise<string | undefined> {
+    if (!resolved.checkSessionOnReuse) return undefined;
+    try {
+      return (await client.getCheckoutSession(sessionId)).status;
+    } catch (error) {
+      resolved.onError(error, { orderId, request });
+      return undefined;
+    }
+  }
+
+  async function start(order: CheckoutOrder, request: TRequest): Promise<CheckoutResponse> {
+    // Twice at most: a stored session Siglume reports over ends its attempt, and the next one begins.
+    for (let round = 0; round < 2; round++) {
+      const begun = await orders.beginAttempt({ order, merchant, creationLeaseMs: resolved.creationLeaseMs });
+      if (begun.state === "paid") return alreadyPaid;
+      if (begun.state === "creating") return creating;
+      if (begun.state === "create") return createSession(order, begun, request);
+      const status = await liveStatus(begun.session.session_id, order.id, request);
+      if (status === "paid") return paidAtSiglume;
+      if (status === undefined || !SESSION_OVER.has(status)) return started(begun.session);
+      await orders.markFailed(begun, { code: `SESSION_${status.toUpperCase()}`, retryable: false });
+    }
+    return creating;
+  }
+
+  async function handle(req: CheckoutStartRequest<TRequest>): Promise<CheckoutResponse> {
+    if (req.method !== "POST") return methodNotAllowed;
+    if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
+    let body: unknown;
+    try {
+      body = await req.readBody(START_BODY_LIMIT);
+    } catch (error) {
+      if (!isSiglumeWebhookError(error)) throw error;
+      return error.code === "BODY_TOO_LARGE"
+        ? checkoutError("BODY_TOO_LARGE", `The start request is larger than ${START_BODY_LIMIT} bytes; send only {"order_id": "…"}.`)
+        : checkoutError("INVALID_REQUEST_BODY", "The request body could not be read completely.");
+    }
+    const parsed = parseStartBody(body);
+    if (!parsed.ok) return checkoutError("INVALID_REQUEST_BODY", `Malformed start request: ${parsed.problem}.`);
+
+    const { orderId } = parsed;
+    try {
+      const order = await resolved.lookup(orderId, req.request);
+      if (!order) return notFound;
+      if (PAID_ORDER_STATUSES.has(order.status)) return alreadyPaid;
+      const band = pricingBandOf(order.currency, order.amount_minor);
+      if (band === null) return notPayable;
+      if (band !== "standard" && !resolved.allowMeteredPayments) return meteredRequired;
+      return await start(order, req.request);
+    } catch (error) {
+      resolved.onError(error, { orderId, request: req.request });
+      return failed;
+    }
+  }
+
+  return { options: resolved, handle };
+}

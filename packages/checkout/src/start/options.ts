@@ -1,0 +1,152 @@
+import { SiglumeConfigurationError } from "@siglume-middleware/core";
+import { SiglumeMerchantClient, type SiglumeMerchantClientOptions } from "../client/client.js";
+import type { CheckoutOrder, SiglumeCheckoutOrders } from "../orders/contract.js";
+
+export const DEFAULT_CHECKOUT_PATH = "/checkout/siglume/start";
+export const DEFAULT_SUCCESS_PATH = "/checkout/siglume/success";
+export const DEFAULT_CANCEL_PATH = "/checkout/siglume/cancel";
+
+export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerchantClientOptions {
+  /** Your Siglume merchant key. Default SIGLUME_DIRECT_PAYMENT_MERCHANT. */
+  merchant?: string;
+  /** Your shop's public origin (https; http only on loopback); success and cancel URLs are built on it. */
+  publicOrigin: string;
+  /** Default "/checkout/siglume/success"; `?order_id=…` is appended. */
+  successPath?: string;
+  /** Default "/checkout/siglume/cancel"; `?order_id=…` is appended. */
+  cancelPath?: string;
+  /** The start route. Default "/checkout/siglume/start". */
+  path?: string;
+  /** Your order store: `authorize` (the ownership check), `beginAttempt`, `markPending`, `markFailed`. */
+  orders: SiglumeCheckoutOrders<TRequest>;
+  /** Look orders up with `orders.findOrder` and no ownership check. Only for stores where the id itself is the secret. */
+  allowUnverifiedOrderLookup?: boolean;
+  /** Let Micro/Nano amounts (JPY < 501, USD < 301) start a checkout. Default false: 409 METERED_INTEGRATION_REQUIRED. */
+  allowMeteredPayments?: boolean;
+  /** A client of your own; otherwise one is made from apiBase, merchantAuthToken and timeoutMs. */
+  client?: SiglumeMerchantClient;
+  /** How long a "creating" claim holds before another start takes the attempt over (same nonce). Default 30 s. */
+  creationLeaseMs?: number;
+  /** retry_after_ms of the 202 answered while another start is creating the session. Default 250. */
+  retryAfterMs?: number;
+  /** Before answering a stored session again, ask Siglume whether it is still open. Default true. */
+  checkSessionOnReuse?: boolean;
+  /** Extra metadata for the session (order_id and attempt_id are always set). Must not hold personal data. */
+  metadata?: (order: CheckoutOrder) => Record<string, unknown>;
+  /** A start failed on our side or Siglume's (the shopper got 5xx/502). Default console.error. */
+  onError?: (error: unknown, info: { orderId?: string; request: TRequest }) => void;
+}
+
+export interface ResolvedCheckoutOptions<TRequest> {
+  merchant: string;
+  path: string;
+  successUrl: (orderId: string) => string;
+  cancelUrl: (orderId: string) => string;
+  orders: SiglumeCheckoutOrders<TRequest>;
+  lookup: (orderId: string, request: TRequest) => Promise<CheckoutOrder | null> | CheckoutOrder | null;
+  allowMeteredPayments: boolean;
+  client: SiglumeMerchantClient;
+  creationLeaseMs: number;
+  retryAfterMs: number;
+  checkSessionOnReuse: boolean;
+  metadata?: (order: CheckoutOrder) => Record<string, unknown>;
+  onError: (error: unknown, info: { orderId?: string; request: TRequest }) => void;
+}
+
+const MERCHANT = /^[a-z0-9][a-z0-9_-]{2,63}$/;
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+function fail(message: string): never {
+  throw new SiglumeConfigurationError(`siglume checkout: ${message}`);
+}
+
+function publicOriginOf(value: unknown): string {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    fail(`publicOrigin must be your shop's origin, such as "https://shop.example", got ${JSON.stringify(value)}.`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
+    fail(`publicOrigin must use https (http only for localhost or 127.0.0.1), got ${JSON.stringify(value)}.`);
+  }
+  if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    fail(`publicOrigin must be an origin only (no path, query or credentials), got ${JSON.stringify(value)}.`);
+  }
+  return url.origin;
+}
+
+function pathOption(name: string, value: string | undefined, fallback: string): string {
+  const path = value ?? fallback;
+  if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
+    fail(`${name} must be a path starting with one "/", got ${JSON.stringify(path)}.`);
+  }
+  return path;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result <= 0) fail(`${name} must be a positive whole number.`);
+  return result;
+}
+
+function returnUrl(origin: string, path: string): (orderId: string) => string {
+  return (orderId) => {
+    const url = new URL(path, origin);
+    url.searchParams.set("order_id", orderId);
+    return url.href;
+  };
+}
+
+/** Checked once at start-up: a start route that could sell to the wrong shopper refuses to start. */
+export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions<TRequest>): ResolvedCheckoutOptions<TRequest> {
+  if (typeof options !== "object" || options === null) fail("options are required.");
+  const merchant = options.merchant ?? process.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+  if (typeof merchant !== "string" || !MERCHANT.test(merchant)) {
+    fail(
+      "merchant is required: pass merchant or set SIGLUME_DIRECT_PAYMENT_MERCHANT to your Siglume merchant key " +
+        `(3-64 lowercase letters, digits, "_" or "-"), got ${JSON.stringify(merchant ?? null)}.`,
+    );
+  }
+  const origin = publicOriginOf(options.publicOrigin);
+  const orders = options.orders;
+  for (const method of ["beginAttempt", "markPending", "markFailed"] as const) {
+    if (typeof orders?.[method] !== "function") fail(`orders.${method} must be a function (see SiglumeCheckoutOrders).`);
+  }
+  let lookup: ResolvedCheckoutOptions<TRequest>["lookup"];
+  if (typeof orders.authorize === "function") {
+    lookup = (orderId, request) => orders.authorize!(orderId, request);
+  } else if (options.allowUnverifiedOrderLookup === true) {
+    if (typeof orders.findOrder !== "function") fail("allowUnverifiedOrderLookup needs orders.findOrder(orderId).");
+    lookup = (orderId) => orders.findOrder!(orderId);
+  } else {
+    fail(
+      "orders.authorize(orderId, request) is required: it must return the order only when the request's shopper " +
+        "owns it, so nobody can start a checkout for someone else's order. If your order ids are unguessable " +
+        "capabilities, pass allowUnverifiedOrderLookup: true to use orders.findOrder instead.",
+    );
+  }
+  const allowMeteredPayments = options.allowMeteredPayments ?? false;
+  if (typeof allowMeteredPayments !== "boolean") fail("allowMeteredPayments must be true or false.");
+  for (const name of ["metadata", "onError"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") fail(`${name} must be a function when given.`);
+  }
+
+  return {
+    merchant,
+    path: pathOption("path", options.path, DEFAULT_CHECKOUT_PATH),
+    successUrl: returnUrl(origin, pathOption("successPath", options.successPath, DEFAULT_SUCCESS_PATH)),
+    cancelUrl: returnUrl(origin, pathOption("cancelPath", options.cancelPath, DEFAULT_CANCEL_PATH)),
+    orders,
+    lookup,
+    allowMeteredPayments,
+    client: options.client ?? new SiglumeMerchantClient(options),
+    creationLeaseMs: positiveInt("creationLeaseMs", options.creationLeaseMs, 30_000),
+    retryAfterMs: positiveInt("retryAfterMs", options.retryAfterMs, 250),
+    checkSessionOnReuse: options.checkSessionOnReuse ?? true,
+    metadata: options.metadata,
+    onError:
+      options.onError ??
+      ((error, { orderId }) => console.error(`[siglume-middleware] checkout start for order ${orderId ?? "(none)"} failed:`, error)),
+  };
+}

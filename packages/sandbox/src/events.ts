@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from "node:crypto";
+import { pricingBandOf, type CheckoutCurrency } from "@siglume-middleware/checkout";
+import type { SiglumeEvent } from "@siglume-middleware/core";
+
+/** A Hosted Checkout session as the sandbox keeps it. */
+export interface SandboxSession {
+  session_id: string;
+  merchant: string;
+  amount_minor: number;
+  currency: CheckoutCurrency;
+  token_symbol: "JPYC" | "USDC";
+  nonce: string;
+  status: "open" | "paid" | "expired" | "cancelled";
+  challenge_hash: string;
+  checkout_url: string;
+  success_url: string;
+  cancel_url: string;
+  metadata_jsonb: Record<string, unknown>;
+  requirement_id: string | null;
+  created_at: string;
+  expires_at: string;
+  paid_at: string | null;
+  /** The signed confirmation, kept so redelivery sends the same bytes. */
+  confirmation?: { event: SiglumeEvent; body: Buffer };
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
+/** The same (merchant, nonce) always names the same challenge, as a merchant-signed challenge would. */
+export const challengeHashFor = (merchant: string, nonce: string): string => sha256(`sandbox:${merchant}:${nonce}`);
+
+export function envelope(type: string, data: Record<string, unknown>): SiglumeEvent {
+  return { id: id("evt_sbx"), type, api_version: "2026-06-20", occurred_at: new Date().toISOString(), data };
+}
+
+/** Sandbox fees for metered bands, in minor units as decimal strings (Siglume sends these as strings). */
+const PROTOCOL_FEE: Record<"micro" | "nano", Record<CheckoutCurrency, number>> = {
+  micro: { JPY: 2, USD: 1 },
+  nano: { JPY: 0.2, USD: 0.1 },
+};
+const decimal = (value: number) => String(Math.round(value * 10) / 10);
+
+/**
+ * The `direct_payment.confirmed` a paid session produces: Standard (settled per payment) for JPY ≥ 501 /
+ * USD ≥ 301, else Micro/Nano usage accepted with its settlement pending and the seller-borne accounting fields.
+ */
+export function confirmationEvent(session: SandboxSession): SiglumeEvent {
+  const band = pricingBandOf(session.currency, session.amount_minor) ?? "standard";
+  const common = {
+    mode: "external_402",
+    merchant: session.merchant,
+    requirement_id: session.requirement_id,
+    challenge_hash: session.challenge_hash,
+    amount_minor: session.amount_minor,
+    currency: session.currency,
+    token_symbol: session.token_symbol,
+    status: "confirmed",
+    request_hash_v2: sha256(`request:${session.session_id}`),
+    checkout_session_id: session.session_id,
+    environment: "sandbox",
+  };
+  if (band === "standard") {
+    return envelope("direct_payment.confirmed", {
+      ...common,
+      pricing_band: "standard",
+      settlement_cadence: "per_payment",
+      finality: "per_payment_onchain",
+      settlement_status: "settled",
+      chain_receipt_id: id("rc_sbx"),
+      settled_at: session.paid_at,
+    });
+  }
+  const fee = PROTOCOL_FEE[band][session.currency];
+  return envelope("direct_payment.confirmed", {
+    ...common,
+    pricing_band: band,
+    settlement_cadence: band === "micro" ? "weekly" : "monthly",
+    finality: "aggregated_onchain_settlement",
+    settlement_status: "pending_settlement",
+    provider_gross_amount_minor: decimal(session.amount_minor),
+    protocol_fee_minor: decimal(fee),
+    provider_receivable_minor: decimal(session.amount_minor - fee),
+    buyer_debit_minor: decimal(session.amount_minor),
+    settlement_threshold_minor: "10000",
+    total_unsettled_exposure_minor: decimal(session.amount_minor),
+  });
+}
+
+/** A harmless test delivery: a `direct_payment.confirmed` is always a readiness probe, which fulfils nothing. */
+export function testDeliveryEvent(type: string, data: Record<string, unknown>): SiglumeEvent {
+  const probe = type === "direct_payment.confirmed" ? { readiness_probe: true, mode: "readiness_probe" } : {};
+  return envelope(type, { ...data, ...probe, test_delivery: true, environment: "sandbox" });
+}
+
+export const newSessionId = () => id("chk_sbx");
+export const newRequirementId = () => id("dpr_sbx");

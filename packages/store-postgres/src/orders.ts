@@ -1,0 +1,277 @@
+import pg from "pg";
+import type { Pool, PoolClient } from "pg";
+import {
+  PAID_ORDER_STATUSES,
+  newAttemptId,
+  nonceFor,
+  type BeginAttemptResult,
+  type CheckoutOrder,
+  type PaymentContext,
+  type PaymentTarget,
+  type SiglumeOrderStore,
+} from "@siglume-middleware/checkout";
+
+/** Where your orders live: the table and the four columns the checkout reads (and `status`, which it sets). */
+export interface PostgresOrdersTable {
+  /** Default "orders" (optionally schema-qualified). */
+  table?: string;
+  /** Default "id". */
+  id?: string;
+  /** Default "amount_minor": whole minor units (integer or bigint). */
+  amountMinor?: string;
+  /** Default "currency": "JPY" or "USD". */
+  currency?: string;
+  /** Default "status": set to "paid" (or "fulfilled_unsettled") once, by markPaid. */
+  status?: string;
+}
+
+export interface PostgresOrderStoreOptions<TRequest> {
+  pool?: Pool;
+  connectionString?: string;
+  orders?: PostgresOrdersTable;
+  /** Default "siglume_checkout_attempts". */
+  attemptsTable?: string;
+  /**
+   * The ownership check behind `authorize`: given the order's whole row and the framework's request, does
+   * this shopper own it? Without it the store has no `authorize`, and a start route refuses to start.
+   */
+  owns?: (row: Record<string, unknown>, request: TRequest) => boolean | Promise<boolean>;
+  /** Default true: create the attempts table and its indexes if missing. Or run attemptsTableSql yourself. */
+  createTable?: boolean;
+}
+
+export interface PostgresOrderStore<TRequest = unknown> extends SiglumeOrderStore<TRequest> {
+  /** The attempts table's DDL, for your migrations. */
+  readonly attemptsTableSql: string;
+  close(): Promise<void>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function quote(name: string, qualified = false): string {
+  const parts = name.split(".");
+  if (parts.length > (qualified ? 2 : 1) || !parts.every((part) => IDENTIFIER.test(part))) {
+    throw new TypeError(`${JSON.stringify(name)} must be a plain SQL identifier${qualified ? " (optionally schema.table)" : ""}.`);
+  }
+  return parts.map((part) => `"${part}"`).join(".");
+}
+
+export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
+  const name = quote(table, true);
+  const bare = table.split(".").pop()!;
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  attempt_id           text PRIMARY KEY,
+  order_id             text NOT NULL,
+  attempt_number       integer NOT NULL,
+  nonce                text NOT NULL UNIQUE,
+  status               text NOT NULL CHECK (status IN ('creating', 'pending', 'paid', 'fulfilled_unsettled', 'failed', 'expired')),
+  merchant             text NOT NULL,
+  amount_minor         bigint NOT NULL,
+  currency             text NOT NULL,
+  creation_lease_until timestamptz,
+  session_id           text,
+  checkout_url         text,
+  challenge_hash       text UNIQUE,
+  expires_at           timestamptz,
+  failure_code         text,
+  requirement_id       text,
+  chain_receipt_id     text,
+  paid_event_id        text,
+  paid_at              timestamptz,
+  created_at           timestamptz NOT NULL DEFAULT now(),
+  updated_at           timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (order_id, attempt_number)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_active" ON ${name} (order_id) WHERE status IN ('creating', 'pending');
+CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_paid" ON ${name} (order_id) WHERE status IN ('paid', 'fulfilled_unsettled')`;
+}
+
+interface AttemptRow {
+  attempt_id: string;
+  nonce: string;
+  status: string;
+  leased: boolean;
+  expired: boolean;
+  session_id: string | null;
+  checkout_url: string | null;
+  challenge_hash: string | null;
+  expires_at: Date | null;
+}
+
+/**
+ * Checkout attempts in PostgreSQL next to your own orders table, shared by every instance: one active
+ * attempt per order (a partial unique index; starts for one order queue on its row lock), sessions found
+ * by their unique, indexed challenge_hash, and the order marked paid once. Pass the webhook's ctx to
+ * fulfilSiglumePayment and the payment is written in the idempotency store's transaction.
+ */
+export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderStoreOptions<TRequest>): PostgresOrderStore<TRequest> {
+  if (!options.pool && !options.connectionString) throw new TypeError("postgresOrderStore needs { pool } or { connectionString }.");
+  const o = options.orders ?? {};
+  const orders = quote(o.table ?? "orders", true);
+  const [oid, oamount, ocurrency, ostatus] = [o.id ?? "id", o.amountMinor ?? "amount_minor", o.currency ?? "currency", o.status ?? "status"].map((c) => quote(c));
+  const attempts = quote(options.attemptsTable ?? "siglume_checkout_attempts", true);
+  const ddl = attemptsTableSql(options.attemptsTable);
+  const ownsPool = !options.pool;
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+  if (ownsPool) pool.on("error", () => {});
+
+  let ready: Promise<void> | undefined;
+  const ensureTable = (): Promise<void> => {
+    if (options.createTable === false) return Promise.resolve();
+    ready ??= pool.query(ddl).then(
+      () => undefined,
+      (error: { code?: string }) => {
+        if (error.code === "23505" || error.code === "42P07") return; // another instance created it first
+        ready = undefined;
+        throw error;
+      },
+    );
+    return ready;
+  };
+
+  const orderColumns = `${oid}::text AS id, ${oamount} AS amount_minor, ${ocurrency} AS currency, ${ostatus} AS status`;
+  /** The order's row by id (compared in the column's own type, so its index is used); null when there is none. */
+  async function orderRow(db: Pool | PoolClient, orderId: string, lock: string, extra = ""): Promise<Record<string, unknown> | null> {
+    try {
+      const { rows } = await db.query(`SELECT ${extra}${orderColumns} FROM ${orders} WHERE ${oid} = $1${lock}`, [orderId]);
+      return rows[0] ?? null;
+    } catch (error) {
+      // An id that is not even of the column's type (e.g. "abc" for an integer key) names no order.
+      if ((error as { code?: string }).code === "22P02") return null;
+      throw error;
+    }
+  }
+  const toOrder = (row: Record<string, unknown>): CheckoutOrder => ({
+    id: String(row.id),
+    amount_minor: Number(row.amount_minor),
+    currency: String(row.currency),
+    status: String(row.status),
+  });
+
+  async function inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.release(error as Error);
+      throw error;
+    }
+  }
+
+  const store: PostgresOrderStore<TRequest> = {
+    attemptsTableSql: ddl,
+
+    async findOrder(orderId) {
+      const row = await orderRow(pool, orderId, "");
+      return row ? toOrder(row) : null;
+    },
+
+    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+      await ensureTable();
+      return inTransaction(async (db) => {
+        // The order's row lock queues concurrent starts (and a payment being written) for this order.
+        const locked = await orderRow(db, order.id, " FOR UPDATE");
+        if (!locked) throw new Error("beginAttempt: the order no longer exists.");
+        if (PAID_ORDER_STATUSES.has(String(locked.status))) return { state: "paid" };
+        const lease = `now() + $2 * interval '1 millisecond'`;
+        const { rows } = await db.query<AttemptRow>(
+          `SELECT attempt_id, nonce, status, session_id, checkout_url, challenge_hash, expires_at,
+                  coalesce(creation_lease_until > now(), false) AS leased, coalesce(expires_at <= now(), false) AS expired
+           FROM ${attempts} WHERE order_id = $1 AND status IN ('creating', 'pending')`,
+          [order.id],
+        );
+        const active = rows[0];
+        const ref = active && { attemptId: active.attempt_id, orderId: order.id, nonce: active.nonce };
+        if (active?.status === "pending" && !active.expired) {
+          const { session_id, checkout_url, challenge_hash, expires_at } = active;
+          return { state: "pending", ...ref!, session: { session_id: session_id!, checkout_url: checkout_url!, challenge_hash: challenge_hash!, expires_at: expires_at?.toISOString() ?? null } };
+        }
+        if (active?.status === "creating") {
+          if (active.leased) return { state: "creating", ...ref! };
+          await db.query(`UPDATE ${attempts} SET creation_lease_until = ${lease}, updated_at = now() WHERE attempt_id = $1`, [active.attempt_id, creationLeaseMs]);
+          return { state: "create", ...ref! }; // taken over, same nonce
+        }
+        if (active) await db.query(`UPDATE ${attempts} SET status = 'expired', updated_at = now() WHERE attempt_id = $1`, [active.attempt_id]);
+        const attemptId = newAttemptId();
+        await db.query(
+          `INSERT INTO ${attempts} (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency, creation_lease_until)
+           SELECT $3, $1, coalesce(max(attempt_number), 0) + 1, $4, 'creating', $5, $6, $7, ${lease} FROM ${attempts} WHERE order_id = $1`,
+          [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency],
+        );
+        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId) };
+      });
+    },
+
+    async markPending(attempt, session) {
+      await pool.query(
+        `UPDATE ${attempts} SET status = 'pending', session_id = $2, checkout_url = $3, challenge_hash = $4, expires_at = $5,
+           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
+        [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at],
+      );
+    },
+
+    async markFailed(attempt, failure) {
+      await pool.query(
+        failure.retryable
+          ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`
+          : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
+        [attempt.attemptId, failure.code.slice(0, 100)],
+      );
+    },
+
+    async findOrderByChallengeHash(challengeHash, ctx?: PaymentContext): Promise<PaymentTarget | null> {
+      await ensureTable();
+      const db = (ctx?.transaction as PoolClient | undefined) ?? pool;
+      // In the webhook's transaction, lock the attempt and then its order until it commits.
+      const lock = ctx?.transaction ? " FOR UPDATE" : "";
+      const { rows } = await db.query(
+        `SELECT attempt_id, order_id, status, merchant, amount_minor, currency FROM ${attempts} WHERE challenge_hash = $1${lock}`,
+        [challengeHash],
+      );
+      const attempt = rows[0];
+      const order = attempt && (await orderRow(db, attempt.order_id, lock));
+      if (!attempt || !order) return null;
+      return {
+        order: toOrder(order),
+        attemptId: attempt.attempt_id,
+        attemptStatus: attempt.status,
+        merchant: attempt.merchant,
+        amount_minor: Number(attempt.amount_minor),
+        currency: attempt.currency,
+      };
+    },
+
+    async markPaid(target, payment, ctx?: PaymentContext) {
+      const write = async (db: Pool | PoolClient) => {
+        const marked = await db.query(
+          `UPDATE ${attempts} SET status = $2, requirement_id = $3, chain_receipt_id = $4, paid_event_id = $5, paid_at = now(),
+             creation_lease_until = NULL, updated_at = now()
+           WHERE attempt_id = $1 AND status NOT IN ('paid', 'fulfilled_unsettled')`,
+          [target.attemptId, payment.status, payment.requirement_id, payment.chain_receipt_id, payment.event_id],
+        );
+        if (marked.rowCount === 0) return "already_paid" as const;
+        await db.query(`UPDATE ${orders} SET ${ostatus} = $2 WHERE ${oid} = $1`, [target.order.id, payment.status]);
+        return "paid" as const;
+      };
+      const transaction = ctx?.transaction as PoolClient | undefined;
+      return transaction ? write(transaction) : inTransaction(write);
+    },
+
+    async close() {
+      if (ownsPool) await pool.end();
+    },
+  };
+  if (options.owns) {
+    const owns = options.owns;
+    store.authorize = async (orderId, request) => {
+      const row = await orderRow(pool, orderId, "", "*, ");
+      return row && (await owns(row, request)) ? toOrder(row) : null;
+    };
+  }
+  return store;
+}

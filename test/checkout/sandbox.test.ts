@@ -1,0 +1,172 @@
+// The sandbox as a Siglume stand-in: its envelopes and auth, the events it signs (classified by our
+// own classifier), its retries and redelivery, and `siglume-webhooks sandbox` as a real subprocess.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classifyDirectPaymentConfirmation, isReadinessProbe, verifySiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
+import { retryDelayMs, startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
+import { root } from "../../scripts/lib/examples.mjs";
+import { freePort } from "../support/servers.js";
+
+const SECRET = "whsec_sandbox_local";
+const AUTH = { authorization: "Bearer sandbox_merchant_token", "content-type": "application/json" };
+
+/** A webhook receiver that answers with the next status of `plan` (then 204), verifying every signature. */
+function receiver() {
+  const received: { event: SiglumeEvent; header: string; at: number }[] = [];
+  let plan: number[] = [];
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const header = String(req.headers["siglume-signature"]);
+    received.push({ event: verifySiglumeWebhook(Buffer.concat(chunks), header, { secret: SECRET }), header, at: Date.now() });
+    res.writeHead(plan.shift() ?? 204).end();
+  });
+  return {
+    received,
+    answer: (...statuses: number[]) => void (plan = statuses),
+    async listen() {
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/siglume`;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("sandbox API", () => {
+  const app = receiver();
+  let sandbox: SiglumeSandbox;
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${sandbox.url}${path}`, { ...init, headers: { ...AUTH, ...(init.headers as Record<string, string>) } }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+  const createSession = (amount_minor: number, currency = "JPY", nonce = `n-${Math.random()}`) =>
+    api("/v1/sdrp/direct-payments/checkout-sessions", {
+      method: "POST",
+      body: JSON.stringify({ merchant: "sandbox_merchant", amount_minor, currency, nonce, success_url: "http://localhost:3000/s", cancel_url: "http://localhost:3000/c" }),
+    });
+
+  beforeAll(async () => {
+    sandbox = await startSiglumeSandbox({ webhookUrl: await app.listen(), port: 0, delivery: { baseDelayMs: 40, maxDelayMs: 100, maxAttempts: 4 } });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await app.close();
+  });
+
+  it("wraps answers in {data, meta} and errors in {error: {code, message}}; the API needs the merchant token", async () => {
+    const ok = await api("/v1/market/webhooks/subscriptions");
+    expect(ok.status).toBe(200);
+    expect(ok.body.meta).toMatchObject({ request_id: expect.any(String), trace_id: expect.any(String) });
+    const noToken = await fetch(`${sandbox.url}/v1/market/webhooks/subscriptions`);
+    expect(noToken.status).toBe(401);
+    expect(await noToken.json()).toEqual({ error: { code: "UNAUTHENTICATED", message: expect.stringMatching(/Bearer/) } });
+    expect((await api("/v1/nothing/here")).body.error.code).toBe("SANDBOX_ROUTE_NOT_FOUND");
+    expect((await createSession(0)).body.error.code).toBe("INVALID_CHECKOUT_SESSION_REQUEST");
+    expect((await api("/v1/sdrp/direct-payments/checkout-sessions", { method: "POST", body: "{" })).body.error.code).toBe("INVALID_JSON");
+  });
+
+  it("a Standard confirmation classifies standard_settled; small amounts carry Micro/Nano usage fields", async () => {
+    const cases = [
+      [1200, "JPY", "standard_settled", "standard"],
+      [301, "USD", "standard_settled", "standard"],
+      [300, "JPY", "metered_usage_accepted", "micro"],
+      [20, "JPY", "metered_usage_accepted", "nano"],
+      [30, "USD", "metered_usage_accepted", "nano"],
+    ] as const;
+    for (const [amount, currency, kind, band] of cases) {
+      const { body } = await createSession(amount, currency);
+      const confirmed = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/confirm`, { method: "POST" });
+      const { data } = (await confirmed.json()) as { data: { event: { id: string } } };
+      const { event } = app.received.find((r) => r.event.id === data.event.id)!;
+      const classified = classifyDirectPaymentConfirmation(event);
+      expect(classified.kind, `${currency} ${amount}`).toBe(kind);
+      expect(event.data).toMatchObject({ pricing_band: band, amount_minor: amount, currency, merchant: "sandbox_merchant", challenge_hash: body.data.challenge_hash });
+      if (band !== "standard") {
+        expect(event.data).toMatchObject({ buyer_debit_minor: String(amount), provider_gross_amount_minor: String(amount), settlement_threshold_minor: "10000" });
+        expect(Number(event.data.provider_receivable_minor) + Number(event.data.protocol_fee_minor)).toBeCloseTo(amount);
+      }
+    }
+  });
+
+  it("retries a refused delivery with growing backoff, each attempt freshly signed over the same bytes", async () => {
+    app.answer(500, 503, 409);
+    const { body } = await createSession(1500);
+    const confirmed = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/confirm`, { method: "POST" });
+    const { data } = (await confirmed.json()) as { data: { event: { id: string }; delivery_status: string; response_status: number } };
+    expect(data).toMatchObject({ delivery_status: "failed", response_status: 500 });
+    await sandbox.idle();
+    const attempts = app.received.filter((r) => r.event.id === data.event.id);
+    expect(attempts).toHaveLength(4); // 500, 503, 409, then 204
+    expect(new Set(attempts.map((a) => JSON.stringify(a.event))).size).toBe(1);
+    const [delivery] = sandbox.deliveries().filter((d) => d.event_id === data.event.id);
+    expect(delivery).toMatchObject({ delivery_status: "delivered", response_status: 204, attempts: 4, next_retry_at: null });
+    // Full jitter under a doubling cap: attempt n waits at most min(cap, base·2^(n-1)).
+    const schedule = { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 6, timeoutMs: 1000 };
+    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, schedule, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+    expect(retryDelayMs(3, schedule, () => 0)).toBe(0);
+  });
+
+  it("redeliver sends the same event freshly signed, and answers 502 when the app did not answer 2xx", async () => {
+    const { body } = await createSession(1500);
+    await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/confirm`, { method: "POST" });
+    const first = app.received.at(-1)!;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a new signing second
+    app.answer(500);
+    const refused = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/redeliver`, { method: "POST" });
+    expect(refused.status).toBe(502);
+    expect(((await refused.json()) as { data: unknown }).data).toMatchObject({ delivery_status: "failed", response_status: 500 });
+    const again = app.received.at(-1)!;
+    expect(again.event).toEqual(first.event);
+    expect(again.header).not.toBe(first.header);
+    const notConfirmed = await createSession(1500);
+    const early = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${notConfirmed.body.data.session_id}/redeliver`, { method: "POST" });
+    expect(early.status).toBe(409);
+  });
+
+  it("test deliveries are readiness probes (never a payment) and show up in the deliveries list", async () => {
+    const queued = await api("/v1/market/webhooks/test-deliveries", { method: "POST", body: JSON.stringify({ event_type: "direct_payment.confirmed", data: { amount_minor: 5000 } }) });
+    expect(queued.status).toBe(201);
+    const { event } = app.received.find((r) => r.event.id === queued.body.data.event.id)!;
+    expect(isReadinessProbe(event)).toBe(true);
+    const listed = await api("/v1/market/webhooks/deliveries?event_type=direct_payment.confirmed&limit=1");
+    expect(listed.body.data).toEqual([expect.objectContaining({ event_id: event.id, delivery_status: "delivered", response_status: 204 })]);
+  });
+});
+
+describe("siglume-webhooks sandbox (subprocess)", () => {
+  it("prints the environment to set, serves the API on --port, and stops on SIGTERM", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, "sandbox", "--webhook-url", "http://127.0.0.1:9/webhooks/siglume", "--port", String(port), "--origin", "http://127.0.0.1:3000"], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const deadline = Date.now() + 20_000;
+    while (!output.includes("SIGLUME_WEBHOOK_SECRET=") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    try {
+      for (const line of [
+        `SIGLUME_API_BASE=http://127.0.0.1:${port}/v1`,
+        "SIGLUME_MERCHANT_AUTH_TOKEN=sandbox_merchant_token",
+        "SIGLUME_DIRECT_PAYMENT_MERCHANT=sandbox_merchant",
+        "SIGLUME_WEBHOOK_SECRET=whsec_sandbox_local",
+      ]) {
+        expect(output).toContain(line);
+      }
+      const readiness = await fetch(`http://127.0.0.1:${port}/v1/sdrp/direct-payments/merchants/sandbox_merchant/readiness`, { headers: AUTH });
+      expect(((await readiness.json()) as { data: unknown }).data).toMatchObject({ standard_hosted_checkout_readiness: { ready: true } });
+    } finally {
+      child.kill("SIGTERM");
+      const [code] = await once(child, "exit");
+      expect(code).toBe(0);
+    }
+  });
+
+  it("refuses a missing --webhook-url with usage exit 2", async () => {
+    const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, "sandbox"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const [code] = await once(child, "exit");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/missing --webhook-url/);
+  });
+});

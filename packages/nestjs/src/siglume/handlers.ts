@@ -3,15 +3,8 @@ import {
   type ConfirmationKind,
   type SiglumeHandlers,
 } from "@siglume-middleware/core";
+import { sequence, type DiscoveredHandler } from "../provider/discovery.js";
 import type { FulfillableKind, SiglumeHandlerMetadata } from "./decorators.js";
-
-/** A decorated method found by discovery, bound to its instance. */
-export interface DiscoveredHandler {
-  metadata: SiglumeHandlerMetadata;
-  /** "BillingService.paid", for error messages. */
-  name: string;
-  call: (payload: unknown, ctx: unknown) => unknown;
-}
 
 const STANDARD: FulfillableKind[] = ["standard_settled"];
 const ALL_FULFILLABLE: FulfillableKind[] = ["standard_settled", "metered_usage_accepted", "metered_batch_settled"];
@@ -20,13 +13,6 @@ function fail(message: string): never {
   throw new SiglumeConfigurationError(`SiglumeModule: ${message}`);
 }
 
-/** Runs every method of a role in discovery order; the first throw fails the delivery. */
-function sequence(found: DiscoveredHandler[]): ((payload: unknown, ctx: unknown) => Promise<void>) | undefined {
-  if (found.length === 0) return undefined;
-  return async (payload, ctx) => {
-    for (const handler of found) await handler.call(payload, ctx);
-  };
-}
 
 /**
  * Turns decorated methods into the core's handler set, failing at start-up
@@ -40,7 +26,7 @@ export function composeHandlers(
   const fulfillable = allowMeteredPayments ? ALL_FULFILLABLE : STANDARD;
 
   const confirmed = byRole("confirmed").map((handler) => {
-    const declared = (handler.metadata as { kinds: readonly FulfillableKind[] }).kinds;
+    const declared = (handler.metadata as unknown as { kinds: readonly FulfillableKind[] }).kinds;
     const kinds = declared.length > 0 ? declared : fulfillable;
     for (const kind of kinds) {
       if (!fulfillable.includes(kind)) {

@@ -1,6 +1,6 @@
 import { SetMetadata } from "@nestjs/common";
 import type { ConfirmationKind } from "@siglume-middleware/core";
-import { SIGLUME_HANDLER_METADATA } from "./constants.js";
+import { SIGLUME_HANDLER_METADATA } from "../constants.js";
 
 export type FulfillableKind = Exclude<ConfirmationKind, "unknown">;
 

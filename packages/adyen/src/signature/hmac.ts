@@ -1,0 +1,116 @@
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
+import { SiglumeWebhookError } from "@siglume-middleware/core";
+
+/** The header Adyen signs Balance Platform webhooks in (lower case, as Node gives headers). */
+export const HMAC_HEADER = "hmacsignature";
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
+/** An HMAC key from the Customer Area, decoded once, with the check value that names it in logs. */
+export interface AdyenHmacKey {
+  key: KeyObject;
+  /** Key check value: last 3 bytes, upper-case hex, of HMAC-SHA256(key, "00000000"). Safe to log. */
+  kcv: string;
+  /** The same hex used as text: only to recognise a signer that made that mistake. */
+  asText: KeyObject;
+}
+
+/**
+ * Decodes the configured hex keys (several during rotation), refusing at
+ * start-up anything that is not even-length hex: a key pasted as text or
+ * base64 would reject every webhook.
+ */
+export function adyenHmacKeys(keys: string | readonly string[] | undefined, fail: (message: string) => never): AdyenHmacKey[] {
+  const list = typeof keys === "string" ? [keys] : [...(keys ?? [])];
+  if (list.length === 0 || list.some((key) => typeof key !== "string" || key === "")) {
+    fail("hmacKey is required: the hex HMAC key of this webhook in Adyen's Customer Area (several during rotation).");
+  }
+  return list.map((hex, index) => {
+    if (!HEX.test(hex)) {
+      fail(
+        `hmacKey${list.length > 1 ? `[${index}]` : ""} is not even-length hex (${hex.length} characters). Copy the ` +
+          "HMAC key exactly as the Customer Area shows it; it is hex, not text or base64.",
+      );
+    }
+    const key = createSecretKey(Buffer.from(hex, "hex"));
+    return { key, kcv: keyCheckValue(key), asText: createSecretKey(Buffer.from(hex, "utf8")) };
+  });
+}
+
+/** Adyen's key check value: lets logs say which key is configured without showing it. */
+export function keyCheckValue(key: KeyObject | string): string {
+  const material = typeof key === "string" ? Buffer.from(key, "hex") : key;
+  return createHmac("sha256", material).update("00000000").digest().subarray(-3).toString("hex").toUpperCase();
+}
+
+/** base64 HMAC-SHA256 of the exact bytes with the hex-decoded key, as Adyen computes `HmacSignature`. */
+export function signAdyenPayload(body: Buffer | string, hexKey: string): string {
+  return createHmac("sha256", Buffer.from(hexKey, "hex")).update(body).digest("base64");
+}
+
+const digestOf = (key: KeyObject, body: Buffer | string) => createHmac("sha256", key).update(body).digest();
+
+/** Bodies past this size skip the mismatch diagnosis: it re-hashes variants of the body. */
+const DIAGNOSIS_LIMIT = 64 * 1024;
+
+/**
+ * Checks `HmacSignature` against every configured key, in constant time per
+ * key. On a mismatch it tells the likely cause where it can: a body that
+ * was re-serialised after Adyen signed it (Adyen escapes "/" as "\/"), a
+ * signer that used the key as text, or a key that is not this webhook's.
+ */
+export function verifyAdyenHmac(body: Buffer | string, header: string | string[] | undefined, keys: readonly AdyenHmacKey[]): void {
+  if (typeof header !== "string" || header.trim() === "") {
+    throw new SiglumeWebhookError(
+      "ADYEN_HMAC_MISSING",
+      "No HmacSignature header on the request. Enable HMAC signing for this webhook in the Customer Area (and " +
+        "check that no proxy in front of this app strips the header).",
+      { status: 401 },
+    );
+  }
+  const given = Buffer.from(header.trim(), "base64");
+  if (given.length === 32) {
+    let matched = false;
+    for (const { key } of keys) if (timingSafeEqual(digestOf(key, body), given)) matched = true;
+    if (matched) return;
+  }
+  throw new SiglumeWebhookError("ADYEN_HMAC_MISMATCH", `HmacSignature does not match the body. ${diagnose(body, given, keys)}`, {
+    status: 401,
+  });
+}
+
+function diagnose(body: Buffer | string, given: Buffer, keys: readonly AdyenHmacKey[]): string {
+  const rotation =
+    `Configured keys (check values): ${keys.map((k) => k.kcv).join(", ")}. If the key was rotated in the Customer ` +
+    "Area, configure the new and the old key (hmacKey: [newKey, oldKey]) until every webhook is signed with the new one.";
+  const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  if (given.length !== 32) return `The header is not a base64 HMAC-SHA256 (it decodes to ${given.length} bytes). ${rotation}`;
+  if (size > DIAGNOSIS_LIMIT) return `Likely causes: the body was changed after Adyen signed it, or a wrong key. ${rotation}`;
+  const matches = (variant: string, asText = false) =>
+    keys.some((k) => timingSafeEqual(digestOf(asText ? k.asText : k.key, variant), given));
+  const text = typeof body === "string" ? body : body.toString("utf8");
+  if (matches(text.replaceAll("/", "\\/"))) {
+    return (
+      'The body was re-serialised after Adyen signed it: Adyen escapes "/" as "\\/", and these bytes have a plain ' +
+      '"/". Verify the raw bytes as received: mount the webhook route before any JSON body parser, and let no ' +
+      "proxy re-encode the body."
+    );
+  }
+  try {
+    if (matches(JSON.stringify(JSON.parse(text)))) {
+      return (
+        "The body was re-serialised after Adyen signed it (its whitespace or escapes changed). Verify the raw bytes " +
+        "as received: mount the webhook route before any JSON body parser, and let no proxy re-encode the body."
+      );
+    }
+  } catch {
+    // Not JSON: nothing to re-serialise.
+  }
+  if (matches(text, true)) {
+    return (
+      "The signature was made with the HMAC key used as text instead of its hex-decoded bytes. Adyen signs with the " +
+      "decoded key; whatever signed this request (a test tool, a relay) has that mistake."
+    );
+  }
+  return `Likely causes: a key that is not this webhook's, or a body changed after Adyen signed it. ${rotation}`;
+}

@@ -1,0 +1,176 @@
+import {
+  All,
+  ConfigurableModuleBuilder,
+  Controller,
+  Inject,
+  Injectable,
+  Logger,
+  Req,
+  Res,
+  type ConfigurableModuleHost,
+  type DynamicModule,
+  type OnModuleInit,
+  type Type,
+} from "@nestjs/common";
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from "@nestjs/core";
+import {
+  createWebhookHandler,
+  nodeRequestBody,
+  type WebhookHandler,
+  type WebhookProvider,
+  type WebhookRoute,
+} from "@siglume-middleware/core";
+import type { IncomingMessage } from "node:http";
+import { discoverHandlers, type DiscoveredHandler, type WebhookHandlerMetadata } from "./discovery.js";
+
+/** The request shape shared by platform-express and platform-fastify. */
+export interface NestRequest {
+  method: string;
+  headers: IncomingMessage["headers"];
+  body?: unknown;
+  rawBody?: Buffer;
+  /** Fastify's underlying Node request. */
+  raw?: IncomingMessage;
+}
+
+const RAW_BODY_HINT =
+  "NestJS parsed the JSON body without keeping its raw bytes, so the signature cannot be checked. Create the app " +
+  "with NestFactory.create(AppModule, { rawBody: true }) (platform-express or platform-fastify).";
+
+/** How one provider becomes a NestJS module. */
+export interface WebhookModuleSpec<TOptions extends object, TExtras extends object> {
+  /** "SiglumeModule", for messages. */
+  moduleName: string;
+  /** The key its handler decorators write (see webhookHandlerDecorator). */
+  metadataKey: string;
+  /** Extras are known when the module is defined (its routes, its instance name); options may come later. */
+  extras: TExtras;
+  /** The routes to mount, from the extras. */
+  routes(extras: TExtras): WebhookRoute[];
+  /**
+   * Builds the provider from the options, the extras and the decorated methods found for this instance;
+   * throws (a configuration error naming what to add) when a required handler is missing.
+   */
+  build(options: TOptions, extras: TExtras, handlers: DiscoveredHandler[], logger: Logger): WebhookProvider<NestRequest>;
+}
+
+/** What a module's service does: inject it to see the routes it serves. */
+export interface WebhookModuleService {
+  readonly routes: readonly WebhookRoute[];
+  receive(routeName: string, req: NestRequest, res: unknown): Promise<void>;
+}
+
+export type WebhookModuleDefinition<TOptions extends object, TExtras> = ConfigurableModuleHost<TOptions, "forRoot", "create", TExtras> & {
+  /** The options' injection token. */
+  OPTIONS_TOKEN: string;
+  /** The service class (one instance per forRoot()). */
+  Service: Type<WebhookModuleService>;
+};
+
+/**
+ * A NestJS module for a provider, like @golevelup/nestjs-stripe: `forRoot`
+ * and `forRootAsync` (ConfigurableModuleBuilder), handlers found with
+ * DiscoveryService from method decorators, start-up refused when a required
+ * handler is missing. Each forRoot() makes its own controller, so the routes
+ * come from the extras and one provider can be mounted twice under two names.
+ */
+export function defineWebhookModule<TOptions extends object, TExtras extends object>(
+  spec: WebhookModuleSpec<TOptions, TExtras>,
+): WebhookModuleDefinition<TOptions, TExtras> {
+  const OPTIONS = `${spec.moduleName}:options`;
+  const EXTRAS = `${spec.moduleName}:extras`;
+
+  @Injectable()
+  class ModuleService implements OnModuleInit, WebhookModuleService {
+    private readonly logger = new Logger(spec.moduleName);
+    private handler!: WebhookHandler<NestRequest>;
+    private warnedRawBody = false;
+
+    constructor(
+      @Inject(OPTIONS) private readonly options: TOptions,
+      @Inject(EXTRAS) private readonly extras: TExtras,
+      @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+      @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+      @Inject(Reflector) private readonly reflector: Reflector,
+      @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    ) {}
+
+    onModuleInit(): void {
+      const services = { discovery: this.discovery, scanner: this.scanner, reflector: this.reflector };
+      const found = discoverHandlers<WebhookHandlerMetadata>(services, spec.metadataKey, (this.extras as { name?: string }).name, spec.moduleName);
+      this.handler = createWebhookHandler(spec.build(this.options, this.extras, found, this.logger));
+    }
+
+    get routes(): readonly WebhookRoute[] {
+      return this.handler.routes;
+    }
+
+    async receive(routeName: string, req: NestRequest, res: unknown): Promise<void> {
+      const route = this.handler.routes.find((r) => r.name === routeName);
+      const response = await this.handler.handle({
+        method: req.method,
+        header: (name) => req.headers[name],
+        readBody: (limit, timeoutMs) => this.readBody(req, limit, timeoutMs),
+        request: req,
+        route,
+        rawBodyHint: RAW_BODY_HINT,
+      });
+      const adapter = this.adapterHost.httpAdapter;
+      // Something else (a timeout interceptor or middleware) answered first: leave its answer alone.
+      if (adapter.isHeadersSent(res)) return;
+      for (const name in response.headers) adapter.setHeader(res, name, response.headers[name]!);
+      adapter.reply(res, response.body, response.status);
+    }
+
+    /** rawBody from Nest's parser; else, when no parser ran (bodyParser: false), the stream itself. */
+    private async readBody(req: NestRequest, limit: number, timeoutMs: number): Promise<unknown> {
+      const body = await nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody, timeoutMs);
+      if (body === undefined && !this.warnedRawBody) {
+        this.warnedRawBody = true;
+        this.logger.error(RAW_BODY_HINT);
+      }
+      return body;
+    }
+  }
+
+  /** A controller class per forRoot(): one method per route, decorated programmatically. */
+  function createController(extras: TExtras): Type<unknown> {
+    @Controller()
+    class WebhookController {
+      constructor(@Inject(ModuleService) readonly service: ModuleService) {}
+    }
+    for (const route of spec.routes(extras)) {
+      const method = `receive_${route.name.replace(/\W/g, "_")}`;
+      Object.defineProperty(WebhookController.prototype, method, {
+        value(this: WebhookController, req: NestRequest, res: unknown) {
+          return this.service.receive(route.name, req, res);
+        },
+        writable: true,
+        configurable: true,
+      });
+      const descriptor = Object.getOwnPropertyDescriptor(WebhookController.prototype, method)!;
+      Req()(WebhookController.prototype, method, 0);
+      Res()(WebhookController.prototype, method, 1);
+      All(route.path)(WebhookController.prototype, method, descriptor);
+    }
+    Object.defineProperty(WebhookController, "name", { value: `${spec.moduleName.replace(/Module$/, "")}Controller` });
+    return WebhookController;
+  }
+
+  const built = new ConfigurableModuleBuilder<TOptions>({ optionsInjectionToken: OPTIONS })
+    .setClassMethodName("forRoot")
+    .setExtras<TExtras>(spec.extras, (definition: DynamicModule, merged: TExtras) => {
+      // Nest hands over the extras merged with every option: keep the extras only.
+      const extras = Object.fromEntries(Object.keys(spec.extras).map((key) => [key, merged[key as keyof TExtras]])) as unknown as TExtras;
+      return {
+      ...definition,
+      imports: [...(definition.imports ?? []), DiscoveryModule],
+      providers: [...(definition.providers ?? []), { provide: EXTRAS, useValue: extras }, ModuleService],
+      controllers: [...(definition.controllers ?? []), createController(extras)],
+      exports: [...(definition.exports ?? []), ModuleService],
+      };
+    })
+    .build();
+
+  return { ...built, OPTIONS_TOKEN: OPTIONS, Service: ModuleService };
+}

@@ -1,0 +1,56 @@
+import type { DiscoveryService, MetadataScanner, Reflector } from "@nestjs/core";
+
+/** What every webhook handler decorator records on a method. */
+export interface WebhookHandlerMetadata {
+  /** Which handler of the provider it is ("confirmed", "relayed", …). */
+  role: string;
+  /** The module instance it belongs to, when an app mounts one provider twice. */
+  name?: string | undefined;
+}
+
+/** A decorated method found by discovery, bound to its instance. */
+export interface DiscoveredHandler<TMetadata extends WebhookHandlerMetadata = WebhookHandlerMetadata> {
+  metadata: TMetadata;
+  /** "BillingService.paid", for error messages. */
+  name: string;
+  call: (payload: unknown, ctx: unknown) => unknown;
+}
+
+/**
+ * Every method on providers and controllers carrying `metadataKey` for the
+ * module instance `name`. Handlers must be singletons: a request-scoped
+ * provider has no instance to call when a webhook arrives.
+ */
+export function discoverHandlers<TMetadata extends WebhookHandlerMetadata>(
+  services: { discovery: DiscoveryService; scanner: MetadataScanner; reflector: Reflector },
+  metadataKey: string,
+  name: string | undefined,
+  moduleName: string,
+): DiscoveredHandler<TMetadata>[] {
+  const found: DiscoveredHandler<TMetadata>[] = [];
+  for (const wrapper of [...services.discovery.getProviders(), ...services.discovery.getControllers()]) {
+    const instance = wrapper.instance as Record<string, unknown> | undefined;
+    if (!instance || typeof instance !== "object") continue;
+    const prototype = Object.getPrototypeOf(instance) as object;
+    for (const methodName of services.scanner.getAllMethodNames(prototype)) {
+      const method = instance[methodName];
+      if (typeof method !== "function") continue;
+      const metadata = services.reflector.get<TMetadata | undefined>(metadataKey, method);
+      if (!metadata || metadata.name !== name) continue;
+      const label = `${instance.constructor.name}.${methodName}`;
+      if (!wrapper.isDependencyTreeStatic()) {
+        throw new Error(`${moduleName}: ${label} is on a request-scoped provider; webhook handlers must be singletons.`);
+      }
+      found.push({ metadata, name: label, call: (payload, ctx) => method.call(instance, payload, ctx) });
+    }
+  }
+  return found;
+}
+
+/** Runs every method in discovery order; the first throw fails the delivery. Undefined when there is none. */
+export function sequence(found: DiscoveredHandler[]): ((payload: unknown, ctx: unknown) => Promise<void>) | undefined {
+  if (found.length === 0) return undefined;
+  return async (payload, ctx) => {
+    for (const handler of found) await handler.call(payload, ctx);
+  };
+}

@@ -1,0 +1,109 @@
+import { createHmac, randomUUID } from "node:crypto";
+
+/** A delivery as Adyen sends it: the exact bytes, Basic auth and `HmacSignature`. */
+export interface AdyenSignedRequest {
+  /** The exact bytes that were signed. */
+  body: Buffer;
+  /** The same bytes as text, for supertest's .send(). */
+  text: string;
+  headers: { "content-type": string; hmacsignature: string; authorization?: string };
+}
+
+export interface AdyenSignedRequestOptions {
+  /** The webhook's HMAC key, hex, as in the Customer Area. */
+  hmacKey: string;
+  /** Adds `Authorization: Basic …`; omit to send none. */
+  basicAuth?: { username: string; password: string } | undefined;
+  contentType?: string | undefined;
+}
+
+/**
+ * Serialises a payload (a string or bytes are sent as they are) and signs it
+ * as Adyen does: base64 HMAC-SHA256 with the hex-decoded key over the exact
+ * bytes, with Basic authentication.
+ */
+export function adyenSignedRequest(payload: object | string | Uint8Array, options: AdyenSignedRequestOptions): AdyenSignedRequest {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(options.hmacKey)) throw new TypeError("adyenSignedRequest: hmacKey must be hex, as in the Customer Area.");
+  const body =
+    typeof payload === "string"
+      ? Buffer.from(payload)
+      : payload instanceof Uint8Array
+        ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+        : Buffer.from(JSON.stringify(payload));
+  const headers: AdyenSignedRequest["headers"] = {
+    "content-type": options.contentType ?? "application/json",
+    hmacsignature: createHmac("sha256", Buffer.from(options.hmacKey, "hex")).update(body).digest("base64"),
+  };
+  if (options.basicAuth) {
+    const { username, password } = options.basicAuth;
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
+  return { body, text: body.toString("utf8"), headers };
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T extends Record<string, unknown>>(base: T, overrides: Record<string, unknown> = {}): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = out[key];
+    out[key] =
+      value !== null && typeof value === "object" && !Array.isArray(value) && current !== null && typeof current === "object"
+        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out as T;
+}
+
+const purchase = () => ({
+  date: new Date().toISOString(),
+  merchantName: "Test Merchant",
+  originalAmount: { currency: "EUR", value: 1250 },
+});
+
+/** Adyen authentication payloads with fresh ids, shaped like Adyen's; overrides are merged deeply. */
+export const adyenEvents = {
+  /** `balancePlatform.authentication.relayed`: a decision is due within 2 s. */
+  relayed(overrides?: DeepPartial<Record<string, unknown>>) {
+    return merge(
+      {
+        id: `auth_${randomUUID().replaceAll("-", "")}`,
+        paymentInstrumentId: "PI3227C223222B5BPCMFXD2XG",
+        purchase: purchase(),
+        environment: "test",
+        timestamp: new Date().toISOString(),
+        type: "balancePlatform.authentication.relayed",
+      },
+      overrides,
+    );
+  },
+  /** `balancePlatform.authentication.created`: the outcome. */
+  authenticationCreated(overrides?: DeepPartial<Record<string, unknown>>) {
+    return merge(
+      {
+        type: "balancePlatform.authentication.created",
+        environment: "test",
+        timestamp: new Date().toISOString(),
+        data: {
+          id: `auth_${randomUUID().replaceAll("-", "")}`,
+          paymentInstrumentId: "PI3227C223222B5BPCMFXD2XG",
+          status: "authenticated",
+          authentication: {
+            acsTransId: randomUUID(),
+            dsTransID: randomUUID(),
+            threeDSServerTransID: randomUUID(),
+            transStatus: "Y",
+            type: "challenge",
+            deviceChannel: "app",
+            messageCategory: "payment",
+            inPSD2Scope: true,
+            challenge: { flow: "OOB_TRIGGER_FL", lastInteraction: new Date().toISOString() },
+          },
+          purchase: purchase(),
+          balancePlatform: "YOUR_BALANCE_PLATFORM",
+        },
+      },
+      overrides,
+    );
+  },
+};

@@ -1,0 +1,104 @@
+// `@siglume-middleware/nestjs/adyen`: Adyen's authentication webhooks as a NestJS module.
+import { Module } from "@nestjs/common";
+import {
+  adyenAuthenticationWebhooks,
+  DEFAULT_ADYEN_PATH,
+  type AdyenAuthenticationHandlers,
+  type AdyenAuthenticationOptions,
+} from "@siglume-middleware/adyen";
+import { SiglumeConfigurationError } from "@siglume-middleware/core";
+import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decorator.js";
+import { defineWebhookModule, type NestRequest } from "../provider/define.js";
+import { sequence, type DiscoveredHandler } from "../provider/discovery.js";
+
+export const ADYEN_HANDLER_METADATA = "siglume-middleware:adyen-handler";
+
+type AdyenRole = "relayed" | "result" | "event";
+
+/** Decides a relayed authentication: `(request, ctx) => "proceed" | "refused"`. Exactly one per module instance. */
+export const OnAdyenRelayedAuthentication = (options: HandlerDecoratorOptions = {}): MethodDecorator =>
+  handlerMetadata(ADYEN_HANDLER_METADATA, { role: "relayed" satisfies AdyenRole, name: options.name });
+
+/** Handles `balancePlatform.authentication.created`: `(notification, ctx)`. At least one per module instance. */
+export const OnAdyenAuthenticationResult = (options: HandlerDecoratorOptions = {}): MethodDecorator =>
+  handlerMetadata(ADYEN_HANDLER_METADATA, { role: "result" satisfies AdyenRole, name: options.name });
+
+/** Any other webhook type at the endpoint: `(webhook, ctx)`. Without one they are acknowledged and logged. */
+export const OnAdyenEvent = (options: HandlerDecoratorOptions = {}): MethodDecorator =>
+  handlerMetadata(ADYEN_HANDLER_METADATA, { role: "event" satisfies AdyenRole, name: options.name });
+
+/** Everything but the handlers (decorated methods) and the extras (path, name). */
+export type AdyenWebhooksModuleOptions = Omit<
+  AdyenAuthenticationOptions<NestRequest>,
+  keyof AdyenAuthenticationHandlers | "path" | "name"
+>;
+
+export interface AdyenWebhooksModuleExtras {
+  /** Default "/webhooks/adyen/authentication" (before any global prefix). */
+  path: string;
+  /** Name this instance when the app serves two Adyen platforms; its decorators take the same `{ name }`. */
+  name?: string | undefined;
+}
+
+function composeAdyenHandlers(found: DiscoveredHandler[], name: string | undefined): AdyenAuthenticationHandlers<NestRequest> {
+  const instance = name === undefined ? "" : ` for name "${name}"`;
+  const fail = (message: string): never => {
+    throw new SiglumeConfigurationError(`AdyenWebhooksModule: ${message}`);
+  };
+  const byRole = (role: AdyenRole) => found.filter((handler) => handler.metadata.role === role);
+  const relayed = byRole("relayed");
+  if (relayed.length !== 1) {
+    fail(
+      relayed.length === 0
+        ? `no @OnAdyenRelayedAuthentication(${name === undefined ? "" : `{ name: "${name}" }`}) method found${instance}. ` +
+            'One method decides relayed authentications (return "proceed" or "refused").'
+        : `${relayed.map((h) => h.name).join(" and ")} both decide relayed authentications${instance}: one decision per ` +
+            "request, so keep exactly one @OnAdyenRelayedAuthentication() method.",
+    );
+  }
+  const result = sequence(byRole("result"));
+  if (!result) {
+    fail(
+      `no @OnAdyenAuthenticationResult() method found${instance}. One is required: without it Adyen's authentication ` +
+        "outcomes would be acknowledged with no record.",
+    );
+  }
+  const decide = relayed[0]!;
+  return {
+    onRelayedAuthentication: (request, ctx) => decide.call(request, ctx) as "proceed" | "refused",
+    onAuthenticationResult: result!,
+    onEvent: sequence(byRole("event")),
+  };
+}
+
+const definition = defineWebhookModule<AdyenWebhooksModuleOptions, AdyenWebhooksModuleExtras>({
+  moduleName: "AdyenWebhooksModule",
+  metadataKey: ADYEN_HANDLER_METADATA,
+  extras: { path: DEFAULT_ADYEN_PATH, name: undefined },
+  routes: ({ path }) => [{ path, name: "authentication" }],
+  build(options, { path, name }, found, logger) {
+    return adyenAuthenticationWebhooks<NestRequest>({
+      onError: (error) => logger.error("Adyen webhook failed", error instanceof Error ? error.stack : error),
+      ...options,
+      ...composeAdyenHandlers(found, name),
+      path,
+      name,
+    });
+  },
+});
+
+export const {
+  OPTIONS_TYPE: ADYEN_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: ADYEN_ASYNC_OPTIONS_TYPE,
+  OPTIONS_TOKEN: ADYEN_MODULE_OPTIONS,
+  Service: AdyenWebhookService,
+} = definition;
+
+/**
+ * `AdyenWebhooksModule.forRoot({ hmacKey, basicAuth, path?, name? })` or `forRootAsync({ useFactory, inject })`,
+ * with @OnAdyenRelayedAuthentication() and @OnAdyenAuthenticationResult() methods on providers or controllers.
+ */
+@Module({})
+export class AdyenWebhooksModule extends definition.ConfigurableModuleClass {}
+
+export * from "@siglume-middleware/adyen";

@@ -1,0 +1,69 @@
+// Relayed Adyen decisions across two instances sharing a store: copies on either instance get the
+// decision the handler made once, and a repeat later gets the decision that was sent.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import request from "supertest";
+import type { IdempotencyStore } from "@siglume-middleware/core";
+import { postgresIdempotencyStore } from "@siglume-middleware/store-postgres";
+import { redisIdempotencyStore } from "@siglume-middleware/store-redis";
+import { adyenEvents, adyenSignedRequest } from "@siglume-middleware/testing";
+import type { RunningApp } from "../support/apps.js";
+import { providerAdapters } from "../support/provider-apps.js";
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/servers.js";
+import { sleep } from "../support/timing.js";
+
+const KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
+const AUTH = { username: "adyen-ws", password: "pw" };
+const PATH = "/webhooks/adyen/authentication";
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([postgres?.destroy(), redis?.stop()]);
+});
+
+describe.each([
+  ["Redis", () => redisIdempotencyStore({ url: redis.url, keyPrefix: "relayed:" })],
+  ["PostgreSQL (transactional)", () => postgresIdempotencyStore({ connectionString: postgres.url, table: "relayed_events" })],
+])("two instances sharing %s", (_name, makeStore) => {
+  it("decide a relayed authentication once for copies sent to both, and replay the sent decision later", async () => {
+    // Two store objects (one per instance) on the same Redis keys / PostgreSQL table.
+    const stores = [makeStore(), makeStore()] as (IdempotencyStore & { close(): Promise<void> })[];
+    const runs: string[] = [];
+    const apps: RunningApp[] = [];
+    const [express, koa] = [providerAdapters.find((a) => a.name === "express")!, providerAdapters.find((a) => a.name === "koa")!];
+    for (const [index, adapter] of [express, koa].entries()) {
+      apps.push(
+        await adapter.startAdyen({
+          hmacKey: KEY,
+          basicAuth: AUTH,
+          decisionTimeoutMs: 1500,
+          idempotencyStore: stores[index],
+          logger: { info() {}, warn() {}, error() {} },
+          onError: () => {},
+          async onRelayedAuthentication(payload) {
+            runs.push(`${index}:${payload.id}`);
+            await sleep(300);
+            return "refused";
+          },
+          onAuthenticationResult() {},
+        }),
+      );
+    }
+    try {
+      const payload = adyenEvents.relayed();
+      const delivery = adyenSignedRequest(payload, { hmacKey: KEY, basicAuth: AUTH });
+      const send = (app: RunningApp) => request(app.url).post(PATH).set(delivery.headers).send(delivery.text);
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => send(apps[i % 2]!)));
+      expect(answers.map((r) => r.body.authenticationDecision?.status)).toEqual(answers.map(() => "refused"));
+      expect(runs).toHaveLength(1);
+      for (const app of apps) expect((await send(app)).body).toEqual({ authenticationDecision: { status: "refused" } });
+      expect(runs).toHaveLength(1);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  }, 30_000);
+});

@@ -1,0 +1,120 @@
+// Apps mounting a provider other than Siglume on every adapter, for the conformance suite. Express,
+// Fastify and Koa take the framework-free provider through their generic mount; NestJS takes the
+// provider's module with decorated methods that forward to the same handler functions.
+import "reflect-metadata";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import Fastify from "fastify";
+import Koa from "koa";
+import { Inject, Injectable, Module, type DynamicModule, type Type } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { ExpressAdapter } from "@nestjs/platform-express";
+import { FastifyAdapter } from "@nestjs/platform-fastify";
+import type { WebhookProvider } from "@siglume-middleware/core";
+import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
+import { webhookRouter } from "@siglume-middleware/express";
+import { webhookPlugin } from "@siglume-middleware/fastify";
+import { webhookMiddleware } from "@siglume-middleware/koa";
+import {
+  AdyenWebhooksModule,
+  OnAdyenAuthenticationResult,
+  OnAdyenEvent,
+  OnAdyenRelayedAuthentication,
+} from "@siglume-middleware/nestjs/adyen";
+import type { RunningApp } from "./apps.js";
+
+/** Every option, handlers included, as the framework-free factories take them. */
+export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface ProviderFixture {
+  name: string;
+  startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
+}
+
+async function listenExpress(provider: WebhookProvider<unknown>): Promise<RunningApp> {
+  const app = express();
+  app.use(webhookRouter(provider));
+  app.use(express.json());
+  app.post("/echo", (req, res) => res.json(req.body));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+async function listenFastify(provider: WebhookProvider<unknown>): Promise<RunningApp> {
+  const app = Fastify();
+  app.post("/echo", async (request) => request.body);
+  await app.register(webhookPlugin, { provider });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+}
+
+async function listenKoa(provider: WebhookProvider<unknown>): Promise<RunningApp> {
+  const app = new Koa();
+  app.use(webhookMiddleware(provider));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+const HARNESS = "PROVIDER_TEST_HARNESS";
+
+/** The decorated methods a Nest app would write, forwarding to the case's handler functions. */
+function adyenHarness(withEvent: boolean): Type<unknown> {
+  @Injectable()
+  class AdyenHarness {
+    constructor(@Inject(HARNESS) readonly options: AdyenHarnessOptions) {}
+    @OnAdyenRelayedAuthentication()
+    relayed(payload: never, ctx: never) {
+      return this.options.onRelayedAuthentication(payload, ctx);
+    }
+    @OnAdyenAuthenticationResult()
+    result(payload: never, ctx: never) {
+      return this.options.onAuthenticationResult(payload, ctx);
+    }
+  }
+  if (!withEvent) return AdyenHarness;
+  @Injectable()
+  class AdyenHarnessWithEvents extends AdyenHarness {
+    @OnAdyenEvent()
+    event(payload: never, ctx: never) {
+      return this.options.onEvent!(payload, ctx);
+    }
+  }
+  return AdyenHarnessWithEvents;
+}
+
+function nestAdyenModule(options: AdyenHarnessOptions): DynamicModule {
+  const { onRelayedAuthentication: _r, onAuthenticationResult: _a, onEvent, path, name, ...moduleOptions } = options;
+  @Module({})
+  class AdyenTestApp {}
+  return {
+    module: AdyenTestApp,
+    imports: [AdyenWebhooksModule.forRoot({ ...moduleOptions, ...(path ? { path } : {}), ...(name ? { name } : {}) })],
+    providers: [{ provide: HARNESS, useValue: options }, adyenHarness(onEvent !== undefined)],
+  };
+}
+
+function nestFixture(platform: "express" | "fastify"): ProviderFixture {
+  const create = async (module: DynamicModule): Promise<RunningApp> => {
+    const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
+    const app = await NestFactory.create(module, adapter, { rawBody: true, logger: false });
+    await app.listen(0, "127.0.0.1");
+    return { url: (await app.getUrl()).replace("[::1]", "127.0.0.1"), close: () => app.close() };
+  };
+  return { name: `nestjs-${platform}`, startAdyen: (options) => create(nestAdyenModule(options)) };
+}
+
+export const providerAdapters: ProviderFixture[] = [
+  { name: "express", startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)) },
+  { name: "fastify", startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)) },
+  { name: "koa", startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)) },
+  nestFixture("express"),
+  nestFixture("fastify"),
+];

@@ -107,5 +107,27 @@ await settle();
 check((await order(meteredShop, "ord_micro"))?.status === "fulfilled_unsettled", "routed as usage: fulfilled, settlement pending (metered_usage_accepted)");
 
 await Promise.all([shop.stop(), meteredShop.stop()]);
+
+// Adyen's relayed 3-D Secure authentication on the same engine: a decision due within 2 s.
+const adyen = await startExample("adyen", { onOutput: indent("adyen") });
+const adyenUrl = `${adyen.origin}/webhooks/adyen/authentication`;
+const ADYEN_ARGS = ["--hmac-key", "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056", "--basic-auth", "adyen-demo:demo-password"];
+const adyenSteps = [
+  ["Adyen: a relayed authentication, decided by the app within 1.5 s", ["send", "adyen-relayed", ...ADYEN_ARGS], 0, /"status":"proceed"/],
+  ["Adyen: the same relayed request 5 times at once: decided once, the same answer to every copy", ["send", "adyen-relayed", "--repeat", "5", "--concurrency", "5", ...ADYEN_ARGS], 0, /"status":"proceed"/],
+  ["Adyen: a result notification Adyen retries 3 times: handled once, [accepted] thrice", ["send", "adyen-result", "--repeat", "3", ...ADYEN_ARGS], 0, /\[accepted\]/],
+  ["Adyen: wrong Basic auth: 401, nothing runs", ["send", "adyen-relayed", ...ADYEN_ARGS.slice(0, 2), "--basic-auth", "adyen-demo:guess"], 1, /ADYEN_BASIC_AUTH_MISMATCH/],
+];
+for (const [title, args, expectedExit, expectedOutput] of adyenSteps) {
+  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${adyenUrl}`);
+  const result = spawnSync(process.execPath, [cli, ...args, "--url", adyenUrl], { encoding: "utf8" });
+  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
+  await settle();
+  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+}
+const decided = (adyen.output().match(/\] relayed /g) ?? []).length;
+const results = (adyen.output().match(/\] result /g) ?? []).length;
+check(decided === 2 && results === 1, `the Adyen app decided 2 relayed requests and recorded 1 result (saw ${decided} and ${results})`);
+await adyen.stop();
 console.log(failures === 0 ? `\n${framework}: every demo step passed.` : `\n${framework}: ${failures} demo step(s) failed.`);
 process.exit(failures === 0 ? 0 : 1);

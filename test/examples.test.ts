@@ -4,9 +4,11 @@ import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { FRAMEWORKS, root } from "../scripts/lib/examples.mjs";
 
-describe.each(FRAMEWORKS)("examples/%s", (framework) => {
-  it("exits 1 naming SIGLUME_WEBHOOK_SECRET when NODE_ENV=production and no secret is set", async () => {
-    const { SIGLUME_WEBHOOK_SECRET: _unset, ...env } = process.env;
+const examples = [...FRAMEWORKS.map((name) => [name, "SIGLUME_WEBHOOK_SECRET"] as const), ["adyen", "ADYEN_HMAC_KEY"] as const];
+
+describe.each(examples)("examples/%s", (framework, variable) => {
+  it(`exits 1 naming ${variable} when NODE_ENV=production and it is not set`, async () => {
+    const { SIGLUME_WEBHOOK_SECRET: _unset, ADYEN_HMAC_KEY: _key, ADYEN_WEBHOOK_PASSWORD: _password, ...env } = process.env;
     const cwd = `${root}examples/${framework}`;
     const child = spawn(`${cwd}/node_modules/.bin/tsx`, ["src/server.ts"], {
       cwd,
@@ -18,7 +20,7 @@ describe.each(FRAMEWORKS)("examples/%s", (framework) => {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     const [code] = await once(child, "exit");
     expect(code).toBe(1);
-    expect(output).toMatch(/refusing to start: SIGLUME_WEBHOOK_SECRET is not set/);
+    expect(output).toContain(`refusing to start: ${variable} is not set`);
     expect(output).not.toMatch(/listening/);
   }, 30_000);
 });

@@ -1,17 +1,20 @@
 /**
- * The webhook secret for the examples: SIGLUME_WEBHOOK_SECRET, else the public demo secret for local
- * runs. With NODE_ENV=production and no secret set, the app refuses to start: a public secret would
- * let anyone forge payments.
+ * A secret for the examples: the environment variable when set, else a public demo value for local
+ * runs. With NODE_ENV=production and the variable unset, the app refuses to start: a public secret
+ * would let anyone forge webhooks.
  */
-export function webhookSecretOrDemo(framework: string): string {
-  const secret = process.env.SIGLUME_WEBHOOK_SECRET;
+export function secretOrDemo(app: string, variable: string, demo: string): string {
+  const secret = process.env[variable];
   if (secret) return secret;
   if (process.env.NODE_ENV === "production") {
     console.error(
-      `[${framework}] refusing to start: SIGLUME_WEBHOOK_SECRET is not set and NODE_ENV=production. The demo ` +
-        "secret is public; set your endpoint's signing secret from Siglume.",
+      `[${app}] refusing to start: ${variable} is not set and NODE_ENV=production. The demo value is public; set ` +
+        "the real one from the sender's dashboard.",
     );
     process.exit(1);
   }
-  return "whsec_demo_secret";
+  return demo;
 }
+
+/** Siglume's webhook signing secret (SIGLUME_WEBHOOK_SECRET), or the demo secret for local runs. */
+export const webhookSecretOrDemo = (app: string) => secretOrDemo(app, "SIGLUME_WEBHOOK_SECRET", "whsec_demo_secret");

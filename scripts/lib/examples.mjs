@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
+/** Examples for the other senders (one framework each). */
+export const PROVIDER_EXAMPLES = ["adyen"];
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
 export function freePort() {
@@ -23,7 +25,8 @@ export function freePort() {
  * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional.
  */
 export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000, port, env: extraEnv = {} } = {}) {
-  if (!FRAMEWORKS.includes(framework)) throw new Error(`unknown framework "${framework}": expected ${FRAMEWORKS.join(", ")}`);
+  const known = [...FRAMEWORKS, ...PROVIDER_EXAMPLES];
+  if (!known.includes(framework)) throw new Error(`unknown example "${framework}": expected ${known.join(", ")}`);
   port ??= await freePort();
   const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
   const cwd = `${root}examples/${framework}`;

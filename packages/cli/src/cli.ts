@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { EVENT_KINDS } from "@siglume-middleware/testing";
+import { ALL_KINDS } from "./deliveries.js";
 import type { Command } from "./commands/command.js";
 import { deliver } from "./commands/deliver.js";
 import { send } from "./commands/send.js";
@@ -20,7 +20,7 @@ const mainHelp = [
   "Run `siglume-webhooks <command> --help` for its options.",
   "The secret comes from --secret, else SIGLUME_WEBHOOK_SECRET.",
   "",
-  `Event kinds: ${Object.keys(EVENT_KINDS).join(", ")}`,
+  `Event kinds: ${ALL_KINDS.join(", ")}`,
   "",
   "Exit codes:",
   "  0  success (every delivery got a 2xx; the signature is valid)",

@@ -1,4 +1,4 @@
-import type { SignedRequest } from "@siglume-middleware/testing";
+import type { Delivery } from "./deliveries.js";
 
 export interface Attempt {
   /** HTTP status, or undefined when no answer came (refused, timeout). */
@@ -10,7 +10,7 @@ export interface Attempt {
 }
 
 /** POSTs a signed delivery once; a network failure is a result, not a throw. */
-export async function post(url: URL, request: SignedRequest, timeoutMs: number): Promise<Attempt> {
+export async function post(url: URL, request: Delivery, timeoutMs: number): Promise<Attempt> {
   const started = performance.now();
   try {
     const response = await fetch(url, {

@@ -1,7 +1,7 @@
-import { signedRequest } from "@siglume-middleware/testing";
+import { outgoing } from "../deliveries.js";
 import { EXIT } from "../errors.js";
 import { isSuccess, post } from "../http.js";
-import { loadEvent, positiveInt, requireSecret, requireUrl } from "../input.js";
+import { positiveInt, requireUrl } from "../input.js";
 import { dim, green, out, red } from "../output.js";
 import type { Command } from "./command.js";
 import { describeAttempt } from "./send.js";
@@ -24,6 +24,8 @@ export const deliver: Command = {
   options: {
     url: { type: "string" },
     secret: { type: "string" },
+    "hmac-key": { type: "string" },
+    "basic-auth": { type: "string" },
     retry: { type: "boolean" },
     "max-attempts": { type: "string" },
     "base-delay-ms": { type: "string" },
@@ -32,16 +34,15 @@ export const deliver: Command = {
   },
   async run({ values, positionals }) {
     const url = requireUrl(values.url as string | undefined);
-    const event = loadEvent(positionals[0]);
-    const secret = requireSecret(values.secret as string | undefined);
+    const event = outgoing(positionals[0], values);
     const maxAttempts = values.retry ? positiveInt("max-attempts", values["max-attempts"] as string | undefined, 6) : 1;
     const baseMs = positiveInt("base-delay-ms", values["base-delay-ms"] as string | undefined, 500);
     const capMs = positiveInt("max-delay-ms", values["max-delay-ms"] as string | undefined, 30_000);
     const timeoutMs = positiveInt("timeout-ms", values["timeout-ms"] as string | undefined, 10_000);
 
-    out(dim(`event ${event.id} (${event.type}) → ${url.href}, up to ${maxAttempts} attempt(s)`));
+    out(dim(`${event.label} → ${url.href}, up to ${maxAttempts} attempt(s)`));
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const result = await post(url, signedRequest(event, { secret }), timeoutMs);
+      const result = await post(url, event.sign(), timeoutMs);
       out(describeAttempt(`attempt ${attempt}/${maxAttempts}`, result));
       if (isSuccess(result)) {
         out(green(`delivered after ${attempt} attempt(s)`));

@@ -1,7 +1,7 @@
-import { signedRequest } from "@siglume-middleware/testing";
+import { outgoing } from "../deliveries.js";
 import { CliError, EXIT } from "../errors.js";
 import { isSuccess, post, type Attempt } from "../http.js";
-import { loadEvent, positiveInt, requireSecret, requireUrl } from "../input.js";
+import { positiveInt, requireUrl } from "../input.js";
 import { dim, out, red, statusColour } from "../output.js";
 import type { Command } from "./command.js";
 
@@ -14,11 +14,20 @@ export function describeAttempt(label: string, attempt: Attempt): string {
 
 export const send: Command = {
   name: "send",
-  usage: "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS]",
+  usage:
+    "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS] " +
+    "[--hmac-key HEX] [--basic-auth USER:PASS]",
   summary: "Sign one event and POST it; --repeat sends the same delivery N times (a redelivery burst).",
+  details: [
+    "Siglume kinds and event files are signed with --secret (else SIGLUME_WEBHOOK_SECRET).",
+    "adyen-relayed and adyen-result are signed with --hmac-key (else ADYEN_HMAC_KEY) and carry",
+    "--basic-auth (else ADYEN_BASIC_AUTH); the answer (for relayed: the decision) is printed.",
+  ],
   options: {
     url: { type: "string" },
     secret: { type: "string" },
+    "hmac-key": { type: "string" },
+    "basic-auth": { type: "string" },
     repeat: { type: "string" },
     concurrency: { type: "string" },
     timestamp: { type: "string" },
@@ -26,16 +35,12 @@ export const send: Command = {
   },
   async run({ values, positionals }) {
     const url = requireUrl(values.url as string | undefined);
-    const event = loadEvent(positionals[0]);
-    const secret = requireSecret(values.secret as string | undefined);
+    const event = outgoing(positionals[0], values);
     const repeat = positiveInt("repeat", values.repeat as string | undefined, 1);
     const concurrency = positiveInt("concurrency", values.concurrency as string | undefined, 1);
     const timeoutMs = positiveInt("timeout-ms", values["timeout-ms"] as string | undefined, 10_000);
-    const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);
-    if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) throw new CliError("--timestamp must be unix seconds");
-
-    const request = signedRequest(event, { secret, timestamp });
-    out(dim(`event ${event.id} (${event.type}) → ${url.href}`));
+    const request = event.sign();
+    out(dim(`${event.label} → ${url.href}`));
 
     const attempts: Attempt[] = new Array(repeat);
     let next = 0;

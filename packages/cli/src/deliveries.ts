@@ -1,0 +1,62 @@
+import { adyenEvents, adyenSignedRequest, EVENT_KINDS, signedRequest } from "@siglume-middleware/testing";
+import { CliError } from "./errors.js";
+import { loadEvent, requireSecret } from "./input.js";
+
+/** What is POSTed: the exact bytes and their headers. */
+export interface Delivery {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/** One event to send, signed afresh for every attempt (as a sender's redelivery is). */
+export interface Outgoing {
+  /** "event evt_… (direct_payment.confirmed)", for the first line of output. */
+  label: string;
+  sign(): Delivery;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function adyenKey(values: Values): string {
+  const key = (values["hmac-key"] as string | undefined) ?? process.env.ADYEN_HMAC_KEY;
+  if (!key) throw new CliError("no HMAC key: pass --hmac-key HEX or set ADYEN_HMAC_KEY");
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(key)) throw new CliError("--hmac-key must be the hex key from Adyen's Customer Area");
+  return key;
+}
+
+function basicAuth(values: Values): { username: string; password: string } | undefined {
+  const value = (values["basic-auth"] as string | undefined) ?? process.env.ADYEN_BASIC_AUTH;
+  if (value === undefined) return undefined;
+  const colon = value.indexOf(":");
+  if (colon <= 0) throw new CliError("--basic-auth must be user:password");
+  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+/** Other senders' kinds: each builds a payload and signs it the sender's way. */
+const PROVIDER_KINDS: Record<string, (values: Values) => Outgoing> = {
+  "adyen-relayed": (values) => adyen(adyenEvents.relayed(), values),
+  "adyen-result": (values) => adyen(adyenEvents.authenticationCreated(), values),
+};
+
+function adyen(payload: Record<string, unknown>, values: Values): Outgoing {
+  const hmacKey = adyenKey(values);
+  const auth = basicAuth(values);
+  const id = (payload.id ?? (payload.data as { id?: string }).id) as string;
+  return {
+    label: `Adyen ${payload.type} ${id}`,
+    sign: () => adyenSignedRequest(payload, { hmacKey, basicAuth: auth }),
+  };
+}
+
+export const ALL_KINDS = [...Object.keys(EVENT_KINDS), ...Object.keys(PROVIDER_KINDS)];
+
+/** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind. */
+export function outgoing(source: string | undefined, values: Values): Outgoing {
+  const provider = source === undefined ? undefined : PROVIDER_KINDS[source];
+  if (provider) return provider(values);
+  const event = loadEvent(source);
+  const secret = requireSecret(values.secret as string | undefined);
+  const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);
+  if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) throw new CliError("--timestamp must be unix seconds");
+  return { label: `event ${event.id} (${event.type})`, sign: () => signedRequest(event, { secret, timestamp }) };
+}

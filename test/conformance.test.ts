@@ -204,6 +204,10 @@ describe.each(adapters)("conformance: $name", (adapter) => {
         expect(res.body.error.code).toBe("PAYLOAD_INVALID_EVENT");
         expect(res.body.error.message).toMatch(/"id"/);
       }
+      // The type labels the store's record: a NUL there is refused the same way.
+      const badType = await deliver(countingApp, signed(events.standardSettled({ type: "direct_payment.confirmed\u0000" })));
+      expect(badType.status).toBe(400);
+      expect(badType.body.error.message).toMatch(/"type"/);
       expect(claims).toBe(0);
       expect(counted.calls.confirmed).toEqual([]);
       // A long but acceptable id, with a well-formed surrogate pair, is handled.

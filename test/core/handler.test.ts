@@ -175,6 +175,15 @@ describe("memory idempotency store", () => {
     expect((await store.claim("y", info)).status).toBe("claimed");
   });
 
+  it("never forgets a claim in flight, however many generations other events rotate through", async () => {
+    const store = memoryIdempotencyStore({ maxEntries: 10 });
+    const held = await claimed(store, "slow");
+    for (let i = 0; i < 100; i++) await (await claimed(store, `other_${i}`)).complete({ outcome: "x" });
+    expect(await store.claim("slow", info)).toEqual({ status: "in_flight" });
+    expect(await held.complete({ outcome: "x" })).toBe(true);
+    expect((await store.claim("slow", info)).status).toBe("completed");
+  });
+
   it("remembers the most recent maxEntries/2 ids under sustained load", async () => {
     const store = memoryIdempotencyStore({ maxEntries: 100 });
     for (let i = 0; i < 10_000; i++) await (await claimed(store, `e${i}`)).complete({ outcome: "x" });

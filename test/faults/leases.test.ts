@@ -37,7 +37,6 @@ describe.each(adapters.filter((a) => ["express", "fastify"].includes(a.name)))("
     let running = 0;
     let mostAtOnce = 0;
     let runs = 0;
-    let completedAt = Infinity;
     const app = await adapter.start({
       webhookSecret: SECRET,
       idempotencyStore: store,
@@ -50,7 +49,6 @@ describe.each(adapters.filter((a) => ["express", "fastify"].includes(a.name)))("
         mostAtOnce = Math.max(mostAtOnce, running);
         await sleep(HANDLER_MS);
         running -= 1;
-        completedAt = Date.now();
       },
     });
     try {
@@ -67,14 +65,14 @@ describe.each(adapters.filter((a) => ["express", "fastify"].includes(a.name)))("
       while (Date.now() < deadline) {
         const res = await post(url, event, SECRET);
         statuses.push(res.status);
+        // Acknowledged only once the one run has finished (the handler runs in this process).
+        if (res.status === 204) expect(running).toBe(0);
         if (res.status === 204) break;
         expect(res.status, res.body).toBe(409);
         await sleep(100);
       }
       expect(statuses.at(-1)).toBe(204);
       expect(statuses.filter((s) => s === 409).length).toBeGreaterThanOrEqual(5);
-      // Acknowledged only once the one run had completed.
-      expect(Date.now()).toBeGreaterThanOrEqual(completedAt);
 
       for (let i = 0; i < 3; i++) expect((await post(url, event, SECRET)).status).toBe(204);
       expect(runs).toBe(1);

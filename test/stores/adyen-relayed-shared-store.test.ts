@@ -46,7 +46,7 @@ describe.each([
           async onRelayedAuthentication(payload) {
             runs.push(`${index}:${payload.id}`);
             await sleep(300);
-            return "refused";
+            return "refused" as const;
           },
           onAuthenticationResult() {},
         }),

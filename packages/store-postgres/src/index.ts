@@ -55,6 +55,10 @@ export function transactionOf(ctx: { transaction?: unknown }): PoolClient {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** Columns added since 0.1; a table made by 0.1 gets them in place. */
+const MIGRATED_COLUMNS = ["claim_token", "body_digest", "result"];
+const LOCK_NOT_AVAILABLE = "55P03";
+const IN_FAILED_TRANSACTION = "25P02";
 const DEFAULT_TABLE = "siglume_webhook_events";
 
 function quoteTable(table: string): string {
@@ -102,13 +106,22 @@ const connectionLost = (cause: unknown) =>
     { cause },
   );
 
+const abortedByHandler = (cause: unknown) =>
+  new SiglumeWebhookError(
+    "HANDLER_FAILED",
+    "The handler went on after a query through ctx.transaction failed, so PostgreSQL had aborted the transaction and " +
+      "nothing could be committed. Let a failed query's error reach the handler's caller (or roll back to a savepoint " +
+      "of your own) instead of catching it and going on.",
+    { cause },
+  );
+
 const closedAtTimeout = () =>
   new Error(
     "This handler settled after handlerTimeoutMs. Its transaction was closed with its connection at the timeout, so " +
       "nothing it wrote was committed; the event is handled again by the next delivery.",
   );
 
-type TransactionState = "open" | "lost" | "abandoned" | "ended";
+type TransactionState = "open" | "closing" | "lost" | "abandoned" | "ended";
 
 /**
  * Event records in PostgreSQL, shared by every instance. Stores ids, status,
@@ -138,46 +151,65 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
   // An idle client losing its server must not crash the process; the next claim reconnects.
   if (ownsPool) pool.on("error", () => {});
 
+  // Only what is missing is created: ALTER TABLE takes an ACCESS EXCLUSIVE lock even when every column
+  // exists, and would queue every instance's claims behind the longest running handler at each start.
+  const createOnly = ddl.slice(0, ddl.indexOf(";\nALTER TABLE"));
   let tableReady: Promise<void> | undefined;
   const ensureTable = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
-    tableReady ??= pool.query(ddl).then(
-      () => undefined,
-      (error: { code?: string }) => {
+    tableReady ??= (async () => {
+      try {
+        await pool.query(createOnly);
+      } catch (error) {
         // Two instances creating it at once: the loser sees a duplicate; the table exists.
-        if (error.code === "23505" || error.code === "42P07") return;
-        tableReady = undefined;
-        throw error;
-      },
-    );
+        const code = (error as { code?: string }).code;
+        if (code !== "23505" && code !== "42P07") throw error;
+      }
+      const { rows } = await pool.query<{ present: string }>(
+        "SELECT count(*) AS present FROM pg_attribute WHERE attrelid = $1::regclass AND attname = ANY($2) AND NOT attisdropped",
+        [table, MIGRATED_COLUMNS],
+      );
+      if (Number(rows[0]!.present) < MIGRATED_COLUMNS.length) await pool.query(ddl);
+    })().catch((error: unknown) => {
+      tableReady = undefined;
+      throw error;
+    });
     return tableReady;
   };
 
   /**
    * One round trip: begin, take the event's advisory lock (held until the
-   * transaction ends: that is the in-flight marker), read a completed record,
-   * and set the savepoint a failed handler is rolled back to. Nothing is
-   * written until the outcome is known: the record is written once, with the
-   * handler's work, in the same commit. Literals, not parameters: only the
-   * simple protocol takes several statements at once.
+   * transaction ends: that is the in-flight marker), then, in statements of
+   * their own so that they read after the lock was granted (READ COMMITTED
+   * takes a snapshot per statement), read a completed record and lock a
+   * non-completed one (a 0.1 instance handling the event holds that row), and
+   * set the savepoint a failed handler is rolled back to. Nothing is written
+   * until the outcome is known: the record is written once, with the handler's
+   * work, in the same commit. Literals, not parameters: only the simple
+   * protocol takes several statements at once.
    */
   function claimSql(client: PoolClient, key: string): string {
     const k = client.escapeLiteral(key);
-    return `BEGIN;
-SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS locked, done.status AS done, done.body_digest, done.result
-FROM (SELECT 1) AS one LEFT JOIN ${table} AS done ON done.event_id = ${k} AND done.status = 'completed';
+    return `BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS locked;
+SELECT status, body_digest, result FROM ${table} WHERE event_id = ${k} AND status = 'completed';
+SELECT 1 FROM ${table} WHERE event_id = ${k} AND status <> 'completed' FOR UPDATE NOWAIT;
 SAVEPOINT siglume_handler`;
   }
 
-  /** Writes the record under the lock: the first attempt inserts it, later ones update it. */
+  /**
+   * Writes the record under the lock: the first attempt inserts it, later ones update it; a failure never
+   * overwrites a completion.
+   */
   function recordSql(client: PoolClient, key: string, type: string, digest: string, status: "completed" | "failed", info?: CompletionInfo): string {
-    const literal = (value: string | undefined) => (value === undefined ? "NULL" : client.escapeLiteral(value));
+    // Labels can come from a payload (the event type): a NUL, which PostgreSQL text cannot hold, is replaced.
+    const literal = (value: string | undefined) => (value === undefined ? "NULL" : client.escapeLiteral(value.replaceAll("\u0000", "\uFFFD")));
     const completedAt = status === "completed" ? "now()" : "NULL";
     return `INSERT INTO ${table} AS e (event_id, event_type, status, outcome, result, attempts, body_digest, completed_at)
 VALUES (${literal(key)}, ${literal(type)}, '${status}', ${literal(info?.outcome)}, ${literal(info?.result)}, 1, ${literal(digest)}, ${completedAt})
 ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, result = EXCLUDED.result,
   attempts = e.attempts + 1, body_digest = EXCLUDED.body_digest, completed_at = EXCLUDED.completed_at, last_seen_at = now(),
-  claim_token = NULL, locked_until = NULL`;
+  claim_token = NULL, locked_until = NULL${status === "failed" ? "\nWHERE e.status <> 'completed'" : ""}`;
   }
 
   async function claimInTransaction(key: string, type: string, digest: string): Promise<ClaimResult> {
@@ -186,33 +218,40 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
     const tx: { state: TransactionState; lostWith?: unknown } = { state: "open" };
     // A checked-out client has no pool listener: without ours, a terminated backend would crash the process.
     const onError = (error: unknown) => {
-      if (tx.state === "open") Object.assign(tx, { state: "lost", lostWith: error });
+      if (tx.state === "open" || tx.state === "closing") Object.assign(tx, { state: "lost", lostWith: error });
     };
     client.on("error", onError);
     const isLost = () => tx.state === "lost";
     const end = (error?: Error) => {
-      if (tx.state === "open") tx.state = "ended";
+      if (tx.state !== "lost" && tx.state !== "abandoned") tx.state = "ended";
       client.removeListener("error", onError);
       client.release(error);
     };
 
     try {
       const results = (await client.query(claimSql(client, key))) as unknown as pg.QueryResult[];
-      const row = results[1]!.rows[0] as { locked: boolean; done: string | null; body_digest: string | null; result: string | null };
-      if (row.done !== null || !row.locked) {
+      const locked = (results[1]!.rows[0] as { locked: boolean }).locked;
+      const done = results[2]!.rows[0] as { body_digest: string | null; result: string | null } | undefined;
+      if (done !== undefined || !locked) {
         await client.query("ROLLBACK");
         end();
-        return row.done !== null
-          ? { status: "completed", digest: row.body_digest, result: row.result }
-          : { status: "in_flight" };
+        return done !== undefined ? { status: "completed", digest: done.body_digest, result: done.result } : { status: "in_flight" };
       }
     } catch (error) {
+      // A 0.1 instance holds the event's row: it is handling the event right now.
+      if (!isLost() && (error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+        const rolledBack = await client.query("ROLLBACK").then(() => true, () => false);
+        end(rolledBack ? undefined : (error as Error));
+        return { status: "in_flight" };
+      }
+      const lost = isLost();
       end(error as Error);
-      throw tx.state === "lost" ? connectionLost(tx.lostWith) : error;
+      if (lost) throw connectionLost(tx.lostWith);
+      throw error;
     }
 
-    // Rejects every query once the transaction is over, so a handler still running past its timeout
-    // (or work it left behind) can never write outside it.
+    // From the first statement of completion or release on, the handler's client takes no more queries:
+    // one still running (a sibling promise, a handler past its timeout) can never write outside the transaction.
     const transaction = guard(client, () => tx.state !== "open");
 
     const claim: Claim = {
@@ -221,6 +260,7 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
       async complete(info: CompletionInfo) {
         if (tx.state === "abandoned") throw closedAtTimeout();
         if (tx.state === "lost") throw connectionLost(tx.lostWith);
+        tx.state = "closing";
         try {
           // Written and committed with the handler's work; nobody else can hold this event meanwhile.
           await client.query(`${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
@@ -230,7 +270,9 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
           // Not committed: the handler's work is rolled back with it and the redelivery runs again.
           const lost = isLost();
           end(error as Error);
-          throw lost ? connectionLost(tx.lostWith) : error;
+          if (lost) throw connectionLost(tx.lostWith);
+          if ((error as { code?: string }).code === IN_FAILED_TRANSACTION) throw abortedByHandler(error);
+          throw error;
         }
       },
       async release() {
@@ -239,6 +281,7 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
           end(new Error("connection lost"));
           throw connectionLost(tx.lostWith);
         }
+        tx.state = "closing";
         try {
           // The handler's work is undone; the failed attempt is recorded under the same lock.
           await client.query(`ROLLBACK TO SAVEPOINT siglume_handler;\n${recordSql(client, key, type, digest, "failed")};\nCOMMIT`);
@@ -315,25 +358,52 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
   };
 }
 
+// Statements that end or split a transaction: the store owns the transaction's boundaries.
+const TRANSACTION_CONTROL = /(?:^|;)\s*(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i;
+
+function refuse(message: string, args: unknown[]): unknown {
+  const error = new Error(message);
+  const callback = args.at(-1);
+  if (typeof callback === "function") return void callback(error);
+  return Promise.reject(error);
+}
+
 /**
  * The client as handlers see it: the same object in every respect (instanceof,
- * methods, ORMs that wrap it), except that query() rejects once `ended()`.
+ * methods, ORMs that wrap it), except that the store keeps the transaction's
+ * boundaries: query() rejects once `ended()` and refuses transaction control
+ * (COMMIT, ROLLBACK, SAVEPOINT …), and release()/end() throw, since the client
+ * goes back to the pool when the event completes or fails.
  */
 function guard(client: PoolClient, ended: () => boolean): PoolClient {
   const query = (...args: unknown[]) => {
     if (ended()) {
-      const error = new Error(
+      return refuse(
         "This event's transaction is over (completed, rolled back, timed out or its connection was lost): ctx.transaction " +
           "takes no more queries. Await every query before the handler returns.",
+        args,
       );
-      const callback = args.at(-1);
-      if (typeof callback === "function") return void callback(error);
-      return Promise.reject(error);
+    }
+    const config = args[0];
+    const text = typeof config === "string" ? config : (config as { text?: unknown } | null)?.text;
+    if (typeof text === "string" && TRANSACTION_CONTROL.test(text)) {
+      return refuse(
+        "ctx.transaction is the event's transaction, and the store owns its boundaries: it commits with the event's record " +
+          "when the handler returns and rolls back when it throws. Run the handler's statements only (no BEGIN, COMMIT, " +
+          "ROLLBACK or SAVEPOINT).",
+        args,
+      );
     }
     return Reflect.apply(client.query, client, args) as unknown;
   };
+  const owned = () => {
+    throw new Error(
+      "ctx.transaction goes back to the pool when the event completes or fails: the handler must not release or end it.",
+    );
+  };
   return new Proxy(client, {
-    get: (target, property, receiver) => (property === "query" ? query : Reflect.get(target, property, receiver)),
+    get: (target, property, receiver) =>
+      property === "query" ? query : property === "release" || property === "end" ? owned : Reflect.get(target, property, receiver),
   });
 }
 

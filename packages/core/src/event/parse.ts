@@ -41,8 +41,11 @@ export function envelopeProblem(value: unknown): string | undefined {
   for (const field of ENVELOPE_STRINGS) {
     if (!isPresent(record[field])) return `"${field}" must be a non-empty string`;
   }
-  const idProblem = eventIdProblem(record.id as string);
-  if (idProblem !== undefined) return `"id" ${idProblem}`;
+  // The id keys the store's record and the type labels it: both are checked before any store is touched.
+  for (const field of ["id", "type"] as const) {
+    const problem = eventIdProblem(record[field] as string);
+    if (problem !== undefined) return `"${field}" ${problem}`;
+  }
   const data = record.data;
   if (typeof data !== "object" || data === null || Array.isArray(data)) return `"data" must be a JSON object`;
   return undefined;

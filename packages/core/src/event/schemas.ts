@@ -12,7 +12,7 @@ export const eventIdSchema = nonEmpty.superRefine((id, ctx) => {
 /** The envelope every Siglume webhook carries; extra fields are tolerated. */
 export const siglumeEventSchema = z.looseObject({
   id: eventIdSchema,
-  type: nonEmpty,
+  type: eventIdSchema,
   api_version: nonEmpty,
   occurred_at: nonEmpty,
   data: z.record(z.string(), z.unknown()),

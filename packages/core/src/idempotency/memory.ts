@@ -40,8 +40,15 @@ function lookup(state: Generations, key: string): MemoryClaim | undefined {
 function store(state: Generations, key: string, entry: MemoryClaim): void {
   state.current.set(key, entry);
   if (state.current.size >= state.generationSize) {
+    const dropped = state.previous;
     state.previous = state.current;
     state.current = new Map();
+    // Claims still in flight are never forgotten: only completed (or lapsed) records make room.
+    // A scan per generation: O(1) per claim on average.
+    const now = state.now();
+    for (const [heldKey, held] of dropped) {
+      if (!held.done && held.expiresAt > now && lookup(state, heldKey) === undefined) state.current.set(heldKey, held);
+    }
   }
 }
 

@@ -1,0 +1,112 @@
+// The decision runner (what Adyen's relayed authentications run on), against stores that are slow,
+// transactional or shared: the answer is due by the deadline, the handler never runs after it went out,
+// and what was sent is what a repeat gets.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  bodyDigest,
+  createWebhookHandler,
+  memoryIdempotencyStore,
+  resolveEngineOptions,
+  type IdempotencyStore,
+  type Plan,
+  type WebhookProvider,
+} from "@siglume-middleware/core";
+import { postgresIdempotencyStore } from "@siglume-middleware/store-postgres";
+import { startPostgres, type PostgresServer } from "../support/servers.js";
+import { sleep } from "../support/timing.js";
+
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 120_000);
+afterAll(() => postgres?.destroy());
+
+/** A decision provider like Adyen's relayed authentication: body {"id", …}, answered 200 {"decision"}. */
+function decisions(store: IdempotencyStore, decide: (transaction: unknown) => Promise<string>, deadlineMs: number) {
+  const errors: string[] = [];
+  const engine = resolveEngineOptions<null>({ idempotencyStore: store, onError: (error) => void errors.push((error as Error).message) }, "decisions-test");
+  const provider: WebhookProvider<null> = {
+    name: "decisions-test",
+    displayName: "Test",
+    routes: [{ path: "/decide", name: "decide" }],
+    engine,
+    receive({ body, receivedAt }): Plan {
+      const { id } = JSON.parse(String(body)) as { id: string };
+      return {
+        kind: "decision",
+        key: `decide:${id}`,
+        type: "decision",
+        digest: bodyDigest(body),
+        deadlineAt: receivedAt + deadlineMs,
+        run: decide,
+        body: (value: unknown) => JSON.stringify({ decision: value }),
+        fallback: JSON.stringify({ decision: "refused" }),
+        status: 200,
+        headers: { "content-type": "application/json" },
+        outcome: (sent, reason) => `${reason}:${sent}`,
+        reused: () => ({ kind: "answer", response: { status: 422, headers: {}, body: "reused" } }),
+        info: {},
+      };
+    },
+  };
+  const handler = createWebhookHandler(provider);
+  const send = (body: string) =>
+    handler.handle({ method: "POST", header: (name) => (name === "content-type" ? "application/json" : undefined), readBody: () => Buffer.from(body), request: null });
+  return { send, errors };
+}
+
+describe("decision runner", () => {
+  it("never runs the handler when its claim came back after the deadline, and records the fallback that was sent", async () => {
+    const memory = memoryIdempotencyStore();
+    const slowStore: IdempotencyStore = { claim: async (key, info) => (await sleep(300), memory.claim(key, info)) };
+    let runs = 0;
+    const { send } = decisions(slowStore, async () => (runs++, "approved"), 100);
+    const first = await send('{"id":"slow"}');
+    expect(first.body).toBe('{"decision":"refused"}');
+    await sleep(400);
+    expect(runs).toBe(0);
+    expect((await send('{"id":"slow"}')).body).toBe('{"decision":"refused"}');
+    expect(runs).toBe(0);
+  });
+
+  it("with the transactional store, a deadline overrun answers and records the fallback: the repeat gets it too, nothing the late handler wrote commits", async () => {
+    const store = postgresIdempotencyStore({ connectionString: postgres.url });
+    let runs = 0;
+    const late: string[] = [];
+    const { send } = decisions(
+      store,
+      async (transaction) => {
+        runs += 1;
+        const db = transaction as { query(text: string): Promise<unknown> };
+        await db.query("SELECT 1");
+        await sleep(900); // past the 500 ms deadline
+        await db.query("SELECT 1").then(() => late.push("ran"), (error: Error) => late.push(error.message));
+        return "approved";
+      },
+      500,
+    );
+    try {
+      const first = await send('{"id":"tx"}');
+      expect(first.body).toBe('{"decision":"refused"}');
+      await sleep(1000);
+      expect(late).toEqual([expect.stringMatching(/transaction is over/)]);
+      expect((await send('{"id":"tx"}')).body).toBe('{"decision":"refused"}');
+      expect(runs).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("answers every in-process copy of a reused id with the reused plan, never an empty 200", async () => {
+    const memory = memoryIdempotencyStore();
+    const { send: decideOnce } = decisions(memory, async () => "approved", 1000);
+    await decideOnce('{"id":"reused","amount":1}');
+    const slowStore: IdempotencyStore = { claim: async (key, info) => (await sleep(50), memory.claim(key, info)) };
+    const { send } = decisions(slowStore, async () => "approved", 1000);
+    const answers = await Promise.all([send('{"id":"reused","amount":2}'), send('{"id":"reused","amount":2}')]);
+    expect(answers.map((a) => [a.status, a.body])).toEqual([
+      [422, "reused"],
+      [422, "reused"],
+    ]);
+  });
+});

@@ -1,0 +1,233 @@
+// The PostgreSQL transactional store under the ways a handler, a deploy or a race can misuse or
+// outrun the event's transaction. Real PostgreSQL; found in review, each once paid an order twice,
+// stalled claims or answered the wrong thing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSiglumeWebhookHandler, type SiglumeContext, type StandardSettled } from "@siglume-middleware/core";
+import { postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
+import { coreRequest } from "../support/core-request.js";
+import { SECRET, signed } from "../support/events.js";
+import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
+import { testPool } from "../support/servers.js";
+import { sleep, until } from "../support/timing.js";
+
+let orders: OrdersDatabase;
+beforeAll(async () => {
+  orders = await startOrdersDatabase();
+}, 120_000);
+afterAll(() => orders?.close());
+
+const PAY = "UPDATE orders SET paid_count = paid_count + 1 WHERE challenge_hash = $1";
+const info = { type: "t", digest: "d" };
+
+/** A handler on the transactional store whose first run does `firstRun`, and every run pays the order. */
+function paying(firstRun: (db: ReturnType<typeof transactionOf>, payment: StandardSettled) => Promise<void>) {
+  const store = postgresIdempotencyStore({ connectionString: orders.postgres.url });
+  const errors: string[] = [];
+  let runs = 0;
+  const handler = createSiglumeWebhookHandler({
+    webhookSecret: SECRET,
+    idempotencyStore: store,
+    onReview: () => {},
+    onError: (error) => void errors.push((error as Error).message),
+    async onDirectPaymentConfirmed(payment, ctx: SiglumeContext) {
+      runs += 1;
+      const db = transactionOf(ctx);
+      if (runs === 1) await firstRun(db, payment as StandardSettled);
+      await db.query(PAY, [(payment as StandardSettled).challenge_hash]);
+    },
+  });
+  return { store, handler, errors, runs: () => runs };
+}
+
+describe("concurrent copies of one event", () => {
+  it("6 copies of each of 600 events, claimed at once on the store: every event handled exactly once", async () => {
+    const store = postgresIdempotencyStore({ connectionString: orders.postgres.url, table: "race_events" });
+    const runs = new Map<string, number>();
+    const deliver = async (key: string) => {
+      for (let attempt = 0; attempt < 500; attempt++) {
+        const claimed = await store.claim(key, info);
+        if (claimed.status === "completed") return;
+        if (claimed.status === "in_flight") {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        runs.set(key, (runs.get(key) ?? 0) + 1);
+        await (claimed.claim.transaction as ReturnType<typeof transactionOf>).query("SELECT 1");
+        await claimed.claim.complete({ outcome: "ok" });
+        return;
+      }
+      throw new Error(`${key} never completed`);
+    };
+    try {
+      for (let batch = 0; batch < 600; batch += 20) {
+        const keys = Array.from({ length: 20 }, (_, i) => `race_${batch + i}`);
+        await Promise.all(keys.flatMap((key) => Array.from({ length: 6 }, () => deliver(key))));
+      }
+      expect(runs.size).toBe(600);
+      expect([...runs.values()].filter((n) => n !== 1)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
+describe("ctx.transaction belongs to the store", () => {
+  it("a query issued while the failure is being recorded is refused, never committed on its own", async () => {
+    const late: string[] = [];
+    const { store, handler } = paying(async (db, payment) => {
+      // A sibling branch still running when the handler rejects (Promise.all rejects on the first failure).
+      await Promise.all([
+        (async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise((resolve) => setImmediate(resolve));
+          await db.query(PAY, [payment.challenge_hash]).then(
+            () => late.push("landed"),
+            (error: Error) => late.push(error.message),
+          );
+        })(),
+        Promise.reject(new Error("payment provider said no")),
+      ]);
+    });
+    try {
+      const [event] = await orders.newOrders(1);
+      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(500);
+      await until(() => late.length === 1);
+      expect(late[0]).toMatch(/transaction is over/);
+      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(204);
+      expect(await orders.paidCounts([event!])).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    ["COMMIT", "COMMIT"],
+    ["ROLLBACK", "ROLLBACK"],
+    ["a savepoint", "SAVEPOINT mine"],
+    ["COMMIT after a statement", "SELECT 1; COMMIT"],
+  ])("refuses %s through ctx.transaction, and the event still pays once", async (_name, statement) => {
+    const refusals: string[] = [];
+    const { store, handler } = paying(async (db) => {
+      await db.query(statement).catch((error: Error) => refusals.push(error.message));
+      throw new Error("and then fails");
+    });
+    try {
+      const [event] = await orders.newOrders(1);
+      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(500);
+      expect(refusals).toEqual([expect.stringMatching(/store owns its boundaries/)]);
+      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(204);
+      expect(await orders.paidCounts([event!])).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses release() and end(): the open transaction can never reach another event's claim", async () => {
+    const thrown: string[] = [];
+    const { store, handler } = paying(async (db) => {
+      for (const method of ["release", "end"] as const) {
+        try {
+          (db[method] as () => void)();
+        } catch (error) {
+          thrown.push((error as Error).message);
+        }
+      }
+    });
+    try {
+      const [a, b] = await orders.newOrders(2);
+      expect((await handler.handle(coreRequest(signed(a!)))).status).toBe(204);
+      expect((await handler.handle(coreRequest(signed(b!)))).status).toBe(204);
+      expect(thrown).toEqual([expect.stringMatching(/must not release or end it/), expect.stringMatching(/must not release or end it/)]);
+      expect(await orders.paidCounts([a!, b!])).toEqual([1, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a handler that swallows a failed query and returns is a 500 HANDLER_FAILED naming that, not a store outage", async () => {
+    const store = postgresIdempotencyStore({ connectionString: orders.postgres.url });
+    const errors: string[] = [];
+    let runs = 0;
+    const handler = createSiglumeWebhookHandler({
+      webhookSecret: SECRET,
+      idempotencyStore: store,
+      onReview: () => {},
+      onError: (error) => void errors.push((error as Error).message),
+      async onDirectPaymentConfirmed(payment, ctx) {
+        runs += 1;
+        const db = transactionOf(ctx);
+        if (runs === 1) await db.query("SELECT * FROM no_such_table").catch(() => {}); // swallowed, then returns
+        else await db.query(PAY, [(payment as StandardSettled).challenge_hash]);
+      },
+    });
+    try {
+      const [event] = await orders.newOrders(1);
+      const first = await handler.handle(coreRequest(signed(event!)));
+      expect(first.status).toBe(500);
+      expect(JSON.parse(first.body!).error.code).toBe("HANDLER_FAILED");
+      expect(errors.join("\n")).toMatch(/went on after a query through ctx.transaction failed/);
+      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(204);
+      expect(await orders.paidCounts([event!])).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("deploys", () => {
+  it("a starting instance does not stall the claims of running ones behind a long handler (no DDL when the table is current)", async () => {
+    const running = postgresIdempotencyStore({ connectionString: orders.postgres.url, table: "deploy_events" });
+    const busy = await running.claim("evt_busy", info);
+    expect(busy.status).toBe("claimed");
+    try {
+      const restarted = postgresIdempotencyStore({ connectionString: orders.postgres.url, table: "deploy_events" });
+      const started = Date.now();
+      const first = await restarted.claim("evt_new", info);
+      const unrelated = await running.claim("evt_other", info);
+      expect(Date.now() - started).toBeLessThan(1500); // the busy handler holds its transaction throughout
+      for (const claimed of [first, unrelated]) if (claimed.status === "claimed") await claimed.claim.complete({ outcome: "ok" });
+      await restarted.close();
+    } finally {
+      if (busy.status === "claimed") await busy.claim.complete({ outcome: "ok" });
+      await running.close();
+    }
+  });
+
+  it("an event a 0.1 instance is handling (its row locked) is in flight for a new one, during a rolling upgrade", async () => {
+    const store = postgresIdempotencyStore({ connectionString: orders.postgres.url, table: "mixed_events" });
+    const warm = await store.claim("warmup", info);
+    if (warm.status === "claimed") await warm.claim.complete({ outcome: "ok" });
+    const db = testPool(orders.postgres.url);
+    const old = await db.connect();
+    try {
+      // The 0.1 claim: a committed 'received' row, then its lock held in the handler's transaction.
+      await db.query("INSERT INTO mixed_events (event_id, event_type, status) VALUES ('evt_mixed', 't', 'received')");
+      await old.query("BEGIN");
+      await old.query("SELECT status FROM mixed_events WHERE event_id = 'evt_mixed' FOR UPDATE NOWAIT");
+      expect(await store.claim("evt_mixed", info)).toEqual({ status: "in_flight" });
+      await old.query("ROLLBACK");
+      const after = await store.claim("evt_mixed", info);
+      expect(after.status).toBe("claimed");
+      if (after.status === "claimed") await after.claim.complete({ outcome: "ok" });
+    } finally {
+      old.release();
+      await db.end();
+      await store.close();
+    }
+  });
+});
+
+describe("labels from a payload", () => {
+  it("a NUL in a stored label never reaches PostgreSQL as one", async () => {
+    const store = postgresIdempotencyStore({ connectionString: orders.postgres.url, table: "label_events" });
+    try {
+      const claimed = await store.claim("evt_label", { type: "type\u0000with nul", digest: "d" });
+      if (claimed.status !== "claimed") throw new Error(claimed.status);
+      expect(await claimed.claim.complete({ outcome: "event:\u0000" })).toBe(true);
+      expect(await store.claim("evt_label", info)).toMatchObject({ status: "completed" });
+    } finally {
+      await store.close();
+    }
+    await sleep(0);
+  });
+});

@@ -4,21 +4,21 @@ import type { ClaimResult, IdempotencyStore, SiglumeContext } from "@siglume-mid
 
 export interface PostgresIdempotencyStoreOptions {
   /** Your pool. Give it an 'error' listener and a connectionTimeoutMillis, as for any long-lived pool. */
-  pool?: Pool;
+  pool?: Pool | undefined;
   /** Or a connection string; the store then owns a small pool with short timeouts. */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /** Default "siglume_webhook_events" (optionally schema-qualified). */
-  table?: string;
+  table?: string | undefined;
   /**
    * Default true: the claim opens a transaction that stays open while the
    * handler runs (ctx.transaction); completion commits it, a throw or a crash
    * rolls it back. With false, claims are leases like the Redis store's.
    */
-  transactional?: boolean;
+  transactional?: boolean | undefined;
   /** Non-transactional mode: a claim older than this is presumed abandoned. Default 30 s. */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** Default true: CREATE TABLE IF NOT EXISTS on first use. Set false and run createTableSql() in a migration. */
-  createTable?: boolean;
+  createTable?: boolean | undefined;
 }
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {

@@ -7,15 +7,15 @@ export interface RedisIdempotencyStoreOptions {
    * Your ioredis client. Give it a commandTimeout (and maxRetriesPerRequest) so a
    * Redis outage fails requests quickly (503) instead of queueing them.
    */
-  client?: Redis;
+  client?: Redis | undefined;
   /** Or a URL; the store then owns a client with short timeouts. */
-  url?: string;
+  url?: string | undefined;
   /** Default "siglume:evt:". */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /** A claim's lock expires after this, so a crashed holder does not block the event forever. Default 30 s. */
-  lockTtlMs?: number;
+  lockTtlMs?: number | undefined;
   /** How long a completed event is remembered as a duplicate. Default 7 days. */
-  doneTtlSeconds?: number;
+  doneTtlSeconds?: number | undefined;
 }
 
 export interface RedisIdempotencyStore extends IdempotencyStore {

@@ -51,30 +51,34 @@ export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest
   /** Record for manual review. Required: without it a doubtful event would be acknowledged unrecorded. */
   onReview: (review: SiglumeReview, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
   /** `direct_payment.spent`. Without it, spent events go to onEvent, else onReview. */
-  onDirectPaymentSpent?: (event: DirectPaymentSpentEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
+  onDirectPaymentSpent?: ((event: DirectPaymentSpentEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
   /** Any other event type (and spent, when onDirectPaymentSpent is absent). Without it they go to onReview. */
-  onEvent?: (event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
+  onEvent?: ((event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
   /** Siglume's readiness probe: acknowledged and never given to a payment handler. */
-  onReadinessProbe?: (event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>;
+  onReadinessProbe?: ((event: SiglumeEvent, ctx: SiglumeContext<TRequest>) => MaybePromise<unknown>) | undefined;
   /** A handler threw or the store failed; the delivery is answered 5xx so Siglume retries. Defaults to console.error. */
-  onError?: (error: unknown, info: { event?: SiglumeEvent; request: TRequest }) => void;
+  onError?: ((error: unknown, info: { event?: SiglumeEvent; request: TRequest }) => void) | undefined;
 }
 
+/**
+ * Every optional option also takes `undefined` (same as leaving it out), so
+ * `webhookSecret: process.env.SIGLUME_WEBHOOK_SECRET` type-checks under exactOptionalPropertyTypes.
+ */
 export interface SiglumeOptions<TAllowMetered extends boolean = false, TRequest = unknown>
   extends SiglumeHandlers<TAllowMetered, TRequest> {
   /** Signing secret(s); falls back to SIGLUME_WEBHOOK_SECRET. Several are accepted during rotation. */
-  webhookSecret?: string | string[];
+  webhookSecret?: string | string[] | undefined;
   /** Let Micro/Nano confirmations reach onDirectPaymentConfirmed. Default false: they go to onReview. */
-  allowMeteredPayments?: TAllowMetered;
+  allowMeteredPayments?: TAllowMetered | undefined;
   /** Default 300 seconds, both directions. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Default: an in-memory store (one process only). */
-  idempotencyStore?: IdempotencyStore;
+  idempotencyStore?: IdempotencyStore | undefined;
   /** Largest accepted body in bytes, enforced while streaming. Default 1 MiB. */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
   /** Webhook route. Default "/webhooks/siglume". */
-  path?: string;
+  path?: string | undefined;
   /** Retry-After (seconds) on 409 in-flight and 503 store-unavailable answers. Default 5. */
-  retryAfterSeconds?: number;
+  retryAfterSeconds?: number | undefined;
 }
 

@@ -22,17 +22,32 @@ function capturedBody(req: Request): unknown {
 
 /**
  * Express middleware answering Siglume webhooks at `path` (default
- * /webhooks/siglume) and passing every other request on. It reads the raw body
- * itself, so mount it before express.json().
+ * /webhooks/siglume) and passing every other request on. `path` is matched
+ * against the full path (`req.baseUrl + req.path`), so both `app.use(router)` and
+ * `app.use("/webhooks/siglume", router)` answer there; a path relative to the
+ * mount point also matches. It reads the raw body itself, so mount it before express.json().
  */
 export function siglumeRouter<TAllowMetered extends boolean = false>(
   options: SiglumeRouterOptions<TAllowMetered>,
 ): RequestHandler {
   const handler = createSiglumeWebhookHandler(options);
   const { path } = handler.options;
+  let quiet = false; // after the first match or the one warning
 
   return function siglumeRouter(req: Request, res: Response, next: NextFunction): void {
-    if (!matchesWebhookPath(path, req.path)) return next();
+    if (!matchesWebhookPath(path, req.path) && !(req.baseUrl && matchesWebhookPath(path, req.baseUrl + req.path))) {
+      if (!quiet && req.method === "POST" && req.headers["siglume-signature"] !== undefined) {
+        quiet = true;
+        process.emitWarning(
+          `siglumeRouter() answers "${path}", but a signed Siglume delivery arrived at "${req.baseUrl + req.path}" and ` +
+            "was passed on (likely answered 404). Set path to the path Siglume posts to: the full path, or the part " +
+            "after the router's mount point.",
+          { code: "SIGLUME_PATH_MISMATCH" },
+        );
+      }
+      return next();
+    }
+    quiet = true;
     handler
       .handle({
         method: req.method,

@@ -27,10 +27,14 @@ export interface PackedPackage extends PublishablePackage {
 /** The repository root, with a trailing slash. */
 export const root: string;
 export function publishablePackages(): PublishablePackage[];
-export function run(
-  command: string,
-  args: string[],
-  options?: import("node:child_process").SpawnOptions,
-): Promise<{ stdout: string; stderr: string }>;
+export interface Exec {
+  /** The exit code (a signal's name if it was killed; -1 if it could not start). */
+  code: number | string;
+  stdout: string;
+  /** stdout and stderr, interleaved. */
+  output: string;
+}
+export function exec(command: string, args: string[], options?: import("node:child_process").SpawnOptions): Promise<Exec>;
+export function run(command: string, args: string[], options?: import("node:child_process").SpawnOptions): Promise<Exec>;
 export function readTarball(file: string): Promise<Map<string, Buffer>>;
 export function packPackages(destination: string): Promise<PackedPackage[]>;

@@ -21,21 +21,24 @@ export function publishablePackages() {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Runs a command; resolves with its output, rejects with the command line and all of its output. */
-export function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
+/** Runs a command to its end; resolves with its exit code, stdout, and stdout and stderr interleaved. */
+export function exec(command, args, options = {}) {
+  return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, ...options, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (code === 0) return resolve({ stdout, stderr });
-      const output = `${stdout}${stderr}`.trim();
-      reject(new Error(`\`${[command, ...args].join(" ")}\` failed (${signal ?? `exit ${code}`}):\n${output}`));
-    });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => ((stdout += chunk), (output += chunk)));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+    child.on("error", (error) => resolve({ code: -1, stdout, output: `${output}${error.message}` }));
+    child.on("close", (code, signal) => resolve({ code: code ?? signal, stdout, output }));
   });
+}
+
+/** exec, but rejects with the command line and all of its output unless it exits 0. */
+export async function run(command, args, options = {}) {
+  const result = await exec(command, args, options);
+  if (result.code === 0) return result;
+  throw new Error(`\`${[command, ...args].join(" ")}\` failed (exit ${result.code}):\n${result.output.trim()}`);
 }
 
 /** The files of a packed tarball by path (without the "package/" prefix), with their contents. */

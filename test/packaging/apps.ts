@@ -200,9 +200,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts dist/<file> on the given Node with PORT=0; resolves once it prints "listening <port>". */
-export async function startServer(dir: string, node: string, file: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const child = spawn(node, [file], { cwd: dir, env: cleanEnv({ ...env, PORT: "0" }), stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts `file` (relative to the app) on the given Node. With PORT=0 it resolves once the app prints
+ * "listening <port>"; given a port, once that port answers HTTP (for README examples, which print nothing).
+ */
+export async function startServer(
+  dir: string,
+  node: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  port?: number,
+): Promise<RunningServer> {
+  const child = spawn(node, [file], { cwd: dir, env: cleanEnv({ ...env, PORT: String(port ?? 0) }), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -211,10 +220,16 @@ export async function startServer(dir: string, node: string, file: string, env: 
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
   };
+  const answers = (url: string) =>
+    fetch(url).then(
+      () => true,
+      () => false,
+    );
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const port = /^listening (\d+)$/m.exec(output)?.[1];
-    if (port) return { url: `http://127.0.0.1:${port}`, output: () => output, stop };
+    const listening = port ?? /^listening (\d+)$/m.exec(output)?.[1];
+    const url = listening === undefined ? undefined : `http://127.0.0.1:${listening}`;
+    if (url && (port === undefined || (await answers(url)))) return { url, output: () => output, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`\`${node} ${file}\` did not start (exit ${child.exitCode}):\n${output}`);

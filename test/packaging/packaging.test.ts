@@ -6,7 +6,8 @@
 //   CommonJS (Express on Node 20, 22 and 24): a signed delivery gets 204 and runs the handler, a
 //   badly signed one gets 401;
 // - every ```ts block of README.md and the package READMEs is compiled in each app that has what it
-//   imports (markers and preludes: snippets.ts);
+//   imports (markers and preludes: snippets.ts), and the PostgreSQL example runs against a real
+//   PostgreSQL with the tables the README gives;
 // - the release configuration versions exactly these packages, in lockstep, and the release dry run
 //   shows their packed dependency ranges.
 // Installs and compiles run in the background from the start; each test waits for the step it checks.
@@ -42,7 +43,8 @@ import {
   typecheck,
   writeApp,
 } from "./apps.js";
-import { readmeSnippets, type Snippet } from "./snippets.js";
+import { freePort, startPostgres, testPool } from "../support/servers.js";
+import { codeBlocks, readmeSnippets, type Snippet } from "./snippets.js";
 
 const REPOSITORY = "https://github.com/siglume-middleware/siglume-middleware";
 const SECRET = "whsec_packaging";
@@ -330,6 +332,48 @@ describe("README TypeScript blocks, compiled in the apps that install what they 
       expect(errors, `${snippet.id} does not compile as pasted:\n${errors.join("\n")}`).toEqual([]);
     }, 8 * MINUTES);
   }
+});
+
+describe("README examples that run", () => {
+  const example = snippets.find((s) => s.markdown === "README.md" && s.packages.includes("@siglume-middleware/store-postgres"));
+  it(`README.md's PostgreSQL example (${example?.id}) marks an order paid and records a review in a real PostgreSQL`, async () => {
+    expect(example, "README.md has no example importing @siglume-middleware/store-postgres").toBeDefined();
+    const tables = codeBlocks("README.md", "sql").find((block) => block.fenceLine > example!.fenceLine);
+    expect(tables, `no \`\`\`sql block after ${example!.id} creating the tables it writes`).toBeDefined();
+    const plan = plans.find((p) => p.snippets.includes(example!))!;
+    await builds.get(plan)!.compile;
+
+    const postgres = await startPostgres();
+    const db = testPool(postgres.url);
+    try {
+      await db.query(tables!.code);
+      const payment = siglumeEvents.standardSettled();
+      await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [payment.data.challenge_hash]);
+      const file = `dist/snippets/${example!.slug}/snippet.mjs`;
+      const env = { SIGLUME_WEBHOOK_SECRET: SECRET, DATABASE_URL: postgres.url };
+      const server = await startServer(appDir(plan), process.execPath, file, env, await freePort());
+      try {
+        const post = async (event: Parameters<typeof signedRequest>[0]) => {
+          const delivery = signedRequest(event, { secret: SECRET });
+          const res = await fetch(`${server.url}/webhooks/siglume`, { method: "POST", headers: delivery.headers, body: delivery.body });
+          return `${res.status} ${await res.text()}`.trim();
+        };
+        expect(await post(payment), `the signed payment; app output:\n${server.output()}`).toBe("204");
+        const order = await db.query("SELECT status FROM orders WHERE challenge_hash = $1", [payment.data.challenge_hash]);
+        expect(order.rows).toEqual([{ status: "paid" }]);
+
+        const metered = siglumeEvents.meteredUsageAccepted(); // no metered opt-in: goes to review
+        expect(await post(metered), `the metered event; app output:\n${server.output()}`).toBe("204");
+        const review = await db.query("SELECT reason, event->>'id' AS id FROM payment_reviews WHERE event_id = $1", [metered.id]);
+        expect(review.rows).toEqual([{ reason: "metered_integration_required", id: metered.id }]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await db.end();
+      await postgres.destroy();
+    }
+  }, 8 * MINUTES);
 });
 
 describe("release configuration", () => {

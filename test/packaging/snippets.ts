@@ -114,3 +114,14 @@ export function readmeSnippets(files = markdownFiles()): { snippets: Snippet[]; 
   }
   return { snippets, fragments };
 }
+
+/** The fenced blocks of one language in a markdown file, with the lines of their opening fences. */
+export function codeBlocks(markdown: string, lang: string): { fenceLine: number; code: string }[] {
+  const blocks: { fenceLine: number; code: string }[] = [];
+  const visit = (node: MdNode): void => {
+    if (node.type === "code" && node.lang === lang) blocks.push({ fenceLine: node.position!.start.line, code: node.value ?? "" });
+    node.children?.forEach(visit);
+  };
+  visit(fromMarkdown(readFileSync(join(root, markdown), "utf8")) as MdNode);
+  return blocks;
+}

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -199,6 +199,14 @@ describe("bad input: one clear line, non-zero exit, never a stack trace", () => 
     const run = await cli([command, "--help"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Usage: siglume-webhooks ${command}`);
+  });
+
+  it.each(["--version", "-v"])("%s prints the package's version and exits 0", async (flag) => {
+    const { version } = JSON.parse(readFileSync(`${root}packages/cli/package.json`, "utf8"));
+    const run = await cli([flag]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("--help lists commands, kinds and exit codes", async () => {

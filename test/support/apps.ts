@@ -56,7 +56,7 @@ export interface AdapterFixture {
 
 export const TIMED_OUT_TEXT = "request timed out";
 
-async function listen(server: Server): Promise<RunningApp> {
+export async function listen(server: Server): Promise<RunningApp> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

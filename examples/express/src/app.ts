@@ -16,7 +16,7 @@ export function createApp(webhookSecret: string, { allowMeteredPayments = false,
   // Your order database; the demo's orders belong to the shopper "demo-shopper".
   const orders = memoryOrderStore<express.Request>({
     orders: DEMO_ORDERS,
-    owns: (order, req) => order.owner === (req as express.Request & { shopper?: string }).shopper,
+    owns: (order, req) => order.owner === (req as express.Request & { shopper?: string | undefined }).shopper,
   });
   const app = express();
 
@@ -50,7 +50,7 @@ export function createApp(webhookSecret: string, { allowMeteredPayments = false,
   );
   // Stand-in for your session middleware: who is the shopper?
   app.use((req, _res, next) => {
-    (req as express.Request & { shopper?: string }).shopper = req.get("x-demo-shopper");
+    (req as express.Request & { shopper?: string | undefined }).shopper = req.get("x-demo-shopper");
     next();
   });
   app.use(express.json());

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ALL_KINDS } from "./deliveries.js";
 import type { Command } from "./commands/command.js";
@@ -17,7 +18,7 @@ const mainHelp = [
   "Commands:",
   ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
   "",
-  "Run `siglume-webhooks <command> --help` for its options.",
+  "Run `siglume-webhooks <command> --help` for its options; `siglume-webhooks --version` prints the version.",
   "The secret comes from --secret, else SIGLUME_WEBHOOK_SECRET.",
   "",
   `Event kinds: ${ALL_KINDS.join(", ")}`,
@@ -33,11 +34,20 @@ function commandHelp(command: Command): string {
   return [`Usage: siglume-webhooks ${command.usage}`, "", command.summary, ...(command.details ?? [])].join("\n");
 }
 
+/** This package's version: package.json sits one level above both src/ and dist/. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     out(mainHelp);
     return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (name === "--version" || name === "-v") {
+    out(version());
+    return EXIT.OK;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) throw new CliError(`unknown command "${name}": expected ${commands.map((c) => c.name).join(", ")}`);

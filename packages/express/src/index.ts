@@ -30,22 +30,25 @@ function capturedBody(req: Request): unknown {
 export function webhookRouter(provider: WebhookProvider<Request> | WebhookProvider<unknown>): RequestHandler {
   const handler = createWebhookHandler(provider as WebhookProvider<Request>);
   const { signatureHeader } = provider;
-  let warned = false;
+  const answers = handler.routes.map((r) => `"${r.path}"`).join(", ");
+  let quiet = false; // after the first match, or the one warning
 
   return function webhookRouter(req: Request, res: Response, next: NextFunction): void {
     const route = handler.match(req.baseUrl + req.path) ?? (req.baseUrl === "" ? undefined : handler.match(req.path));
     if (route === undefined) {
-      if (!warned && signatureHeader !== undefined && req.method === "POST" && req.headers[signatureHeader] !== undefined) {
-        warned = true;
+      // A router that never matched while signed deliveries pass it by is mounted at the wrong place.
+      if (!quiet && signatureHeader !== undefined && req.method === "POST" && req.headers[signatureHeader] !== undefined) {
+        quiet = true;
         provider.engine.logger.warn(
-          `A POST carrying ${signatureHeader} reached the ${provider.name} webhook router at ${req.baseUrl + req.path}, ` +
-            `which answers only ${handler.routes.map((r) => r.path).join(", ")}. Check the path option and where the ` +
-            "router is mounted.",
-          { provider: provider.name },
+          `The ${provider.displayName} webhook router answers ${answers}, but a signed delivery arrived at ` +
+            `"${req.baseUrl + req.path}" and was passed on (likely answered 404). Set the path option to the path the ` +
+            "sender posts to: the full path, or the part after the router's mount point.",
+          { provider: provider.name, code: "WEBHOOK_PATH_MISMATCH" },
         );
       }
       return next();
     }
+    quiet = true;
     handler
       .handle({
         method: req.method,

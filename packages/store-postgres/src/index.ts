@@ -12,26 +12,26 @@ import {
 
 export interface PostgresIdempotencyStoreOptions {
   /** Your pool. Give it an 'error' listener and a connectionTimeoutMillis, as for any long-lived pool. */
-  pool?: Pool;
+  pool?: Pool | undefined;
   /** Or a connection string; the store then owns a small pool with short timeouts. */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /** Default "siglume_webhook_events" (optionally schema-qualified). */
-  table?: string;
+  table?: string | undefined;
   /**
    * Default true: the claim opens the transaction the handler writes through
    * (ctx.transaction); completion is written and committed in it, a throw or
    * a crash rolls the handler's work back. With false, claims are leases like
    * the Redis store's and the handler's writes are its own.
    */
-  transactional?: boolean;
+  transactional?: boolean | undefined;
   /** Lease mode: a claim's lease, renewed every third of it while the handler runs. Default 30 s. */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /**
    * Default true: create the table if missing, and add the columns this
    * version needs to a table made by an older one. Set false and run
    * createTableSql() in a migration.
    */
-  createTable?: boolean;
+  createTable?: boolean | undefined;
 }
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {

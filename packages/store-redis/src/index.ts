@@ -7,19 +7,19 @@ export interface RedisIdempotencyStoreOptions {
    * Your ioredis client. Give it a commandTimeout (and maxRetriesPerRequest) so a
    * Redis outage fails requests quickly (503) instead of queueing them.
    */
-  client?: Redis;
+  client?: Redis | undefined;
   /** Or a URL; the store then owns a client with short timeouts. */
-  url?: string;
+  url?: string | undefined;
   /** Default "siglume:evt:". */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /**
    * A claim's lock length. The engine renews it every third of this while the
    * handler runs, so it lapses only when its process is gone (crash, SIGKILL,
    * partition) or the handler outlived maxHandlerMs. Default 30 s.
    */
-  lockTtlMs?: number;
+  lockTtlMs?: number | undefined;
   /** How long a completed event is remembered as a duplicate. Default 7 days. */
-  doneTtlSeconds?: number;
+  doneTtlSeconds?: number | undefined;
 }
 
 export interface RedisIdempotencyStore extends IdempotencyStore {

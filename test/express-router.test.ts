@@ -1,0 +1,95 @@
+import express from "express";
+import request from "supertest";
+import { afterEach, describe, expect, it } from "vitest";
+import { siglumeRouter } from "@siglume-middleware/express";
+import { listen, type RunningApp } from "./support/apps.js";
+import { SECRET, events, signed } from "./support/events.js";
+
+// Express only: a router mounted with app.use(prefix, router) sees paths relative to the prefix.
+
+/** What reached the router's logger as a warning. */
+const warnings: { message: string }[] = [];
+const logger = { info() {}, error() {}, warn: (message: string) => void warnings.push({ message }) };
+afterEach(() => void (warnings.length = 0));
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+function mounted(mount: string | undefined, path?: string) {
+  const paid: string[] = [];
+  const app = express();
+  const router = siglumeRouter({
+    webhookSecret: SECRET,
+    logger,
+    ...(path === undefined ? {} : { path }),
+    onDirectPaymentConfirmed: (payment) => void paid.push(payment.challenge_hash),
+    onReview: () => {},
+  });
+  if (mount === undefined) app.use(router);
+  else app.use(mount, router);
+  return { paid, start: () => listen(app.listen(0, "127.0.0.1")) };
+}
+
+async function deliver(app: RunningApp, path: string) {
+  const event = events.standardSettled();
+  const delivery = signed(event);
+  const res = await request(app.url).post(path).set(delivery.headers).send(delivery.text);
+  return { status: res.status, hash: event.data.challenge_hash };
+}
+
+describe("siglumeRouter() under a mount prefix", () => {
+  it.each([
+    ["app.use(router)", undefined, undefined, "/webhooks/siglume"],
+    ['app.use("/webhooks/siglume", router)', "/webhooks/siglume", undefined, "/webhooks/siglume"],
+    ['app.use("/webhooks/siglume", router), trailing slash', "/webhooks/siglume", undefined, "/webhooks/siglume/"],
+    ['app.use("/webhooks", router)', "/webhooks", undefined, "/webhooks/siglume"],
+    ['app.use("/api", router) with a full path option', "/api", "/api/hooks/siglume", "/api/hooks/siglume"],
+    ['app.use("/api", router) with a path relative to the mount', "/api", "/hooks/siglume", "/api/hooks/siglume"],
+  ])("%s answers the webhook at %s", async (_title, mount, path, url) => {
+    const { paid, start } = mounted(mount, path);
+    const app = await start();
+    try {
+      const { status, hash } = await deliver(app, url);
+      expect(status).toBe(204);
+      expect(paid).toEqual([hash]);
+      await settle();
+      expect(warnings).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("warns once, naming both paths, when signed deliveries miss the configured path", async () => {
+    const { paid, start } = mounted("/payments");
+    const app = await start();
+    try {
+      // Not signed, or not a POST: ordinary traffic the router passes on silently.
+      expect((await request(app.url).post("/payments/siglume").send({})).status).toBe(404);
+      expect((await request(app.url).get("/payments/siglume")).status).toBe(404);
+      await settle();
+      expect(warnings).toEqual([]);
+
+      expect((await deliver(app, "/payments/siglume")).status).toBe(404);
+      expect((await deliver(app, "/payments/siglume")).status).toBe(404);
+      await settle();
+      expect(paid).toEqual([]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.message).toContain('router answers "/webhooks/siglume"');
+      expect(warnings[0]!.message).toContain('arrived at "/payments/siglume"');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("stays quiet about other signed POSTs once it has answered a delivery", async () => {
+    const { start } = mounted(undefined);
+    const app = await start();
+    try {
+      expect((await deliver(app, "/webhooks/siglume")).status).toBe(204);
+      expect((await deliver(app, "/elsewhere")).status).toBe(404);
+      await settle();
+      expect(warnings).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});

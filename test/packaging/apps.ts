@@ -1,0 +1,239 @@
+// One fresh app per framework, made from the packed tarballs with npm (no workspace links): what it
+// installs, its tsconfig, compiling it, and running it on a given Node.
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Exec, PackedPackage, PublishablePackage } from "../../scripts/lib/packages.mjs";
+import { exec as execCommand, root } from "../../scripts/lib/packages.mjs";
+import type { Snippet } from "./snippets.js";
+
+export type NodeMajor = 20 | 22 | 24;
+
+export interface Framework {
+  name: string;
+  /** The peer dependency that makes a package this framework's adapter (installed only in this app). */
+  peer: string;
+  /** Installed beside the tarballs: the framework and what its users add. */
+  installs: string[];
+  /** tsconfig options this framework needs beyond the common ones. */
+  compilerOptions: Record<string, unknown>;
+  /** The app runs (as ESM and as CommonJS) on these Node majors. */
+  nodes: NodeMajor[];
+}
+
+/** In every app: the compiler, Node's types, and @types/pg for the PostgreSQL store's README examples. */
+const COMMON_INSTALLS = ["typescript", "@types/node", "@types/pg"];
+
+export const frameworks: Framework[] = [
+  {
+    name: "express",
+    peer: "express",
+    // supertest and vitest: the README's "Testing your handlers" example.
+    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
+    compilerOptions: {},
+    nodes: [20, 22, 24],
+  },
+  { name: "fastify", peer: "fastify", installs: ["fastify"], compilerOptions: {}, nodes: [20] },
+  { name: "koa", peer: "koa", installs: ["koa", "@types/koa"], compilerOptions: {}, nodes: [20] },
+  {
+    name: "nestjs",
+    peer: "@nestjs/core",
+    installs: ["@nestjs/common", "@nestjs/core", "@nestjs/platform-express", "reflect-metadata", "rxjs"],
+    compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
+    nodes: [20],
+  },
+];
+
+/** What users are told to use (README "TypeScript"); the packaging apps compile with exactly this. */
+export const COMPILER_OPTIONS = {
+  strict: true,
+  module: "nodenext",
+  target: "es2022",
+  exactOptionalPropertyTypes: true,
+  // Our .d.ts files are checked too, not skipped.
+  skipLibCheck: false,
+  moduleDetection: "force",
+  rootDir: "src",
+  outDir: "dist",
+};
+
+const workspaceManifests = ["test/package.json", "package.json"].map(
+  (file) => JSON.parse(readFileSync(join(root, file), "utf8")) as { devDependencies: Record<string, string> },
+);
+
+/** name@range, with the range the workspace itself uses, so the apps get what the suite is tested with. */
+function spec(name: string): string {
+  const range = workspaceManifests.map((m) => m.devDependencies[name]).find((r) => r !== undefined);
+  if (!range) throw new Error(`${name} is installed in the packaging apps but is no devDependency of test/ or the root`);
+  return `${name}@${range}`;
+}
+
+export interface AppPlan {
+  framework: Framework;
+  /** Publishable packages installed here: every package that is no other framework's adapter. */
+  packages: PublishablePackage[];
+  /** Packages an app file or snippet may import here. */
+  importable: Set<string>;
+  snippets: Snippet[];
+}
+
+const dependencyNames = (manifest: Record<string, unknown>) =>
+  ["dependencies", "peerDependencies"].flatMap((field) => Object.keys((manifest[field] as object | undefined) ?? {}));
+
+export function planApps(publishable: PublishablePackage[], snippets: Snippet[]): AppPlan[] {
+  const adapterOf = (pkg: PublishablePackage) => {
+    const peers = Object.keys((pkg.manifest.peerDependencies as object | undefined) ?? {});
+    return frameworks.find((framework) => peers.includes(framework.peer));
+  };
+  return frameworks.map((framework) => {
+    const packages = publishable.filter((pkg) => [undefined, framework].includes(adapterOf(pkg)));
+    const importable = new Set([
+      ...packages.flatMap((pkg) => [pkg.name, ...dependencyNames(pkg.manifest)]),
+      ...framework.installs,
+      ...COMMON_INSTALLS,
+    ]);
+    return {
+      framework,
+      packages,
+      importable,
+      snippets: snippets.filter((snippet) => snippet.packages.every((name) => importable.has(name))),
+    };
+  });
+}
+
+/** Runs a command to its end (never rejects: the caller reports the output), by default in cleanEnv(). */
+export function exec(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Exec> {
+  return execCommand(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv() });
+}
+
+/**
+ * The environment without what `npm test` and pnpm export to their children (npm_config_local_prefix,
+ * npm_package_*, …), so npm in a fresh app behaves as it does for a user. Registry and cache
+ * settings stay.
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const keep = /^npm_config_(registry|cache|userconfig|_auth|.*:registry)$/i;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|PNPM_)/i.test(key) || keep.test(key)),
+  );
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
+/** The app's files: package.json, tsconfig.json, the server as server.mts and server.cts, and its snippets. */
+export function writeApp(dir: string, plan: AppPlan): void {
+  mkdirSync(join(dir, "src/snippets"), { recursive: true });
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: `siglume-packaging-${plan.framework.name}`, private: true, type: "module" }, null, 2)}\n`,
+  );
+  const compilerOptions = { ...COMPILER_OPTIONS, ...plan.framework.compilerOptions };
+  writeFileSync(join(dir, "tsconfig.json"), `${JSON.stringify({ compilerOptions, include: ["src"] }, null, 2)}\n`);
+  const server = join(root, "test/packaging/servers", `${plan.framework.name}.ts`);
+  copyFileSync(server, join(dir, "src/server.mts"));
+  copyFileSync(server, join(dir, "src/server.cts"));
+  for (const snippet of plan.snippets) {
+    const snippetDir = join(dir, "src/snippets", snippet.slug);
+    mkdirSync(snippetDir, { recursive: true });
+    // The prelude goes after the block, so the file's line n is the README's line fenceLine + n.
+    const text = `${snippet.code}\n${snippet.prelude ? `// prelude\n${snippet.prelude}\n` : ""}`;
+    writeFileSync(join(snippetDir, "snippet.mts"), text);
+    writeFileSync(join(snippetDir, "snippet.cts"), text);
+    for (const file of snippet.preludeFiles) copyFileSync(join(root, file.from), join(snippetDir, file.name));
+  }
+}
+
+/** npm install of the app's tarballs and installs, as one command, into a fresh directory. */
+export function npmInstall(dir: string, plan: AppPlan, packed: PackedPackage[]): Promise<Exec> {
+  const tarballs = plan.packages.map((pkg) => {
+    const found = packed.find((p) => p.name === pkg.name);
+    if (!found) throw new Error(`${pkg.name} was not packed`);
+    return found.tarball;
+  });
+  const installs = [...COMMON_INSTALLS, ...plan.framework.installs].map(spec);
+  const flags = ["--prefix", dir, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=warn"];
+  return exec("npm", ["install", ...flags, ...tarballs, ...installs], { cwd: dir });
+}
+
+export interface Diagnostic {
+  /** Relative to the app, e.g. "src/server.cts"; "" for errors without a file (tsconfig, options). */
+  file: string;
+  line: number;
+  text: string;
+}
+
+/**
+ * The app's TypeScript over the whole app (server and snippets) as one program, emitted to dist/
+ * even with errors; every file's syntactic and semantic diagnostics (typecheck.mjs).
+ */
+export async function typecheck(dir: string): Promise<{ run: Exec; diagnostics: Diagnostic[] }> {
+  const run = await exec(process.execPath, [join(root, "test/packaging/typecheck.mjs")], { cwd: dir });
+  const diagnostics: Diagnostic[] = [];
+  for (const line of run.output.split("\n")) {
+    if (line.startsWith("{")) diagnostics.push(JSON.parse(line) as Diagnostic);
+    else if (line.trim()) diagnostics.push({ file: "", line: 0, text: line }); // a crash: reported, not dropped
+  }
+  if (run.code !== 0 && diagnostics.length === 0) diagnostics.push({ file: "", line: 0, text: `exit ${run.code}` });
+  return { run, diagnostics };
+}
+
+const nodeBinaries = new Map<NodeMajor, Promise<string>>();
+
+/** This Node when it is that major; otherwise the binary the npm package node@<major> ships, via npx. */
+export function nodeBinary(major: NodeMajor, cwd: string): Promise<string> {
+  if (Number(process.versions.node.split(".")[0]) === major) return Promise.resolve(process.execPath);
+  let binary = nodeBinaries.get(major);
+  if (!binary) {
+    binary = exec("npx", ["--yes", "--prefer-offline", `node@${major}`, "-p", "process.execPath"], { cwd }).then((run) => {
+      const path = run.output.trim().split("\n").at(-1) ?? "";
+      if (run.code !== 0 || !path.startsWith("/")) throw new Error(`npx node@${major} failed (exit ${run.code}):\n${run.output}`);
+      return path;
+    });
+    nodeBinaries.set(major, binary);
+  }
+  return binary;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Everything the app printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `file` (relative to the app) on the given Node. With PORT=0 it resolves once the app prints
+ * "listening <port>"; given a port, once that port answers HTTP (for README examples, which print nothing).
+ */
+export async function startServer(
+  dir: string,
+  node: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  port?: number,
+): Promise<RunningServer> {
+  const child = spawn(node, [file], { cwd: dir, env: cleanEnv({ ...env, PORT: String(port ?? 0) }), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const answers = (url: string) =>
+    fetch(url).then(
+      () => true,
+      () => false,
+    );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const listening = port ?? /^listening (\d+)$/m.exec(output)?.[1];
+    const url = listening === undefined ? undefined : `http://127.0.0.1:${listening}`;
+    if (url && (port === undefined || (await answers(url)))) return { url, output: () => output, stop };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`\`${node} ${file}\` did not start (exit ${child.exitCode}):\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

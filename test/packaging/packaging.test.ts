@@ -1,0 +1,412 @@
+// What a user gets from the registry, proven before a release:
+// - every publishable package (packages/* not "private", found, not listed) is packed with pnpm, as
+//   `pnpm publish` packs it, and checked: contents, metadata, publint, attw;
+// - the tarballs are installed with npm (no workspace links) into one fresh app per framework, which
+//   is compiled under strict + module nodenext + exactOptionalPropertyTypes and run as ESM and as
+//   CommonJS (Express on Node 20, 22 and 24): a signed delivery gets 204 and runs the handler, a
+//   badly signed one gets 401;
+// - every ```ts block of README.md and the package READMEs is compiled in each app that has what it
+//   imports (markers and preludes: snippets.ts), and the PostgreSQL example runs against a real
+//   PostgreSQL with the tables the README gives;
+// - the release configuration versions exactly these packages, in lockstep, and the release dry run
+//   shows their packed dependency ranges.
+// Installs and compiles run in the background from the start; each test waits for the step it checks.
+// About 3–4 minutes on 2 cores with a warm npm cache. SIGLUME_PACKAGING_KEEP=1 keeps the apps.
+import { spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { read as readChangesetConfig } from "@changesets/config";
+import { getPackages } from "@manypkg/get-packages";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
+import {
+  type Exec,
+  packPackages,
+  publishablePackages,
+  readTarball,
+  root,
+  type PackedPackage,
+} from "../../scripts/lib/packages.mjs";
+import {
+  COMPILER_OPTIONS,
+  type AppPlan,
+  type Diagnostic,
+  exec,
+  nodeBinary,
+  npmInstall,
+  planApps,
+  type RunningServer,
+  startServer,
+  typecheck,
+  writeApp,
+} from "./apps.js";
+import { freePort, startPostgres, testPool } from "../support/servers.js";
+import { codeBlocks, readmeSnippets, type Snippet } from "./snippets.js";
+
+const REPOSITORY = "https://github.com/siglume-middleware/siglume-middleware";
+const SECRET = "whsec_packaging";
+const MINUTES = 60_000;
+
+const publishable = publishablePackages();
+const { snippets } = readmeSnippets();
+const plans = planApps(publishable, snippets);
+const work = mkdtempSync(join(tmpdir(), "siglume-packaging-"));
+const appDir = (plan: AppPlan) => join(work, plan.framework.name);
+
+interface AppBuild {
+  install: Promise<Exec>;
+  compile: Promise<{ run: Exec; diagnostics: Diagnostic[] }>;
+}
+let packing: Promise<PackedPackage[]>;
+const builds = new Map<AppPlan, AppBuild>();
+let releaseDryRun: Promise<Exec>;
+
+/** Settles later; the tests that await it report the failure, so nothing is left unhandled meanwhile. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+beforeAll(() => {
+  const tarballs = join(work, "tarballs");
+  mkdirSync(tarballs);
+  packing = background(packPackages(tarballs));
+  for (const plan of plans) {
+    writeApp(appDir(plan), plan);
+    const install = background(packing.then((packed) => npmInstall(appDir(plan), plan, packed)));
+    const compile = background(
+      install.then((run) => {
+        if (run.code !== 0) throw new Error(`npm install failed in the ${plan.framework.name} app; see that test`);
+        return typecheck(appDir(plan));
+      }),
+    );
+    builds.set(plan, { install, compile });
+  }
+  for (const major of [...new Set(plans.flatMap((plan) => plan.framework.nodes))]) background(nodeBinary(major, work));
+  releaseDryRun = background(exec(process.execPath, ["scripts/release.mjs", "--dry-run"], { cwd: root }));
+});
+
+afterAll(() => {
+  if (process.env.SIGLUME_PACKAGING_KEEP === "1") return void console.log(`packaging apps kept in ${work}`);
+  // ~250 MB of node_modules take 20 s and more to delete on a busy disk: a detached process does it.
+  const script = `require("node:fs").rmSync(${JSON.stringify(work)}, { recursive: true, force: true })`;
+  spawn(process.execPath, ["-e", script], { detached: true, stdio: "ignore" }).unref();
+});
+
+const packedOf = async (name: string) => (await packing).find((pkg) => pkg.name === name)!;
+
+const ALLOWED_FILES = /^(dist\/.+|bin\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
+
+function tarballProblems(pkg: PackedPackage): string[] {
+  const problems: string[] = [];
+  const m = pkg.packedManifest as Record<string, any>;
+  for (const file of ["package.json", "README.md", "LICENSE"]) {
+    if (!pkg.files.includes(file)) problems.push(`${file} is not in the tarball`);
+  }
+  const extra = pkg.files.filter((file) => !ALLOWED_FILES.test(file));
+  if (extra.length) problems.push(`files users do not need (limit "files"): ${extra.join(", ")}`);
+  if (m.license !== "MIT") problems.push(`license is ${JSON.stringify(m.license)}, not "MIT"`);
+  const repository = { type: "git", url: `git+${REPOSITORY}.git`, directory: pkg.dir };
+  if (JSON.stringify(m.repository) !== JSON.stringify(repository)) {
+    problems.push(`repository is ${JSON.stringify(m.repository)}, expected ${JSON.stringify(repository)}`);
+  }
+  if (typeof m.homepage !== "string" || !m.homepage.startsWith(REPOSITORY)) problems.push(`homepage is ${JSON.stringify(m.homepage)}`);
+  if (m.bugs?.url !== `${REPOSITORY}/issues`) problems.push(`bugs is ${JSON.stringify(m.bugs)}`);
+  if (!Array.isArray(m.keywords) || !m.keywords.includes("siglume")) problems.push(`keywords ${JSON.stringify(m.keywords)} lack "siglume"`);
+  if (!m.engines?.node) problems.push("engines.node is missing");
+  if (m.scripts !== undefined) problems.push(`scripts ship (install scripts would run for users): ${JSON.stringify(m.scripts)}`);
+  if (m.devDependencies !== undefined) problems.push("devDependencies ship");
+  for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+    for (const [name, range] of Object.entries((m[field] as Record<string, string>) ?? {})) {
+      if (/^(workspace|link|file|portal):/.test(range)) problems.push(`${field}.${name} is ${range}`);
+      const internal = publishable.some((other) => other.name === name);
+      if (internal && range !== `^${pkg.version}`) problems.push(`${field}.${name} is ${range}, expected ^${pkg.version}`);
+    }
+  }
+  return problems;
+}
+
+function readmeProblems(pkg: PackedPackage, readme: string): string[] {
+  const problems: string[] = [];
+  if (!readme.includes(`${REPOSITORY}#readme`)) problems.push(`README.md does not link the main README (${REPOSITORY}#readme)`);
+  const installLines = readme.split("\n").filter((line) => /\bnpm install\b/.test(line));
+  const optional = (pkg.packedManifest.peerDependenciesMeta as Record<string, { optional?: boolean }>) ?? {};
+  const peers = Object.keys((pkg.packedManifest.peerDependencies as object) ?? {}).filter((name) => !optional[name]?.optional);
+  const named = (name: string) => installLines.some((line) => line.split(/\s+/).includes(name));
+  for (const name of [pkg.name, ...peers]) {
+    if (!named(name)) problems.push(`README.md has no \`npm install\` line naming ${name}`);
+  }
+  if (pkg.packedManifest.exports !== undefined && !/```ts\n/.test(readme)) problems.push("README.md has no ```ts example");
+  return problems;
+}
+
+for (const pkg of publishable) {
+  describe(`${pkg.name} tarball (pnpm pack)`, () => {
+    it("holds README, LICENSE and dist only, with complete metadata, no scripts, devDependencies or workspace: ranges", async () => {
+      const packed = await packedOf(pkg.name);
+      const shipped = await readTarball(packed.tarball);
+      const readme = shipped.get("README.md")?.toString("utf8") ?? "";
+      const problems = [...tarballProblems(packed), ...readmeProblems(packed, readme)];
+      expect(problems, `${pkg.name} (${pkg.dir}, ${packed.tarball})`).toEqual([]);
+      const license = readFileSync(join(root, "LICENSE"), "utf8");
+      expect(shipped.get("LICENSE")?.toString("utf8"), "the tarball's LICENSE is the repository's").toBe(license);
+    }, 3 * MINUTES);
+
+    it("publint finds nothing, suggestions included", async () => {
+      const packed = await packedOf(pkg.name);
+      const bytes = readFileSync(packed.tarball);
+      const tarball = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const { messages, pkg: manifest } = await publint({ pack: { tarball }, level: "suggestion" });
+      const found = messages.map((message) => `${message.type}: ${formatMessage(message, manifest, { color: false })}`);
+      expect(found, `publint on ${packed.tarball}`).toEqual([]);
+    }, 3 * MINUTES);
+
+    it("@arethetypeswrong/cli finds no problem with its types", async () => {
+      const packed = await packedOf(pkg.name);
+      const run = await exec(join(root, "test/node_modules/.bin/attw"), [packed.tarball, "--format", "ascii", "--no-color"], {
+        cwd: work,
+      });
+      expect(run.code, `attw ${packed.tarball}:\n${run.output}`).toBe(0);
+    }, 3 * MINUTES);
+  });
+}
+
+/** Polls until the condition holds or two seconds pass (the app's stdout arrives after its answer). */
+async function eventually(condition: () => boolean): Promise<boolean> {
+  for (let waited = 0; !condition() && waited < 2000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+  return condition();
+}
+
+/** One correctly signed delivery (204, the handler ran) and one signed with the wrong secret (401, it did not). */
+async function deliverTwice(server: RunningServer, context: string): Promise<void> {
+  const url = `${server.url}/webhooks/siglume`;
+  const good = siglumeEvents.standardSettled();
+  const delivery = signedRequest(good, { secret: SECRET });
+  const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body });
+  const body = await res.text();
+  expect(res.status, `${context}: signed delivery answered ${body}\napp output:\n${server.output()}`).toBe(204);
+  const ran = await eventually(() => server.output().includes(`paid ${good.data.challenge_hash}`));
+  expect(ran, `${context}: the handler did not run for the signed delivery\napp output:\n${server.output()}`).toBe(true);
+
+  const forged = siglumeEvents.standardSettled();
+  const bad = signedRequest(forged, { secret: "whsec_not_the_secret" });
+  const refused = await fetch(url, { method: "POST", headers: bad.headers, body: bad.body });
+  const refusal = await refused.text();
+  expect(refused.status, `${context}: badly signed delivery answered ${refusal}\napp output:\n${server.output()}`).toBe(401);
+  expect(JSON.parse(refusal).error.code).toBe("SIGNATURE_MISMATCH");
+  expect(server.output(), `${context}: the handler ran for a badly signed delivery`).not.toContain(forged.data.challenge_hash);
+}
+
+const describeDiagnostics = (diagnostics: Diagnostic[]) =>
+  diagnostics.map((d) => (d.file ? `${d.file}:${d.line} ${d.text}` : d.text)).join("\n");
+
+const FORMATS = [
+  { name: "ESM", file: "dist/server.mjs" },
+  { name: "CommonJS", file: "dist/server.cjs" },
+];
+
+for (const plan of plans) {
+  const { name } = plan.framework;
+  describe(`${name} app from the tarballs (npm)`, () => {
+    it(`npm installs ${plan.packages.map((pkg) => pkg.name.replace("@siglume-middleware/", "")).join(", ")} as real copies`, async () => {
+      const install = await builds.get(plan)!.install;
+      expect(install.code, `npm install in the ${name} app (${appDir(plan)}) failed:\n${install.output}`).toBe(0);
+      for (const pkg of plan.packages) {
+        const dir = join(appDir(plan), "node_modules", pkg.name);
+        expect(existsSync(join(dir, "package.json")), `${pkg.name} is not in ${dir}:\n${install.output}`).toBe(true);
+        expect(lstatSync(dir).isSymbolicLink(), `${pkg.name} is a link, not an installed copy`).toBe(false);
+        expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version).toBe(pkg.version);
+      }
+    }, 8 * MINUTES);
+
+    it(`type-checks (${Object.entries({ ...COMPILER_OPTIONS, ...plan.framework.compilerOptions })
+      .filter(([key]) => !["rootDir", "outDir", "moduleDetection", "target"].includes(key))
+      .map(([key, value]) => `${key}: ${value}`)
+      .join(", ")})`, async () => {
+      const { run, diagnostics } = await builds.get(plan)!.compile;
+      const own = diagnostics.filter((d) => !d.file.startsWith("src/snippets/"));
+      expect(own, `tsc in the ${name} app (exit ${run.code}):\n${describeDiagnostics(own)}`).toEqual([]);
+    }, 8 * MINUTES);
+
+    for (const major of plan.framework.nodes) {
+      for (const format of FORMATS) {
+        it(`runs as ${format.name} on Node ${major}: a signed delivery gets 204 and runs the handler, a bad one 401`, async () => {
+          await builds.get(plan)!.compile;
+          const node = await nodeBinary(major, work);
+          const server = await startServer(appDir(plan), node, format.file, { SIGLUME_WEBHOOK_SECRET: SECRET });
+          try {
+            await deliverTwice(server, `${name} app, ${format.name}, Node ${major} (${node})`);
+          } finally {
+            await server.stop();
+          }
+        }, 3 * MINUTES);
+      }
+    }
+
+    it("require() and import() expose the same API of every installed library package", async () => {
+      await builds.get(plan)!.install;
+      const libraries = [];
+      for (const pkg of plan.packages) if ((await packedOf(pkg.name)).packedManifest.exports) libraries.push(pkg.name);
+      const script = [
+        'import { createRequire } from "node:module";',
+        'const require = createRequire(process.cwd() + "/");',
+        "const found = {};",
+        "for (const name of JSON.parse(process.argv[1])) {",
+        "  found[name] = { require: Object.keys(require(name)).sort(), import: Object.keys(await import(name)).sort() };",
+        "}",
+        "console.log(JSON.stringify(found));",
+      ].join("\n");
+      const run = await exec(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(libraries)], { cwd: appDir(plan) });
+      expect(run.code, `loading the packages in the ${name} app:\n${run.output}`).toBe(0);
+      const found = JSON.parse(run.output) as Record<string, { require: string[]; import: string[] }>;
+      for (const library of libraries) {
+        const { require: viaRequire, import: viaImport } = found[library]!;
+        expect(viaRequire.length, `${library} exports nothing`).toBeGreaterThan(0);
+        expect(viaImport.filter((key) => key !== "default"), `${library}: import() vs require()`).toEqual(
+          viaRequire.filter((key) => key !== "default"),
+        );
+      }
+    }, 8 * MINUTES);
+
+    const cli = plan.packages.find((pkg) => pkg.manifest.bin);
+    if (cli && name === "express") {
+      it("the CLI from its tarball: `siglume-webhooks --version` and `send` to the running app", async () => {
+        await builds.get(plan)!.compile;
+        const bins = Object.keys(cli.manifest.bin as Record<string, string>);
+        const bin = join(appDir(plan), "node_modules/.bin", bins[0]!);
+        const version = await exec(bin, ["--version"], { cwd: appDir(plan) });
+        expect(version.output.trim(), `${bin} --version (exit ${version.code})`).toBe(cli.version);
+
+        const server = await startServer(appDir(plan), process.execPath, "dist/server.mjs", { SIGLUME_WEBHOOK_SECRET: SECRET });
+        try {
+          const url = `${server.url}/webhooks/siglume`;
+          const send = await exec(bin, ["send", "standard-settled", "--url", url, "--secret", SECRET], { cwd: appDir(plan) });
+          expect(send.code, `${bins[0]} send:\n${send.output}\napp output:\n${server.output()}`).toBe(0);
+          expect(send.output).toMatch(/\b204\b/);
+          expect(await eventually(() => /^paid /m.test(server.output())), server.output()).toBe(true);
+        } finally {
+          await server.stop();
+        }
+      }, 3 * MINUTES);
+    }
+  });
+}
+
+/** A diagnostic of a snippet's file, located in the markdown file. */
+function locate(snippet: Snippet, diagnostic: Diagnostic, dir: string): string {
+  const format = diagnostic.file.endsWith(".cts") ? "CommonJS" : "ESM";
+  const file = diagnostic.file.slice(dir.length);
+  const codeLines = snippet.code.split("\n").length;
+  const where = !file.startsWith("snippet.")
+    ? `${snippet.preludeFiles.find((f) => f.name === file)?.from ?? file}:${diagnostic.line} (prelude-file)`
+    : diagnostic.line <= codeLines
+      ? `${snippet.markdown}:${snippet.fenceLine + diagnostic.line}`
+      : `the prelude of ${snippet.id}`;
+  return `${where} (${format}): ${diagnostic.text}`;
+}
+
+describe("README TypeScript blocks, compiled in the apps that install what they import", () => {
+  it("are found in README.md and every library package's README", () => {
+    const withBlocks = new Set(snippets.map((snippet) => snippet.markdown));
+    expect(withBlocks).toContain("README.md");
+    for (const pkg of publishable) if (pkg.manifest.exports) expect(withBlocks).toContain(`${pkg.dir}/README.md`);
+  });
+
+  for (const snippet of snippets) {
+    const hosts = plans.filter((plan) => plan.snippets.includes(snippet));
+    it(`${snippet.id} (${hosts.map((plan) => plan.framework.name).join(", ") || "no app"}; ESM and CommonJS)`, async () => {
+      const missing = snippet.packages.filter((name) => !plans.some((plan) => plan.importable.has(name)));
+      expect(
+        hosts.length,
+        `${snippet.id} imports ${missing.join(", ") || "packages no single app has together"}: add them to an app in test/packaging/apps.ts`,
+      ).toBeGreaterThan(0);
+      const errors: string[] = [];
+      for (const plan of hosts) {
+        const { diagnostics } = await builds.get(plan)!.compile;
+        const dir = `src/snippets/${snippet.slug}/`;
+        for (const d of diagnostics.filter((d) => d.file.startsWith(dir))) errors.push(`[${plan.framework.name} app] ${locate(snippet, d, dir)}`);
+      }
+      expect(errors, `${snippet.id} does not compile as pasted:\n${errors.join("\n")}`).toEqual([]);
+    }, 8 * MINUTES);
+  }
+});
+
+describe("README examples that run", () => {
+  // The idempotency store's example ("Running more than one instance"), not the checkout order store's.
+  const example = snippets.find(
+    (s) => s.markdown === "README.md" && s.code.includes("postgresIdempotencyStore(") && !s.code.includes("postgresOrderStore"),
+  );
+  it(`README.md's PostgreSQL example (${example?.id}) marks an order paid and records a review in a real PostgreSQL`, async () => {
+    expect(example, "README.md has no example importing @siglume-middleware/store-postgres").toBeDefined();
+    const tables = codeBlocks("README.md", "sql").find((block) => block.fenceLine > example!.fenceLine);
+    expect(tables, `no \`\`\`sql block after ${example!.id} creating the tables it writes`).toBeDefined();
+    const plan = plans.find((p) => p.snippets.includes(example!))!;
+    await builds.get(plan)!.compile;
+
+    const postgres = await startPostgres();
+    const db = testPool(postgres.url);
+    try {
+      await db.query(tables!.code);
+      const payment = siglumeEvents.standardSettled();
+      await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [payment.data.challenge_hash]);
+      const file = `dist/snippets/${example!.slug}/snippet.mjs`;
+      const env = { SIGLUME_WEBHOOK_SECRET: SECRET, DATABASE_URL: postgres.url };
+      const server = await startServer(appDir(plan), process.execPath, file, env, await freePort());
+      try {
+        const post = async (event: Parameters<typeof signedRequest>[0]) => {
+          const delivery = signedRequest(event, { secret: SECRET });
+          const res = await fetch(`${server.url}/webhooks/siglume`, { method: "POST", headers: delivery.headers, body: delivery.body });
+          return `${res.status} ${await res.text()}`.trim();
+        };
+        expect(await post(payment), `the signed payment; app output:\n${server.output()}`).toBe("204");
+        const order = await db.query("SELECT status FROM orders WHERE challenge_hash = $1", [payment.data.challenge_hash]);
+        expect(order.rows).toEqual([{ status: "paid" }]);
+
+        const metered = siglumeEvents.meteredUsageAccepted(); // no metered opt-in: goes to review
+        expect(await post(metered), `the metered event; app output:\n${server.output()}`).toBe("204");
+        const review = await db.query("SELECT reason, event->>'id' AS id FROM payment_reviews WHERE event_id = $1", [metered.id]);
+        expect(review.rows).toEqual([{ reason: "metered_integration_required", id: metered.id }]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await db.end();
+      await postgres.destroy();
+    }
+  }, 8 * MINUTES);
+});
+
+describe("release configuration", () => {
+  it("Changesets versions exactly the publishable packages, as one fixed group, and they share one version", async () => {
+    const config = await readChangesetConfig(root, await getPackages(root));
+    const names = publishable.map((pkg) => pkg.name).sort();
+    expect(
+      config.fixed.map((group) => [...group].sort()),
+      ".changeset/config.json: the fixed group must hold every publishable package (packages/* not private) and nothing else",
+    ).toEqual([names]);
+    const versions = publishable.map((pkg) => `${pkg.name}@${pkg.version}`);
+    expect(new Set(publishable.map((pkg) => pkg.version)).size, `versions differ: ${versions.join(", ")}`).toBe(1);
+  });
+
+  it(
+    "the release dry run (`npm run release -- --dry-run` after its build) prints every package's dependency ranges with workspace: replaced, and publishes nothing",
+    async () => {
+      const run = await releaseDryRun;
+      expect(run.code, `node scripts/release.mjs --dry-run failed:\n${run.output}`).toBe(0);
+      for (const pkg of publishable) {
+        expect(run.output, `no line for ${pkg.name}`).toContain(`${pkg.name}@${pkg.version} `);
+        for (const [name, range] of Object.entries((pkg.manifest.dependencies as Record<string, string>) ?? {})) {
+          const shown = range.startsWith("workspace:^") ? `^${pkg.version}` : range;
+          expect(run.output, `${pkg.name}'s dependency ${name}`).toContain(`dependencies: ${name} ${shown}\n`);
+        }
+      }
+      expect(run.output).not.toContain("workspace:");
+      // pnpm's own dry run follows (it lists only versions not yet on the registry).
+      expect(run.output).toContain("pnpm -r publish --dry-run:");
+    },
+    3 * MINUTES,
+  );
+});

@@ -10,7 +10,7 @@ import { sample } from "./core.js";
 import { BENCH_SECRET } from "./server.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const scratch = mkdtempSync(join(os.tmpdir(), "siglume-bench-"));
+export const scratch = mkdtempSync(join(os.tmpdir(), "siglume-bench-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 // ---------- servers ----------
@@ -23,10 +23,10 @@ export interface Server {
 
 export type Variant = "siglume" | "handwritten" | "handwritten-parse";
 
-export async function startServer(framework: string, variant: Variant): Promise<Server> {
+export async function startServer(framework: string, variant: Variant | string, script = "server.ts"): Promise<Server> {
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (docs/maintainers.md).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", `${here}server.ts`], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", `${here}${script}`], {
     cwd: `${here}..`,
     env: { ...process.env, FRAMEWORK: framework, VARIANT: variant, NODE_ENV: "bench" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -90,13 +90,17 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export async function load(port: number, seconds: number, bad = false, pid?: number): Promise<Load> {
-  const requests = signedRequestFile(seconds, bad);
+export function load(port: number, seconds: number, bad = false, pid?: number): Promise<Load> {
+  return runWrk(port, seconds, signedRequestFile(seconds, bad), "signed-requests.lua", [], pid);
+}
+
+/** Runs wrk with a request script and its file of pre-built requests (deleted afterwards). */
+export async function runWrk(port: number, seconds: number, requests: string, lua: string, luaArgs: string[], pid?: number): Promise<Load> {
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
   // One wrk thread: the server under test keeps the other core to itself.
   const output = execFileSync(
     "wrk",
-    ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}signed-requests.lua`, `http://127.0.0.1:${port}`, "--", requests],
+    ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}${lua}`, `http://127.0.0.1:${port}`, "--", requests, ...luaArgs],
     { encoding: "utf8" },
   );
   const cpuUsed = pid ? cpuSeconds(pid) - cpuBefore : NaN;

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { candidates, compare, sample, webCryptoPerCall } from "./core.js";
 import { flood, load, startServer, type Load, type Server, type Variant } from "./lib.js";
 import { benchPostgres, benchRedis } from "./stores.js";
+import { benchAdyenDeadline, benchAdyenThroughput } from "./adyen.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -42,7 +43,7 @@ const report: Record<string, unknown> = {
   },
 };
 
-log("1/5 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
+log("1/6 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
 const core = [];
 for (const size of [1024, 64 * 1024]) {
   const s = sample(size);
@@ -54,7 +55,7 @@ for (const size of [1024, 64 * 1024]) {
 }
 report.core = core;
 
-log("2/5 scaling: core cost per event by body size");
+log("2/6 scaling: core cost per event by body size");
 const scaling = [];
 for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) {
   const s = sample(size);
@@ -63,7 +64,7 @@ for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) 
 }
 report.scaling = scaling;
 
-log(`3/5 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
+log(`3/6 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
 const adapters = [];
 const rejection: { framework: string; rejectedPerSec: number; p99: number; allRefused: boolean }[] = [];
 for (const framework of FRAMEWORKS) {
@@ -117,7 +118,7 @@ for (const framework of FRAMEWORKS) {
 report.adapters = adapters;
 report.rejection = rejection;
 
-log("4/5 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
+log("4/6 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
 const floods: ({ framework: string } & Awaited<ReturnType<typeof flood>>)[] = [];
 for (const framework of FRAMEWORKS) {
   const server = await startServer(framework, "siglume");
@@ -129,9 +130,19 @@ for (const framework of FRAMEWORKS) {
 }
 report.flood = floods;
 
-log("5/5 stores: the core's handler on each shared store vs the shortest correct hand-written code (16 concurrent, pool 10, fsync on)");
+log("5/6 stores: the core's handler on each shared store vs the shortest correct hand-written code (16 concurrent, pool 10, fsync on)");
 const stores = [await benchPostgres(quick ? { rounds: 2 } : {}), await benchRedis(quick ? { rounds: 2 } : {})];
 report.stores = stores;
+
+log(`6/6 Adyen: relayed decisions vs a hand-written route (Basic auth + HMAC + JSON.parse + decision), best of ${quick ? 2 : 3} interleaved runs; 200 concurrent relayed requests to a 5 s handler`);
+const adyen = [];
+const deadlines = [];
+for (const framework of FRAMEWORKS) {
+  adyen.push(await benchAdyenThroughput(framework, LOAD_SECONDS, quick ? 2 : 3));
+  deadlines.push(await benchAdyenDeadline(framework));
+}
+report.adyen = adyen;
+report.adyenDeadline = deadlines;
 
 const targets = {
   coreRatioAtLeast0_8: core.every((c) => c.ratio >= 0.8),
@@ -141,6 +152,8 @@ const targets = {
   everyValidDeliveryAnswered2xx: adapters.every((a) => a.non2xx === 0),
   floodRssGrowthAtMost50Mb: floods.every((f) => f.growthMb <= 50),
   storeRatioAtLeast0_9: stores.every((row) => row.ratio >= 0.9),
+  adyenRatioAtLeast0_9: adyen.every((row) => row.ratio >= 0.9),
+  adyenDeadlineP100WithinDecisionTimeoutPlus150Ms: deadlines.every((row) => row.allRefused && row.withinDeadline),
   everyOrderPaidOnce: stores.every((row) => row.everyOrderPaidOnce),
 };
 report.targets = targets;
@@ -184,6 +197,18 @@ const out = [
   table([
     ["store", "siglume events/s", "hand-written", "ratio", "events", "every order paid once"],
     ...stores.map((row) => [row.store, fmt(row.oursPerSec), fmt(row.handwrittenPerSec), fmt(row.ratio, 2), fmt(row.events), row.everyOrderPaidOnce ? "yes" : "NO"]),
+  ]),
+  "",
+  "Adyen relayed decisions: req/s through each adapter vs the hand-written route in the same framework (wrk, 32 connections, unique signed requests)",
+  table([
+    ["framework", "adyen req/s", "hand-written", "ratio", "server CPU µs/req", "hand-written CPU µs/req"],
+    ...adyen.map((row) => [row.framework, fmt(row.oursRps), fmt(row.handwrittenRps), fmt(row.ratio, 2), fmt(row.oursCpuUs, 1), fmt(row.handwrittenCpuUs, 1)]),
+  ]),
+  "",
+  "Adyen deadline: 200 relayed requests at once, handler takes 5 s, decisionTimeoutMs 1500 (ms from sending to the answer)",
+  table([
+    ["framework", "all refused", "p50 ms", "p100 ms", "within 1,650 ms"],
+    ...deadlines.map((row) => [row.framework, row.allRefused ? "yes" : "NO", fmt(row.p50Ms, 0), fmt(row.maxMs, 0), row.withinDeadline ? "yes" : "NO"]),
   ]),
   "",
   `Targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v ? "✓" : "✗"}`).join(", ")}`,

@@ -84,14 +84,19 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       clearTimeout(deadline);
       resolveSent(result);
     };
-    // The claim while this delivery's handler runs.
+    // The claim while this delivery's handler runs, and the renewal started only if it overruns the
+    // deadline (a decision is due in under 2 s: well inside any lease).
     let running: Claim | undefined;
+    let stopRenewing: (() => void) | undefined;
     let abandoned = false;
     const deadline = setTimeout(() => {
       if (sent !== undefined) return;
       report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
       const fallback = { body: plan.fallback, reason: "fallback" as const };
       finish(fallback);
+      if (running !== undefined && running.abandon === undefined) {
+        stopRenewing = keepClaimed(running, { maxHandlerMs: engine.maxHandlerMs, report });
+      }
       if (running?.abandon) {
         // A transactional store closes the transaction, so nothing the late handler writes commits against
         // the fallback that was sent; the fallback is then recorded under a claim of its own.
@@ -126,7 +131,6 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (claim === undefined) return; // the deadline passed while another delivery held the decision
 
       running = claim;
-      const stopRenewing = keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });
       try {
         const value = plan.run(claim.transaction);
         const body = plan.body(isPromiseLike(value) ? await value : value);
@@ -136,7 +140,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         report(error);
         finish({ body: plan.fallback, reason: "fallback" });
       } finally {
-        stopRenewing();
+        stopRenewing?.();
         running = undefined;
       }
       // What was sent is what is recorded (a late decision is ignored), so a repeat gets the same answer.

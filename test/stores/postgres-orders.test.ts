@@ -2,11 +2,14 @@
 // sharing one real PostgreSQL for orders, checkout attempts and webhook events, with the sandbox
 // delivering round-robin to them like a load balancer: one session per order however many starts,
 // every paid order paid exactly once however often its webhook arrives, and then 409 ORDER_ALREADY_PAID.
+// Then the store alone, on the same server: lost connections, lock order, start-up DDL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckoutStoreUnavailableError, createSiglumeCheckoutHandler } from "@siglume-middleware/checkout";
 import { postgresOrderStore } from "@siglume-middleware/store-postgres";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { startInstance, type Instance } from "../support/instances.js";
 import { freePort, startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { sleep, until } from "../support/timing.js";
 
 const ADAPTERS = ["express", "fastify", "koa", "nestjs-express"];
 let postgres: PostgresServer;
@@ -16,63 +19,68 @@ let instances: { instance: Instance; url: string }[] = [];
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  db = testPool(postgres.url);
-  await db.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
-                  status text NOT NULL DEFAULT 'unpaid', owner text NOT NULL)`);
-  // The attempts table exists before the instances race to create it.
-  await db.query(postgresOrderStore({ pool: db }).attemptsTableSql);
-  const ports = await Promise.all(ADAPTERS.map(() => freePort()));
-  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
-  sandbox = await startSiglumeSandbox({
-    webhookUrl: urls.map((url) => `${url}/webhooks/siglume`),
-    port: 0,
-    origin: urls,
-    delivery: { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 8 },
-  });
-  const env = { PG_URL: postgres.url, API_BASE: sandbox.apiBase, SECRET: sandbox.env.SIGLUME_WEBHOOK_SECRET! };
-  instances = await Promise.all(
-    ADAPTERS.map(async (adapter, i) => ({
-      instance: await startInstance(adapter, { ...env, PORT: String(ports[i]) }, "support/checkout-instance.ts"),
-      url: urls[i]!,
-    })),
-  );
-}, 180_000);
+}, 120_000);
 afterAll(async () => {
-  await Promise.all(instances.map(({ instance }) => instance.kill()));
-  await sandbox?.close();
-  await db?.end();
   await postgres?.destroy();
 });
 
-async function newOrders(count: number, amount = 1200): Promise<string[]> {
-  const ids = Array.from({ length: count }, (_, i) => `ord_pg_${Date.now()}_${i}_${Math.random().toString(36).slice(2, 6)}`);
-  await db.query("INSERT INTO orders (id, amount_minor, currency, owner) SELECT unnest($1::text[]), $2, 'JPY', 'alice'", [ids, amount]);
-  return ids;
-}
-
-async function start(orderId: string, i: number) {
-  const response = await fetch(`${instances[i % instances.length]!.url}/checkout/siglume/start`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-shopper": "alice" },
-    body: JSON.stringify({ order_id: orderId }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
-
-/** Starts like a browser that follows 202s. */
-async function startFollowing(orderId: string, i: number) {
-  for (let tries = 0; tries < 100; tries++) {
-    const answer = await start(orderId, i + tries);
-    if (answer.status !== 202) return answer;
-    await new Promise((resolve) => setTimeout(resolve, answer.body.retry_after_ms));
-  }
-  throw new Error("still creating");
-}
-
-const sandboxPost = (path: string) => fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${path}`, { method: "POST" });
-const printed = (word: string) => instances.map(({ instance }) => instance.output()).join("").match(new RegExp(`^${word} `, "gm"))?.length ?? 0;
-
 describe("postgresOrderStore under 4 instances (express, fastify, koa, nestjs)", () => {
+  beforeAll(async () => {
+    db = testPool(postgres.url);
+    await db.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                    status text NOT NULL DEFAULT 'unpaid', owner text NOT NULL)`);
+    // The attempts table exists before the instances race to create it.
+    await db.query(postgresOrderStore({ pool: db }).attemptsTableSql);
+    const ports = await Promise.all(ADAPTERS.map(() => freePort()));
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    sandbox = await startSiglumeSandbox({
+      webhookUrl: urls.map((url) => `${url}/webhooks/siglume`),
+      port: 0,
+      origin: urls,
+      delivery: { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 8 },
+    });
+    const env = { PG_URL: postgres.url, API_BASE: sandbox.apiBase, SECRET: sandbox.env.SIGLUME_WEBHOOK_SECRET! };
+    instances = await Promise.all(
+      ADAPTERS.map(async (adapter, i) => ({
+        instance: await startInstance(adapter, { ...env, PORT: String(ports[i]) }, "support/checkout-instance.ts"),
+        url: urls[i]!,
+      })),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(instances.map(({ instance }) => instance.kill()));
+    await sandbox?.close();
+    await db?.end();
+  });
+
+  async function newOrders(count: number, amount = 1200): Promise<string[]> {
+    const ids = Array.from({ length: count }, (_, i) => `ord_pg_${Date.now()}_${i}_${Math.random().toString(36).slice(2, 6)}`);
+    await db.query("INSERT INTO orders (id, amount_minor, currency, owner) SELECT unnest($1::text[]), $2, 'JPY', 'alice'", [ids, amount]);
+    return ids;
+  }
+
+  async function start(orderId: string, i: number) {
+    const response = await fetch(`${instances[i % instances.length]!.url}/checkout/siglume/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-shopper": "alice" },
+      body: JSON.stringify({ order_id: orderId }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  /** Starts like a browser that follows 202s. */
+  async function startFollowing(orderId: string, i: number) {
+    for (let tries = 0; tries < 100; tries++) {
+      const answer = await start(orderId, i + tries);
+      if (answer.status !== 202) return answer;
+      await new Promise((resolve) => setTimeout(resolve, answer.body.retry_after_ms));
+    }
+    throw new Error("still creating");
+  }
+
+  const sandboxPost = (path: string) => fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${path}`, { method: "POST" });
+  const printed = (word: string) => instances.map(({ instance }) => instance.output()).join("").match(new RegExp(`^${word} `, "gm"))?.length ?? 0;
+
   it("20 concurrent starts for one order, across the instances, create one session and one attempt", async () => {
     const [orderId] = await newOrders(1);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => start(orderId!, i)));
@@ -116,5 +124,83 @@ describe("postgresOrderStore under 4 instances (express, fastify, koa, nestjs)",
       expect(answer.status).toBe(409);
       expect(answer.body.error.code).toBe("ORDER_ALREADY_PAID");
     }
+  });
+});
+
+describe("postgresOrderStore alone: lost connections, lock order, start-up DDL", () => {
+  const APP = "siglume_orders_under_test";
+  let faults: ReturnType<typeof testPool>;
+  let url: string;
+  let local: SiglumeSandbox;
+  const origin = "http://127.0.0.1:3999";
+
+  beforeAll(async () => {
+    const admin = testPool(postgres.url);
+    await admin.query("CREATE DATABASE faults");
+    await admin.end();
+    url = postgres.url.replace(/\/postgres$/, "/faults");
+    faults = testPool(url);
+    await faults.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                        status text NOT NULL DEFAULT 'unpaid')`);
+    await faults.query(postgresOrderStore({ pool: faults }).attemptsTableSql);
+    local = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, port: 0, origin });
+  }, 60_000);
+  afterAll(async () => {
+    await local?.close();
+    await faults?.end();
+  });
+
+  let counter = 0;
+  async function order(amount = 1200, currency = "JPY"): Promise<string> {
+    const id = `ord_f_${++counter}_${Math.random().toString(36).slice(2, 6)}`;
+    await faults.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, $2, $3)", [id, amount, currency]);
+    return id;
+  }
+  const startRequest = (orderId: string) => ({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: orderId }), request: {} });
+  const body = (response: { body: string }) => JSON.parse(response.body) as Record<string, any>;
+  function handlerFor(orders: ReturnType<typeof postgresOrderStore>, errors: unknown[] = []) {
+    return createSiglumeCheckoutHandler({
+      merchant: "sandbox_merchant",
+      publicOrigin: origin,
+      orders,
+      apiBase: local.apiBase,
+      merchantAuthToken: "sandbox_merchant_token",
+      onError: (error) => void errors.push(error),
+    });
+  }
+  const backends = async (where: string) =>
+    (await faults.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND ${where}`, [APP])).rows.map((r) => r.pid as number);
+
+  it("a backend terminated while a start waits for the order's lock: 503 ORDER_STORE_UNAVAILABLE, the process lives, the next start works", async () => {
+    const store = postgresOrderStore({ connectionString: `${url}?application_name=${APP}`, owns: () => true });
+    const errors: unknown[] = [];
+    const handler = handlerFor(store, errors);
+    const orderId = await order();
+    // A webhook's transaction holds the order's row (a payment being written).
+    const holder = await faults.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", [orderId]);
+    try {
+      const answer = handler.handle(startRequest(orderId));
+      await until(async () => (await backends("wait_event_type = 'Lock'")).length === 1, 10_000, "the start to wait for the row lock");
+      await faults.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [APP]);
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      expect(body(response).error).toEqual({ code: "ORDER_STORE_UNAVAILABLE", message: expect.stringMatching(/order database.*connection/i) });
+      expect(response.body).not.toContain("sandbox_merchant_token");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(CheckoutStoreUnavailableError);
+      expect(String((errors[0] as Error).message)).toMatch(/pg_terminate_backend/);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    await sleep(100); // a late 'error' from the dead client would surface here as an uncaught exception
+    // Nothing was written, and the store's pool serves the next start.
+    expect((await faults.query("SELECT count(*)::int AS n FROM siglume_checkout_attempts WHERE order_id = $1", [orderId])).rows[0].n).toBe(0);
+    const next = await handler.handle(startRequest(orderId));
+    expect(next.status).toBe(200);
+    await store.close();
   });
 });

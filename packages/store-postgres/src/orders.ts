@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import {
+  CheckoutStoreUnavailableError,
   PAID_ORDER_STATUSES,
   newAttemptId,
   nonceFor,
@@ -86,6 +87,36 @@ CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_active" ON ${name} (order_id) WHE
 CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_paid" ON ${name} (order_id) WHERE status IN ('paid', 'fulfilled_unsettled')`;
 }
 
+/** Errors that say the database is out of reach or the connection is gone, not that a statement failed. */
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03"]);
+function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
+  return typeof message === "string" && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+}
+
+const lostDuringTransaction = (cause: unknown) =>
+  new CheckoutStoreUnavailableError(
+    "The order database connection was lost during a checkout transaction (server restart, failover, " +
+      "pg_terminate_backend or idle_in_transaction_session_timeout). Nothing was written; the next start tries again.",
+    { cause },
+  );
+const unreachable = (cause: unknown) =>
+  new CheckoutStoreUnavailableError(
+    `The order database could not be reached or dropped the connection (${(cause as Error)?.message ?? String(cause)}). ` +
+      "Nothing was written; the next start tries again.",
+    { cause },
+  );
+
+/** Runs `work`, turning a lost or refused connection into CheckoutStoreUnavailableError (the start route's 503). */
+async function classified<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isConnectionFailure(error) && !(error instanceof CheckoutStoreUnavailableError) ? unreachable(error) : error;
+  }
+}
+
 interface AttemptRow {
   attempt_id: string;
   nonce: string;
@@ -148,18 +179,33 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     status: String(row.status),
   });
 
+  /**
+   * BEGIN … COMMIT on a client of its own. While the client is checked out it has no pool listener, so
+   * ours takes its 'error' (a terminated backend, a failover): without one the process would crash. A
+   * lost client is discarded, never returned to the pool, and the caller gets CheckoutStoreUnavailableError.
+   */
   async function inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    const client = await classified(() => pool.connect());
+    let lost: unknown;
+    const onError = (error: unknown) => void (lost ??= error);
+    client.on("error", onError);
+    let discard: Error | undefined;
     try {
       await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
-      client.release();
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      client.release(error as Error);
-      throw error;
+      if (lost === undefined && !isConnectionFailure(error)) {
+        // A statement failed on a healthy connection: roll back and keep the client, unless that fails too.
+        await client.query("ROLLBACK").catch((rollbackError: Error) => void (discard = rollbackError));
+        throw error;
+      }
+      discard = (lost ?? error) as Error;
+      throw lostDuringTransaction(lost ?? error);
+    } finally {
+      client.removeListener("error", onError);
+      client.release(discard ?? (lost as Error | undefined));
     }
   }
 
@@ -167,12 +213,12 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     attemptsTableSql: ddl,
 
     async findOrder(orderId) {
-      const row = await orderRow(pool, orderId, "");
+      const row = await classified(() => orderRow(pool, orderId, ""));
       return row ? toOrder(row) : null;
     },
 
     async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
-      await ensureTable();
+      await classified(ensureTable);
       return inTransaction(async (db) => {
         // The order's row lock queues concurrent starts (and a payment being written) for this order.
         const locked = await orderRow(db, order.id, " FOR UPDATE");
@@ -208,20 +254,20 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     },
 
     async markPending(attempt, session) {
-      await pool.query(
+      await classified(() => pool.query(
         `UPDATE ${attempts} SET status = 'pending', session_id = $2, checkout_url = $3, challenge_hash = $4, expires_at = $5,
            creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
         [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at],
-      );
+      ));
     },
 
     async markFailed(attempt, failure) {
-      await pool.query(
+      await classified(() => pool.query(
         failure.retryable
           ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`
           : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
         [attempt.attemptId, failure.code.slice(0, 100)],
-      );
+      ));
     },
 
     async findOrderByChallengeHash(challengeHash, ctx?: PaymentContext): Promise<PaymentTarget | null> {
@@ -269,7 +315,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   if (options.owns) {
     const owns = options.owns;
     store.authorize = async (orderId, request) => {
-      const row = await orderRow(pool, orderId, "", "*, ");
+      const row = await classified(() => orderRow(pool, orderId, "", "*, "));
       return row && (await owns(row, request)) ? toOrder(row) : null;
     };
   }

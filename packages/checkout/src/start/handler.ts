@@ -2,6 +2,7 @@ import { isJsonContentType, isSiglumeWebhookError } from "@siglume-middleware/co
 import { pricingBandOf } from "../band.js";
 import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError } from "../client/errors.js";
 import { PAID_ORDER_STATUSES, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
+import { isCheckoutStoreUnavailableError } from "../orders/errors.js";
 import { START_BODY_LIMIT, parseStartBody } from "./body.js";
 import { resolveCheckoutOptions, type ResolvedCheckoutOptions, type SiglumeCheckoutOptions } from "./options.js";
 import { checkoutError, checkoutJson, type CheckoutResponse } from "./response.js";
@@ -52,6 +53,13 @@ const hostedOff = checkoutError(
 const failed = checkoutError(
   "CHECKOUT_FAILED",
   "The checkout could not be started because of an error in this shop's server. Details are in its logs (onError).",
+);
+
+const storeUnavailable = checkoutError(
+  "ORDER_STORE_UNAVAILABLE",
+  "This shop's order database is unavailable right now (its connection was lost or could not be made), so the " +
+    "checkout was not started and nothing was charged. Try again in a moment.",
+  { "retry-after": "5" },
 );
 
 const SESSION_OVER = new Set(["expired", "cancelled", "failed"]);
@@ -162,7 +170,7 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       return await start(order, req.request);
     } catch (error) {
       resolved.onError(error, { orderId, request: req.request });
-      return failed;
+      return isCheckoutStoreUnavailableError(error) ? storeUnavailable : failed;
     }
   }
 

@@ -203,4 +203,47 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     expect(next.status).toBe(200);
     await store.close();
   });
+
+  const beginFor = (store: ReturnType<typeof postgresOrderStore>, id: string) =>
+    store.beginAttempt({ order: { id, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 30_000 });
+
+  it("start-up DDL: a new instance on an existing table runs none, so no start queues behind a running transaction", async () => {
+    const running = postgresOrderStore({ connectionString: url });
+    await beginFor(running, await order()); // this instance checked its table long ago
+    // A webhook's transaction has written an attempt and is still running (RowExclusiveLock on the table).
+    const busy = await faults.connect();
+    await busy.query("BEGIN");
+    await busy.query("UPDATE siglume_checkout_attempts SET updated_at = now() WHERE attempt_id = 'none'");
+    const restarted = postgresOrderStore({ connectionString: url }); // a rolling deploy starts another instance
+    const [a, b] = [await order(), await order()];
+    try {
+      const t0 = Date.now();
+      const first = beginFor(restarted, a).then(() => Date.now() - t0);
+      await sleep(200);
+      const t1 = Date.now();
+      const other = beginFor(running, b).then(() => Date.now() - t1);
+      await sleep(1500);
+      await busy.query("COMMIT");
+      // Neither waited for the running transaction (a CREATE INDEX would have, and queued every start behind it).
+      expect(await first).toBeLessThan(1000);
+      expect(await other).toBeLessThan(1000);
+    } finally {
+      await busy.query("ROLLBACK").catch(() => {});
+      busy.release();
+      await Promise.all([running.close(), restarted.close()]);
+    }
+  });
+
+  it("start-up DDL: creates a missing table with its indexes, and later only what is missing", async () => {
+    const indexes = async () =>
+      (await faults.query("SELECT indexname FROM pg_indexes WHERE tablename = 'ddl_attempts' AND indexname LIKE 'ddl_attempts_one_%' ORDER BY 1")).rows.map((r) => r.indexname);
+    const fresh = postgresOrderStore({ connectionString: url, attemptsTable: "ddl_attempts" });
+    expect((await beginFor(fresh, await order())).state).toBe("create");
+    expect(await indexes()).toEqual(["ddl_attempts_one_active", "ddl_attempts_one_paid"]);
+    await faults.query("DROP INDEX ddl_attempts_one_paid");
+    const later = postgresOrderStore({ connectionString: url, attemptsTable: "ddl_attempts" });
+    expect((await beginFor(later, await order())).state).toBe("create");
+    expect(await indexes()).toEqual(["ddl_attempts_one_active", "ddl_attempts_one_paid"]);
+    await Promise.all([fresh.close(), later.close()]);
+  });
 });

@@ -57,10 +57,11 @@ function quote(name: string, qualified = false): string {
   return parts.map((part) => `"${part}"`).join(".");
 }
 
-export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
+/** The attempts table and its two partial unique indexes, statement by statement. */
+function attemptsDdl(table = "siglume_checkout_attempts") {
   const name = quote(table, true);
   const bare = table.split(".").pop()!;
-  return `CREATE TABLE IF NOT EXISTS ${name} (
+  const createTable = `CREATE TABLE IF NOT EXISTS ${name} (
   attempt_id           text PRIMARY KEY,
   order_id             text NOT NULL,
   attempt_number       integer NOT NULL,
@@ -82,9 +83,37 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
   created_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   UNIQUE (order_id, attempt_number)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_active" ON ${name} (order_id) WHERE status IN ('creating', 'pending');
-CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_paid" ON ${name} (order_id) WHERE status IN ('paid', 'fulfilled_unsettled')`;
+)`;
+  const indexes = [
+    { name: `${bare}_one_active`, where: "('creating', 'pending')" },
+    { name: `${bare}_one_paid`, where: "('paid', 'fulfilled_unsettled')" },
+  ].map(({ name: index, where }) => ({
+    name: index,
+    sql: `CREATE UNIQUE INDEX IF NOT EXISTS "${index}" ON ${name} (order_id) WHERE status IN ${where}`,
+  }));
+  return { table: name, createTable, indexes };
+}
+
+export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
+  const { createTable, indexes } = attemptsDdl(table);
+  return [createTable, ...indexes.map((index) => index.sql)].join(";\n");
+}
+
+/**
+ * What of the DDL is missing, read from the catalog (which takes no lock on the table). Only that runs:
+ * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
+ * would queue behind every running transaction on the table, and every start would queue behind it.
+ */
+async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Promise<string[]> {
+  const { rows } = await pool.query<{ present: boolean; indexes: string[] }>(
+    `SELECT to_regclass($1) IS NOT NULL AS present,
+            coalesce((SELECT array_agg(c.relname::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                      WHERE i.indrelid = to_regclass($1) AND c.relname = ANY($2::text[])), '{}') AS indexes`,
+    [ddl.table, ddl.indexes.map((index) => index.name)],
+  );
+  const { present, indexes } = rows[0]!;
+  if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
+  return ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql);
 }
 
 /** Errors that say the database is out of reach or the connection is gone, not that a statement failed. */
@@ -141,7 +170,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   const orders = quote(o.table ?? "orders", true);
   const [oid, oamount, ocurrency, ostatus] = [o.id ?? "id", o.amountMinor ?? "amount_minor", o.currency ?? "currency", o.status ?? "status"].map((c) => quote(c));
   const attempts = quote(options.attemptsTable ?? "siglume_checkout_attempts", true);
-  const ddl = attemptsTableSql(options.attemptsTable);
+  const ddl = attemptsDdl(options.attemptsTable);
   const ownsPool = !options.pool;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
   if (ownsPool) pool.on("error", () => {});
@@ -149,14 +178,19 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   let ready: Promise<void> | undefined;
   const ensureTable = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
-    ready ??= pool.query(ddl).then(
-      () => undefined,
-      (error: { code?: string }) => {
-        if (error.code === "23505" || error.code === "42P07") return; // another instance created it first
-        ready = undefined;
-        throw error;
-      },
-    );
+    ready ??= (async () => {
+      for (const statement of await missingDdl(pool, ddl)) {
+        try {
+          await pool.query(statement);
+        } catch (error) {
+          // Another instance created it at the same moment: it exists.
+          if ((error as { code?: string }).code !== "23505" && (error as { code?: string }).code !== "42P07") throw error;
+        }
+      }
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
     return ready;
   };
 
@@ -210,7 +244,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   }
 
   const store: PostgresOrderStore<TRequest> = {
-    attemptsTableSql: ddl,
+    attemptsTableSql: attemptsTableSql(options.attemptsTable),
 
     async findOrder(orderId) {
       const row = await classified(() => orderRow(pool, orderId, ""));

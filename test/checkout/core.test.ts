@@ -20,6 +20,7 @@ import {
   memoryOrderStore,
   parseStartBody,
   pricingBandOf,
+  type CheckoutAttempt,
 } from "@siglume-middleware/checkout";
 import { SiglumeConfigurationError, classifyDirectPaymentConfirmation, type StandardSettled } from "@siglume-middleware/core";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
@@ -242,6 +243,48 @@ describe("fulfilSiglumePayment", () => {
     }
     const { orders, payment } = await paidScenario({ amount_minor: "1200" }); // decimal strings are accepted
     expect((await fulfilSiglumePayment(orders, payment)).status).toBe("paid");
+  });
+
+  it("a second, distinct charge on a paid checkout (another requirement_id) goes to review; a true repeat stays already_paid", async () => {
+    const { orders, payment } = await paidScenario();
+    expect(await fulfilSiglumePayment(orders, payment)).toMatchObject({ status: "paid" });
+    const redelivered = classifyDirectPaymentConfirmation(structuredClone(payment.event)) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, redelivered)).toEqual({ status: "already_paid", orderId: "o1" });
+    // Siglume's event id differs but it names the same charge: still a repeat.
+    const reissued = classifyDirectPaymentConfirmation({ ...structuredClone(payment.event), id: "evt_reissued" }) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, reissued)).toEqual({ status: "already_paid", orderId: "o1" });
+    const second = classifyDirectPaymentConfirmation(
+      siglumeEvents.standardSettled({ data: { ...payment.event.data, requirement_id: "dpr_second_charge" } }),
+    ) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, second)).toMatchObject({ status: "mismatch", reason: "duplicate_payment", orderId: "o1", detail: expect.stringContaining("dpr_second_charge") });
+    expect(orders.paidCount("o1")).toBe(1);
+    expect(orders.attempts("o1")[0]!.payment).toMatchObject({ requirement_id: payment.requirement_id });
+  });
+
+  it("two distinct charges on one checkout arriving together: one pays, the other goes to review", async () => {
+    const { orders, payment } = await paidScenario();
+    const second = classifyDirectPaymentConfirmation(
+      siglumeEvents.standardSettled({ data: { ...payment.event.data, requirement_id: "dpr_second_charge" } }),
+    ) as StandardSettled;
+    const results = await Promise.all([fulfilSiglumePayment(orders, payment), fulfilSiglumePayment(orders, second)]);
+    expect(results.map((r) => (r.status === "mismatch" ? r.reason : r.status)).sort()).toEqual(["duplicate_payment", "paid"]);
+    expect(orders.paidCount("o1")).toBe(1);
+  });
+
+  it("memoryOrderStore: two sessions of one order paid at the same moment pay it once; the other is order_already_paid", async () => {
+    const orders = memoryOrderStore({ orders: [{ id: "o1", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    const order = orders.get("o1")!;
+    const session = (n: number, expires_at: string | null) => ({ session_id: `s${n}`, checkout_url: `https://x/pay/s${n}`, challenge_hash: `sha256:h${n}`, expires_at });
+    const first = await orders.beginAttempt({ order, merchant: "mrc_demo", creationLeaseMs: 1000 });
+    await orders.markPending(first as CheckoutAttempt, session(1, new Date(Date.now() - 1).toISOString()));
+    const second = await orders.beginAttempt({ order, merchant: "mrc_demo", creationLeaseMs: 1000 }); // s1 expired in our clock
+    await orders.markPending(second as CheckoutAttempt, session(2, null));
+    const pay = (hash: string) =>
+      classifyDirectPaymentConfirmation(siglumeEvents.standardSettled({ data: { challenge_hash: hash, amount_minor: 1200, currency: "JPY", merchant: "mrc_demo" } })) as StandardSettled;
+    const results = await Promise.all([fulfilSiglumePayment(orders, pay("sha256:h1")), fulfilSiglumePayment(orders, pay("sha256:h2"))]);
+    expect(results.map((r) => (r.status === "mismatch" ? r.reason : r.status)).sort()).toEqual(["order_already_paid", "paid"]);
+    expect(orders.paidCount("o1")).toBe(1);
+    expect(orders.attempts("o1").filter((a) => a.status === "paid")).toHaveLength(1);
   });
 
   it("a second payment of an order through another attempt is a mismatch (order_already_paid), not a silent ack", async () => {

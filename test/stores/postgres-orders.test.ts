@@ -3,6 +3,7 @@
 // delivering round-robin to them like a load balancer: one session per order however many starts,
 // every paid order paid exactly once however often its webhook arrives, and then 409 ORDER_ALREADY_PAID.
 // Then the store alone, on the same server: lost connections, lock order, start-up DDL.
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckoutStoreUnavailableError, createSiglumeCheckoutHandler } from "@siglume-middleware/checkout";
 import { postgresOrderStore } from "@siglume-middleware/store-postgres";
@@ -245,5 +246,117 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     expect((await beginFor(later, await order())).state).toBe("create");
     expect(await indexes()).toEqual(["ddl_attempts_one_active", "ddl_attempts_one_paid"]);
     await Promise.all([fresh.close(), later.close()]);
+  });
+
+  /** A real client whose `query` stops after its `pauseAfter`-th statement (holding what it locked) until resumed. */
+  function pausing(client: pg.PoolClient, pauseAfter: number) {
+    let count = 0;
+    let reached!: () => void;
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (resume = resolve));
+    const proxy = new Proxy(client, {
+      get(target, property) {
+        if (property === "query") {
+          return async (...args: unknown[]) => {
+            const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (++count === pauseAfter) {
+              reached();
+              await gate;
+            }
+            return result;
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { proxy, paused, resume };
+  }
+
+  it("lock order: fulfilment and a start for the same order never deadlock, wherever the payment's transaction pauses", async () => {
+    const starts = postgresOrderStore({ pool: faults });
+    const outcomes: string[] = [];
+    for (const mode of ["webhook transaction (ctx)", "markPaid's own transaction"] as const) {
+      for (let pauseAfter = 1; ; pauseAfter++) {
+        // An attempt whose session expired in our clock; its payment (made just before expiry) arrives now,
+        // while the shopper starts again (the start ends that attempt and begins another).
+        const orderId = await order();
+        const hash = `sha256:${orderId}`;
+        await faults.query(
+          `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency,
+             challenge_hash, session_id, checkout_url, expires_at)
+           VALUES ($1, $2, 1, $1, 'pending', 'sandbox_merchant', 1200, 'JPY', $3, $1, 'http://x', now() - interval '1 second')`,
+          [`att_${orderId}`, orderId, hash],
+        );
+        const client = await faults.connect();
+        const pause = pausing(client, pauseAfter);
+        const payment = { status: "paid" as const, requirement_id: `dpr_${orderId}`, chain_receipt_id: "rc", event_id: `evt_${orderId}` };
+        let webhook: Promise<string>;
+        if (mode === "webhook transaction (ctx)") {
+          const ctx = { transaction: pause.proxy };
+          webhook = (async () => {
+            await pause.proxy.query("BEGIN");
+            const target = await starts.findOrderByChallengeHash(hash, ctx);
+            const result = await starts.markPaid(target!, payment, ctx);
+            await pause.proxy.query("COMMIT");
+            return result;
+          })();
+        } else {
+          const target = (await starts.findOrderByChallengeHash(hash))!;
+          const pool = Object.assign(Object.create(faults), { connect: async () => pause.proxy }) as pg.Pool;
+          webhook = postgresOrderStore({ pool, createTable: false }).markPaid(target, payment);
+        }
+        const settled = webhook.then((r) => `paid: ${r}`, (e: { code?: string; message?: string }) => `failed: ${e.code} ${e.message}`);
+        const reached = await Promise.race([pause.paused.then(() => true), settled.then(() => false)]);
+        // markPaid's own transaction releases its client itself; the webhook's is the test's to end.
+        const end = async () => {
+          if (mode !== "webhook transaction (ctx)") return;
+          await client.query("ROLLBACK").catch(() => {});
+          client.release();
+        };
+        if (!reached) {
+          await end();
+          expect(await settled).toBe("paid: paid");
+          break; // the transaction has fewer statements: every pause point was tried
+        }
+        const start = beginFor(starts, orderId).then((r) => `start: ${r.state}`, (e: { code?: string; message?: string }) => `start failed: ${e.code} ${e.message}`);
+        await sleep(300); // the start runs, or queues on a lock the paused transaction holds
+        pause.resume();
+        const [paid, started] = await Promise.all([settled, start]);
+        await end();
+        outcomes.push(`${mode}, pause after ${pauseAfter}: ${paid} / ${started}`);
+        expect(`${paid} ${started}`, outcomes.at(-1)).not.toMatch(/40P01|failed/);
+        const { rows } = await faults.query("SELECT status FROM orders WHERE id = $1", [orderId]);
+        expect(rows[0].status).toBe("paid");
+      }
+    }
+    expect(outcomes.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("paying: two sessions of one order paid together pay it once (order_already_paid); a second charge on one session is duplicate_payment", async () => {
+    const store = postgresOrderStore({ pool: faults });
+    const orderId = await order();
+    const attempt = async (n: number, expired: boolean) => {
+      await faults.query(
+        `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency,
+           challenge_hash, session_id, checkout_url, expires_at)
+         VALUES ($1, $2, $3, $1, $4, 'sandbox_merchant', 1200, 'JPY', $5, $1, 'http://x', now() + interval '1 hour')`,
+        [`att_${orderId}_${n}`, orderId, n, expired ? "expired" : "pending", `sha256:${orderId}_${n}`],
+      );
+      return (await store.findOrderByChallengeHash(`sha256:${orderId}_${n}`))!;
+    };
+    const [one, two] = [await attempt(1, true), await attempt(2, false)];
+    const payment = (requirement: string) => ({ status: "paid" as const, requirement_id: requirement, chain_receipt_id: "rc", event_id: `evt_${requirement}` });
+    const outcomes = await Promise.all([store.markPaid(one, payment("dpr_1")), store.markPaid(two, payment("dpr_2"))]);
+    expect([...outcomes].sort()).toEqual(["order_already_paid", "paid"]);
+    const paidBy = outcomes[0] === "paid" ? "dpr_1" : "dpr_2";
+    const paidTarget = outcomes[0] === "paid" ? one : two;
+    expect(await store.markPaid(paidTarget, payment(paidBy))).toBe("already_paid");
+    expect(await store.markPaid(paidTarget, payment("dpr_other"))).toBe("duplicate_payment");
+    expect((await store.findOrderByChallengeHash(`sha256:${paidTarget.attemptId.replace("att_", "")}`))?.paidRequirementId).toBe(paidBy);
+    const { rows } = await faults.query("SELECT status, requirement_id FROM siglume_checkout_attempts WHERE order_id = $1 AND status = 'paid'", [orderId]);
+    expect(rows).toEqual([{ status: "paid", requirement_id: paidBy }]);
+    expect((await faults.query("SELECT status FROM orders WHERE id = $1", [orderId])).rows[0].status).toBe("paid");
   });
 });

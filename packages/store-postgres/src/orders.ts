@@ -7,6 +7,7 @@ import {
   nonceFor,
   type BeginAttemptResult,
   type CheckoutOrder,
+  type MarkPaidOutcome,
   type PaymentContext,
   type PaymentTarget,
   type SiglumeOrderStore,
@@ -306,15 +307,17 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
 
     async findOrderByChallengeHash(challengeHash, ctx?: PaymentContext): Promise<PaymentTarget | null> {
       await ensureTable();
-      const db = (ctx?.transaction as PoolClient | undefined) ?? pool;
-      // In the webhook's transaction, lock the attempt and then its order until it commits.
-      const lock = ctx?.transaction ? " FOR UPDATE" : "";
-      const { rows } = await db.query(
-        `SELECT attempt_id, order_id, status, merchant, amount_minor, currency FROM ${attempts} WHERE challenge_hash = $1${lock}`,
-        [challengeHash],
-      );
+      const transaction = ctx?.transaction as PoolClient | undefined;
+      const db = transaction ?? pool;
+      const attemptSql = (lock: string) =>
+        `SELECT attempt_id, order_id, status, merchant, amount_minor, currency, requirement_id FROM ${attempts} WHERE challenge_hash = $1${lock}`;
+      let { rows } = await db.query(attemptSql(""), [challengeHash]);
+      if (!rows[0]) return null;
+      // In the webhook's transaction, lock the order's row and then the attempt's, as every start does:
+      // the opposite order deadlocks against a start for the same order. (An attempt never changes order.)
+      const order = await orderRow(db, rows[0].order_id, transaction ? " FOR UPDATE" : "");
+      if (transaction) ({ rows } = await db.query(attemptSql(" FOR UPDATE"), [challengeHash]));
       const attempt = rows[0];
-      const order = attempt && (await orderRow(db, attempt.order_id, lock));
       if (!attempt || !order) return null;
       return {
         order: toOrder(order),
@@ -323,20 +326,29 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
         merchant: attempt.merchant,
         amount_minor: Number(attempt.amount_minor),
         currency: attempt.currency,
+        paidRequirementId: PAID_ORDER_STATUSES.has(attempt.status) ? attempt.requirement_id : null,
       };
     },
 
-    async markPaid(target, payment, ctx?: PaymentContext) {
-      const write = async (db: Pool | PoolClient) => {
-        const marked = await db.query(
+    async markPaid(target, payment, ctx?: PaymentContext): Promise<MarkPaidOutcome> {
+      const write = async (db: PoolClient): Promise<MarkPaidOutcome> => {
+        // The order's row first (the lock order everywhere), then the check-and-set under it.
+        const order = await orderRow(db, target.order.id, " FOR UPDATE");
+        const { rows } = await db.query(`SELECT status, requirement_id FROM ${attempts} WHERE attempt_id = $1 FOR UPDATE`, [target.attemptId]);
+        const attempt = rows[0];
+        if (!order || !attempt) throw new Error("markPaid: the attempt or its order no longer exists.");
+        if (PAID_ORDER_STATUSES.has(attempt.status)) {
+          return attempt.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
+        }
+        if (PAID_ORDER_STATUSES.has(String(order.status))) return "order_already_paid";
+        await db.query(
           `UPDATE ${attempts} SET status = $2, requirement_id = $3, chain_receipt_id = $4, paid_event_id = $5, paid_at = now(),
              creation_lease_until = NULL, updated_at = now()
-           WHERE attempt_id = $1 AND status NOT IN ('paid', 'fulfilled_unsettled')`,
+           WHERE attempt_id = $1`,
           [target.attemptId, payment.status, payment.requirement_id, payment.chain_receipt_id, payment.event_id],
         );
-        if (marked.rowCount === 0) return "already_paid" as const;
         await db.query(`UPDATE ${orders} SET ${ostatus} = $2 WHERE ${oid} = $1`, [target.order.id, payment.status]);
-        return "paid" as const;
+        return "paid";
       };
       const transaction = ctx?.transaction as PoolClient | undefined;
       return transaction ? write(transaction) : inTransaction(write);

@@ -91,6 +91,12 @@ export interface PaymentTarget {
   merchant: string;
   amount_minor: number;
   currency: string;
+  /**
+   * The requirement_id of the payment that paid this attempt, when it is paid: a repeat of that payment is
+   * `already_paid`, another payment on the same session is a second charge. Omitted by stores that cannot say
+   * (then `markPaid` decides).
+   */
+  paidRequirementId?: string | null;
 }
 
 /** What is written when an order is paid. */
@@ -107,12 +113,29 @@ export interface PaymentContext {
   transaction?: unknown;
 }
 
-/** The webhook side: `fulfilSiglumePayment()` calls these. */
+/**
+ * What `markPaid` did, decided atomically with the write:
+ * - `paid`: this payment marked the attempt and its order paid.
+ * - `already_paid`: this same payment (same requirement_id) paid the attempt before: a repeat, nothing to do.
+ * - `duplicate_payment`: the attempt was paid by another payment (another requirement_id): a second charge.
+ * - `order_already_paid`: the order was paid through another attempt: a second payment.
+ * Nothing is written for the last three.
+ */
+export type MarkPaidOutcome = "paid" | "already_paid" | "duplicate_payment" | "order_already_paid";
+
+/**
+ * The webhook side: `fulfilSiglumePayment()` calls these. Lock order: a store that locks rows locks the
+ * order's row before its attempts' rows, everywhere (the start side too), so a payment and a start for one
+ * order queue instead of deadlocking.
+ */
 export interface SiglumePaymentOrders {
-  /** The attempt whose session had this challenge_hash, or null. Lock it for the transaction when there is one. */
+  /** The attempt whose session had this challenge_hash, or null. Lock its order, then it, for the transaction when there is one. */
   findOrderByChallengeHash(challengeHash: string, ctx?: PaymentContext): Promise<PaymentTarget | null>;
-  /** Marks the attempt and its order paid once: "already_paid" when this attempt was paid before. */
-  markPaid(target: PaymentTarget, payment: PaymentRecord, ctx?: PaymentContext): Promise<"paid" | "already_paid">;
+  /**
+   * Marks the attempt and its order paid, once per order, as one check-and-set: two payments of one order
+   * arriving together (two sessions, or two charges on one session) pay it once; the other gets its outcome.
+   */
+  markPaid(target: PaymentTarget, payment: PaymentRecord, ctx?: PaymentContext): Promise<MarkPaidOutcome>;
 }
 
 /** A store that does both sides. */

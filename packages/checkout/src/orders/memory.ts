@@ -133,14 +133,19 @@ export function memoryOrderStore<TRequest = unknown>(
       const order = row && orders.get(row.orderId);
       if (!row || !order) return null;
       const { attemptId, status: attemptStatus, merchant, amount_minor, currency } = row;
-      return { order: copy(order), attemptId, attemptStatus, merchant, amount_minor, currency };
+      const paidRequirementId = row.payment?.requirement_id ?? null;
+      return { order: copy(order), attemptId, attemptStatus, merchant, amount_minor, currency, paidRequirementId };
     },
 
     async markPaid(target, payment) {
+      // One synchronous check-and-set (no await inside): concurrent payments of one order see each other.
       const row = attemptsById.get(target.attemptId);
-      const order = orders.get(target.order.id);
+      const order = row && orders.get(row.orderId);
       if (!row || !order) throw new Error("markPaid: the attempt or its order no longer exists.");
-      if (row.status === "paid" || row.status === "fulfilled_unsettled") return "already_paid";
+      if (PAID_ORDER_STATUSES.has(row.status)) {
+        return row.payment?.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
+      }
+      if (PAID_ORDER_STATUSES.has(order.status)) return "order_already_paid";
       row.status = payment.status;
       row.payment = { requirement_id: payment.requirement_id, chain_receipt_id: payment.chain_receipt_id, event_id: payment.event_id };
       order.status = payment.status;

@@ -359,4 +359,35 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     expect(rows).toEqual([{ status: "paid", requirement_id: paidBy }]);
     expect((await faults.query("SELECT status FROM orders WHERE id = $1", [orderId])).rows[0].status).toBe("paid");
   });
+
+  it("an order whose amount changed: its open session is not answered again, nor its stuck attempt taken over; a new attempt is", async () => {
+    const store = postgresOrderStore({ connectionString: url, owns: () => true });
+    const handler = handlerFor(store);
+    const orderId = await order(1200);
+    const first = body(await handler.handle(startRequest(orderId)));
+    await faults.query("UPDATE orders SET amount_minor = 9800 WHERE id = $1", [orderId]);
+    const second = await handler.handle(startRequest(orderId));
+    expect(second.status).toBe(200);
+    expect(body(second).session_id).not.toBe(first.session_id);
+    expect(local.sessions().filter((s) => s.metadata_jsonb.order_id === orderId).map((s) => s.amount_minor)).toEqual([1200, 9800]);
+    const attempts = async (id: string) =>
+      (await faults.query("SELECT status, amount_minor::int AS amount, currency, failure_code, nonce FROM siglume_checkout_attempts WHERE order_id = $1 ORDER BY attempt_number", [id])).rows;
+    const rows = await attempts(orderId);
+    expect(rows.map((r) => [r.status, r.amount, r.failure_code])).toEqual([["failed", 1200, "ORDER_CHANGED"], ["pending", 9800, null]]);
+    expect(rows[0].nonce).not.toBe(rows[1].nonce);
+
+    // A start that claimed an attempt and died, then the amount changed: while its lease holds, 202; after, a new attempt.
+    const stuckId = await order(1200);
+    const held = await store.beginAttempt({ order: { id: stuckId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 300 });
+    await faults.query("UPDATE orders SET amount_minor = 2500, currency = 'USD' WHERE id = $1", [stuckId]);
+    expect((await handler.handle(startRequest(stuckId))).status).toBe(202);
+    await sleep(350);
+    const taken = await handler.handle(startRequest(stuckId));
+    expect(taken.status).toBe(200);
+    const [session] = local.sessions().filter((s) => s.metadata_jsonb.order_id === stuckId);
+    expect(session).toMatchObject({ amount_minor: 2500, currency: "USD" });
+    expect(held.state === "create" && session!.nonce !== held.nonce).toBe(true);
+    expect((await attempts(stuckId)).map((r) => [r.status, r.amount, r.currency])).toEqual([["failed", 1200, "JPY"], ["pending", 2500, "USD"]]);
+    await store.close();
+  });
 });

@@ -151,6 +151,8 @@ interface AttemptRow {
   attempt_id: string;
   nonce: string;
   status: string;
+  amount_minor: string | number;
+  currency: string;
   leased: boolean;
   expired: boolean;
   session_id: string | null;
@@ -252,30 +254,42 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
       return row ? toOrder(row) : null;
     },
 
-    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+    async beginAttempt({ order: given, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
       await classified(ensureTable);
       return inTransaction(async (db) => {
-        // The order's row lock queues concurrent starts (and a payment being written) for this order.
-        const locked = await orderRow(db, order.id, " FOR UPDATE");
+        // The order's row lock queues concurrent starts (and a payment being written) for this order, and
+        // the attempt is for the amount and currency this row holds now.
+        const locked = await orderRow(db, given.id, " FOR UPDATE");
         if (!locked) throw new Error("beginAttempt: the order no longer exists.");
-        if (PAID_ORDER_STATUSES.has(String(locked.status))) return { state: "paid" };
+        const order = toOrder(locked);
+        if (PAID_ORDER_STATUSES.has(order.status)) return { state: "paid" };
         const lease = `now() + $2 * interval '1 millisecond'`;
         const { rows } = await db.query<AttemptRow>(
-          `SELECT attempt_id, nonce, status, session_id, checkout_url, challenge_hash, expires_at,
+          `SELECT attempt_id, nonce, status, session_id, checkout_url, challenge_hash, expires_at, amount_minor, currency,
                   coalesce(creation_lease_until > now(), false) AS leased, coalesce(expires_at <= now(), false) AS expired
            FROM ${attempts} WHERE order_id = $1 AND status IN ('creating', 'pending')`,
           [order.id],
         );
-        const active = rows[0];
+        let active: AttemptRow | undefined = rows[0];
+        if (active && (Number(active.amount_minor) !== order.amount_minor || active.currency !== order.currency)) {
+          if (active.status === "creating" && active.leased) return { state: "creating", attemptId: active.attempt_id, orderId: order.id, nonce: active.nonce };
+          // The order changed: this attempt's session (or the one its nonce may name) is for another amount.
+          await db.query(
+            `UPDATE ${attempts} SET status = 'failed', failure_code = 'ORDER_CHANGED', creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1`,
+            [active.attempt_id],
+          );
+          active = undefined;
+        }
         const ref = active && { attemptId: active.attempt_id, orderId: order.id, nonce: active.nonce };
         if (active?.status === "pending" && !active.expired) {
           const { session_id, checkout_url, challenge_hash, expires_at } = active;
           return { state: "pending", ...ref!, session: { session_id: session_id!, checkout_url: checkout_url!, challenge_hash: challenge_hash!, expires_at: expires_at?.toISOString() ?? null } };
         }
+        const amount = { amount_minor: order.amount_minor, currency: order.currency };
         if (active?.status === "creating") {
           if (active.leased) return { state: "creating", ...ref! };
           await db.query(`UPDATE ${attempts} SET creation_lease_until = ${lease}, updated_at = now() WHERE attempt_id = $1`, [active.attempt_id, creationLeaseMs]);
-          return { state: "create", ...ref! }; // taken over, same nonce
+          return { state: "create", ...ref!, ...amount }; // taken over: same nonce, same amount
         }
         if (active) await db.query(`UPDATE ${attempts} SET status = 'expired', updated_at = now() WHERE attempt_id = $1`, [active.attempt_id]);
         const attemptId = newAttemptId();
@@ -284,7 +298,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
            SELECT $3, $1, coalesce(max(attempt_number), 0) + 1, $4, 'creating', $5, $6, $7, ${lease} FROM ${attempts} WHERE order_id = $1`,
           [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency],
         );
-        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId) };
+        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId), ...amount };
       });
     },
 

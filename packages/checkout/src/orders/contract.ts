@@ -41,15 +41,27 @@ export interface BeginAttemptInput {
   creationLeaseMs: number;
 }
 
+/** What an attempt charges: fixed when the attempt begins, from the order as the store holds it then. */
+export interface AttemptAmount {
+  amount_minor: number;
+  currency: string;
+}
+
 /**
+ * An attempt is for one amount and currency. When the order's amount or currency no longer matches its
+ * active attempt's (the shopper changed the cart), `beginAttempt` ends that attempt (status "failed", code
+ * ORDER_CHANGED) and begins a new one with a new nonce, instead of answering its session (at the old
+ * amount) or taking it over (its nonce may already name a session at the old amount).
+ *
  * - `create`: the caller now holds the creation claim (a new attempt, or one stuck in "creating" past its
- *   lease, taken over with the same nonce) and must create the session, then call markPending or markFailed.
+ *   lease, taken over with the same nonce and amount) and must create the session for exactly
+ *   `amount_minor`/`currency`, then call markPending or markFailed.
  * - `creating`: another start holds an unexpired claim; the browser retries shortly (202).
- * - `pending`: the attempt has a live session; answer it again.
+ * - `pending`: the attempt has a live session for the order's current amount; answer it again.
  * - `paid`: the order was paid meanwhile.
  */
 export type BeginAttemptResult =
-  | ({ state: "create" } & CheckoutAttempt)
+  | ({ state: "create" } & CheckoutAttempt & AttemptAmount)
   | ({ state: "creating" } & CheckoutAttempt)
   | ({ state: "pending"; session: StoredCheckoutSession } & CheckoutAttempt)
   | { state: "paid" };

@@ -79,17 +79,24 @@ export function memoryOrderStore<TRequest = unknown>(
 
     findOrder: (orderId) => store.get(orderId) ?? null,
 
-    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+    async beginAttempt({ order: given, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
       const now = Date.now();
-      if (PAID_ORDER_STATUSES.has(orders.get(order.id)?.status ?? order.status)) return { state: "paid" };
-      const current = active(order.id);
+      const order = orders.get(given.id) ?? given; // the store's own order, as it is now
+      if (PAID_ORDER_STATUSES.has(order.status)) return { state: "paid" };
+      let current = active(order.id);
+      if (current && (current.amount_minor !== order.amount_minor || current.currency !== order.currency)) {
+        if (current.status === "creating" && current.leaseUntil > now) return { state: "creating", ...ref(current) };
+        // The order changed: its session (or the one its nonce may name) is for another amount.
+        Object.assign(current, { status: "failed", failureCode: "ORDER_CHANGED", leaseUntil: 0 });
+        current = undefined;
+      }
       if (current?.status === "pending" && !expired(current.session, now)) {
         return { state: "pending", ...ref(current), session: { ...current.session! } };
       }
       if (current?.status === "creating") {
         if (current.leaseUntil > now) return { state: "creating", ...ref(current) };
-        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce
-        return { state: "create", ...ref(current) };
+        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce, same amount
+        return { state: "create", ...ref(current), amount_minor: current.amount_minor, currency: current.currency };
       }
       if (current) current.status = "expired";
       const attemptId = newAttemptId();
@@ -105,7 +112,7 @@ export function memoryOrderStore<TRequest = unknown>(
       };
       attemptsByOrder.set(order.id, [...(attemptsByOrder.get(order.id) ?? []), row]);
       attemptsById.set(attemptId, row);
-      return { state: "create", ...ref(row) };
+      return { state: "create", ...ref(row), amount_minor: row.amount_minor, currency: row.currency };
     },
 
     async markPending(attempt, session) {

@@ -1,11 +1,11 @@
 import { isJsonContentType, isSiglumeWebhookError } from "@siglume-middleware/core";
 import { pricingBandOf } from "../band.js";
 import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError } from "../client/errors.js";
-import { PAID_ORDER_STATUSES, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
+import { PAID_ORDER_STATUSES, type AttemptAmount, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
 import { isCheckoutStoreUnavailableError } from "../orders/errors.js";
 import { START_BODY_LIMIT, parseStartBody } from "./body.js";
 import { resolveCheckoutOptions, type ResolvedCheckoutOptions, type SiglumeCheckoutOptions } from "./options.js";
-import { checkoutError, checkoutJson, type CheckoutResponse } from "./response.js";
+import { checkoutError, checkoutJson, type CheckoutErrorCode, type CheckoutResponse } from "./response.js";
 
 /** What an adapter supplies for one start request. */
 export interface CheckoutStartRequest<TRequest> {
@@ -81,13 +81,30 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
   const started = (session: { checkout_url: string; session_id: string }) =>
     checkoutJson(200, { checkout_url: session.checkout_url, session_id: session.session_id });
 
-  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt, request: TRequest): Promise<CheckoutResponse> {
+  /** Why this amount may not be charged here (the code and the answer), or null when it may. */
+  function refusal({ amount_minor, currency }: AttemptAmount): [CheckoutErrorCode, CheckoutResponse] | null {
+    const band = pricingBandOf(currency, amount_minor);
+    if (band === null) return ["ORDER_NOT_PAYABLE", notPayable];
+    if (band !== "standard" && !resolved.allowMeteredPayments) return ["METERED_INTEGRATION_REQUIRED", meteredRequired];
+    return null;
+  }
+
+  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt & AttemptAmount, request: TRequest): Promise<CheckoutResponse> {
+    // The session is for exactly what the attempt holds (the order as the store locked it), never another amount.
+    if (!Number.isSafeInteger(attempt.amount_minor) || typeof attempt.currency !== "string") {
+      throw new TypeError("orders.beginAttempt must answer a created attempt with its amount_minor and currency (see BeginAttemptResult).");
+    }
+    const refused = refusal(attempt); // the store's order may differ from the one looked up a moment ago
+    if (refused) {
+      await orders.markFailed(attempt, { code: refused[0], retryable: false });
+      return refused[1];
+    }
     let session;
     try {
       session = await client.createCheckoutSession({
         merchant,
-        amount_minor: order.amount_minor,
-        currency: order.currency as "JPY" | "USD",
+        amount_minor: attempt.amount_minor,
+        currency: attempt.currency as "JPY" | "USD",
         nonce: attempt.nonce,
         success_url: resolved.successUrl(order.id),
         cancel_url: resolved.cancelUrl(order.id),
@@ -164,10 +181,7 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       const order = await resolved.lookup(orderId, req.request);
       if (!order) return notFound;
       if (PAID_ORDER_STATUSES.has(order.status)) return alreadyPaid;
-      const band = pricingBandOf(order.currency, order.amount_minor);
-      if (band === null) return notPayable;
-      if (band !== "standard" && !resolved.allowMeteredPayments) return meteredRequired;
-      return await start(order, req.request);
+      return refusal(order)?.[1] ?? (await start(order, req.request));
     } catch (error) {
       resolved.onError(error, { orderId, request: req.request });
       return isCheckoutStoreUnavailableError(error) ? storeUnavailable : failed;

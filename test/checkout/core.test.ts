@@ -211,6 +211,61 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
   });
 });
 
+describe("the start route never hands out a session it did not store", () => {
+  let sandbox: SiglumeSandbox;
+  beforeAll(async () => {
+    sandbox = await startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${await freePort()}/webhooks/siglume`, port: 0, delivery: { maxAttempts: 1 } });
+  });
+  afterAll(() => sandbox?.close());
+
+  const request = (orderId: string) => ({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: orderId }), request: {} });
+  const settings = () => ({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", apiBase: sandbox.apiBase, merchantAuthToken: "sandbox_merchant_token" });
+
+  it("an attempt ended while its session was being created: that session is not answered; the next attempt's stored one is", async () => {
+    const inner = memoryOrderStore({ owns: () => true, orders: [{ id: "o_race", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    let ended = false;
+    // Between Siglume's answer and markPending, the attempt ends (another instance saw its session cancelled).
+    const orders: typeof inner = {
+      ...inner,
+      async markPending(attempt, session) {
+        if (!ended) {
+          ended = true;
+          await inner.markFailed(attempt, { code: "SESSION_CANCELLED", retryable: false });
+        }
+        return inner.markPending(attempt, session);
+      },
+    };
+    const handler = createSiglumeCheckoutHandler({ ...settings(), orders });
+    const response = await handler.handle(request("o_race"));
+    expect(response.status).toBe(200);
+    const { session_id } = JSON.parse(response.body);
+    const answered = sandbox.sessions().find((s) => s.session_id === session_id)!;
+    const target = await inner.findOrderByChallengeHash(answered.challenge_hash);
+    expect(target).toMatchObject({ attemptStatus: "pending", order: { id: "o_race" } });
+    expect(inner.attempts("o_race").map((a) => a.status)).toEqual(["failed", "pending"]);
+  });
+
+  it("a store whose markPending does not say whether it stored the session is refused loudly (500, onError), never answered", async () => {
+    const inner = memoryOrderStore({ owns: () => true, orders: [{ id: "o_void", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    const errors: unknown[] = [];
+    const orders = { ...inner, async markPending(attempt: CheckoutAttempt, session: Parameters<typeof inner.markPending>[1]) { await inner.markPending(attempt, session); } };
+    const handler = createSiglumeCheckoutHandler({ ...settings(), orders: orders as never, onError: (e) => void errors.push(e) });
+    const response = await handler.handle(request("o_void"));
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error.code).toBe("CHECKOUT_FAILED");
+    expect(String(errors[0])).toMatch(/markPending must answer true when it stored the session/);
+  });
+
+  it("refuses at start-up a creation lease that a Siglume call could outlast (creationLeaseMs ≤ timeoutMs + 1 s)", () => {
+    const orders = memoryOrderStore({ owns: () => true });
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, timeoutMs: 30_000 })).toThrow(/creationLeaseMs \(30000 ms\) must exceed the Siglume call's timeoutMs \(30000 ms\) by at least 1000 ms/);
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, creationLeaseMs: 5_000 })).toThrow(SiglumeConfigurationError);
+    const client = new SiglumeMerchantClient({ apiBase: sandbox.apiBase, merchantAuthToken: "t", timeoutMs: 20_000 });
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, client, creationLeaseMs: 20_500 })).toThrow(/timeoutMs \(20000 ms\)/);
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, timeoutMs: 2_000, creationLeaseMs: 3_000 })).not.toThrow();
+  });
+});
+
 describe("fulfilSiglumePayment", () => {
   async function paidScenario(overrides: Record<string, unknown> = {}) {
     const orders = memoryOrderStore({ orders: [{ id: "o1", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });

@@ -303,11 +303,12 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     },
 
     async markPending(attempt, session) {
-      await classified(() => pool.query(
+      const { rowCount } = await classified(() => pool.query(
         `UPDATE ${attempts} SET status = 'pending', session_id = $2, checkout_url = $3, challenge_hash = $4, expires_at = $5,
-           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
+           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`,
         [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at],
       ));
+      return rowCount === 1;
     },
 
     async markFailed(attempt, failure) {

@@ -89,8 +89,12 @@ export interface SiglumeCheckoutOrders<TRequest = unknown> {
   findOrder?(orderId: string): Promise<CheckoutOrder | null> | CheckoutOrder | null;
   /** Atomically: at most one active attempt ("creating" or "pending") per order. */
   beginAttempt(input: BeginAttemptInput): Promise<BeginAttemptResult>;
-  /** The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives). */
-  markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<void>;
+  /**
+   * The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives),
+   * only while the attempt is still "creating". True when stored; false when the attempt was ended (or its
+   * session stored by another start) meanwhile: the start route then hands this session out to nobody.
+   */
+  markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<boolean>;
   markFailed(attempt: CheckoutAttempt, failure: CheckoutAttemptFailure): Promise<void>;
 }
 

@@ -117,12 +117,12 @@ export function memoryOrderStore<TRequest = unknown>(
 
     async markPending(attempt, session) {
       const row = attemptsById.get(attempt.attemptId);
-      if (!row || (row.status !== "creating" && row.status !== "pending")) return;
-      if (row.session) byChallenge.delete(row.session.challenge_hash);
+      if (!row || row.status !== "creating") return false;
       row.status = "pending";
       row.session = { ...session };
       row.leaseUntil = 0;
       byChallenge.set(session.challenge_hash, row);
+      return true;
     },
 
     async markFailed(attempt, failure) {

@@ -63,6 +63,7 @@ const storeUnavailable = checkoutError(
 );
 
 const SESSION_OVER = new Set(["expired", "cancelled", "failed"]);
+const AGAIN = Symbol("begin again");
 
 /**
  * Builds the start route every adapter calls: (method, Content-Type, body, request) in, (status,
@@ -89,7 +90,8 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
     return null;
   }
 
-  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt & AttemptAmount, request: TRequest): Promise<CheckoutResponse> {
+  /** The answer, or AGAIN when the session could not be stored (the attempt ended meanwhile): begin anew. */
+  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt & AttemptAmount, request: TRequest): Promise<CheckoutResponse | typeof AGAIN> {
     // The session is for exactly what the attempt holds (the order as the store locked it), never another amount.
     if (!Number.isSafeInteger(attempt.amount_minor) || typeof attempt.currency !== "string") {
       throw new TypeError("orders.beginAttempt must answer a created attempt with its amount_minor and currency (see BeginAttemptResult).");
@@ -131,8 +133,13 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       );
     }
     const { checkout_url, session_id, challenge_hash, expires_at } = session;
-    await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
-    return started(session);
+    const stored = await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
+    if (stored === true) return started(session);
+    if (stored === false) return AGAIN; // a URL whose challenge_hash is not stored would be paid to nobody's order
+    throw new TypeError(
+      "orders.markPending must answer true when it stored the session, false when the attempt was no longer creating " +
+        `(it answered ${String(stored)}); the session was not handed out.`,
+    );
   }
 
   /** The stored session's state at Siglume; undefined when Siglume cannot say (the stored one is answered). */
@@ -147,12 +154,17 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
   }
 
   async function start(order: CheckoutOrder, request: TRequest): Promise<CheckoutResponse> {
-    // Twice at most: a stored session Siglume reports over ends its attempt, and the next one begins.
-    for (let round = 0; round < 2; round++) {
+    // A few rounds at most: a stored session Siglume reports over ends its attempt, or an attempt ended while
+    // its session was created; the next round begins again. Past that the browser retries (202).
+    for (let round = 0; round < 3; round++) {
       const begun = await orders.beginAttempt({ order, merchant, creationLeaseMs: resolved.creationLeaseMs });
       if (begun.state === "paid") return alreadyPaid;
       if (begun.state === "creating") return creating;
-      if (begun.state === "create") return createSession(order, begun, request);
+      if (begun.state === "create") {
+        const answer = await createSession(order, begun, request);
+        if (answer === AGAIN) continue;
+        return answer;
+      }
       const status = await liveStatus(begun.session.session_id, order.id, request);
       if (status === "paid") return paidAtSiglume;
       if (status === undefined || !SESSION_OVER.has(status)) return started(begun.session);

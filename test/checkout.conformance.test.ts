@@ -289,7 +289,7 @@ describe.each(shops)("checkout start route: $name", (fixture) => {
     ]);
 
     const again = await confirm(world, started.body.session_id);
-    expect(again.body.data.event.id).toBe(confirmed.body.data.event.id);
+    expect(again.body.data).toEqual(confirmed.body.data); // the first result, as Siglume's sandbox answers it
     const redelivered = await json(await fetch(`${world.sandbox.url}/v1/sandbox/checkout-sessions/${started.body.session_id}/redeliver`, { method: "POST" }));
     expect(redelivered.status).toBe(200);
     expect(redelivered.body.data).toMatchObject({ redelivered: true, event: { id: confirmed.body.data.event.id }, delivery_status: "delivered", response_status: 204 });

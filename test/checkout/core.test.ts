@@ -142,10 +142,9 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
     await disabled?.close();
   });
 
-  it("creates a session (same nonce → same session), reads it, the merchant, readiness, subscriptions; unwraps data", async () => {
+  it("creates a session, reads it, the merchant, readiness, subscriptions; unwraps data", async () => {
     const created = await client.createCheckoutSession({ ...session, nonce: "n-1", metadata: { order_id: "o1" } });
     expect(created).toMatchObject({ status: "open", challenge_hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-    expect(await client.createCheckoutSession({ ...session, nonce: "n-1" })).toEqual(created);
     expect(await client.getCheckoutSession(created.session_id)).toMatchObject({ session_id: created.session_id, status: "open", amount_minor: 1200, metadata_jsonb: { order_id: "o1" } });
     expect((await client.getMerchant("sandbox_merchant")).merchant_account).toMatchObject({ merchant: "sandbox_merchant", status: "active" });
     expect(await client.getMerchantReadiness("sandbox_merchant")).toMatchObject({ ready: true, blockers: [] });
@@ -212,14 +211,58 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
 });
 
 describe("the start route never hands out a session it did not store", () => {
-  let sandbox: SiglumeSandbox;
+  let sandbox: SiglumeSandbox; // a repeated nonce makes a new session, as Siglume's reference sandbox does
+  let strict: SiglumeSandbox; // a repeated nonce answers its open session again
   beforeAll(async () => {
-    sandbox = await startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${await freePort()}/webhooks/siglume`, port: 0, delivery: { maxAttempts: 1 } });
+    const webhookUrl = `http://127.0.0.1:${await freePort()}/webhooks/siglume`;
+    [sandbox, strict] = await Promise.all([
+      startSiglumeSandbox({ webhookUrl, port: 0, delivery: { maxAttempts: 1 } }),
+      startSiglumeSandbox({ webhookUrl, port: 0, delivery: { maxAttempts: 1 }, repeatedNonce: "same-session" }),
+    ]);
   });
-  afterAll(() => sandbox?.close());
+  afterAll(async () => {
+    await sandbox?.close();
+    await strict?.close();
+  });
 
   const request = (orderId: string) => ({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: orderId }), request: {} });
-  const settings = () => ({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", apiBase: sandbox.apiBase, merchantAuthToken: "sandbox_merchant_token" });
+  const settings = (at = sandbox) => ({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", apiBase: at.apiBase, merchantAuthToken: "sandbox_merchant_token" });
+
+  it.each(["new-session", "same-session"] as const)(
+    "repeated nonce → %s: a start that outlived its creation lease and the start that took over answer the one stored session",
+    async (mode) => {
+      const at = mode === "new-session" ? sandbox : strict;
+      const id = `o_lease_${mode}`;
+      const inner = memoryOrderStore({ owns: () => true, orders: [{ id, amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+      let stalled!: () => void;
+      const stalling = new Promise<void>((resolve) => (stalled = resolve));
+      let first = true;
+      const orders: typeof inner = {
+        ...inner,
+        async markPending(attempt, session) {
+          if (first) {
+            first = false; // the first start stalls past its lease between Siglume's answer and storing it
+            stalled();
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+          }
+          return inner.markPending(attempt, session);
+        },
+      };
+      const handler = createSiglumeCheckoutHandler({ ...settings(at), orders, timeoutMs: 200, creationLeaseMs: 1200 });
+      const slow = handler.handle(request(id));
+      await stalling;
+      await new Promise((resolve) => setTimeout(resolve, 1250)); // the lease is over: the next start takes the attempt over
+      const takeover = JSON.parse((await handler.handle(request(id))).body);
+      const stalledAnswer = JSON.parse((await slow).body);
+      expect(stalledAnswer.session_id).toBe(takeover.session_id);
+      const attempts = inner.attempts(id);
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]).toMatchObject({ status: "pending", session: { session_id: takeover.session_id } });
+      // At Siglume: the same nonce made a second session (never handed out), or answered the first again.
+      const atSiglume = at.sessions().filter((s) => s.nonce === attempts[0]!.nonce);
+      expect(atSiglume).toHaveLength(mode === "new-session" ? 2 : 1);
+    },
+  );
 
   it("an attempt ended while its session was being created: that session is not answered; the next attempt's stored one is", async () => {
     const inner = memoryOrderStore({ owns: () => true, orders: [{ id: "o_race", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });

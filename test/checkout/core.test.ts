@@ -2,6 +2,7 @@
 // option refusals at start-up, the merchant client against the real sandbox and real failing servers,
 // the fulfilment helper's checks, and session expiry.
 import { once } from "node:events";
+import { createRequire } from "node:module";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
@@ -306,6 +307,20 @@ describe("the start route never hands out a session it did not store", () => {
     const client = new SiglumeMerchantClient({ apiBase: sandbox.apiBase, merchantAuthToken: "t", timeoutMs: 20_000 });
     expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, client, creationLeaseMs: 20_500 })).toThrow(/timeoutMs \(20000 ms\)/);
     expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, timeoutMs: 2_000, creationLeaseMs: 3_000 })).not.toThrow();
+  });
+});
+
+describe("adapters re-export the checkout API", () => {
+  it("every value @siglume-middleware/checkout exports is exported by each adapter, in ESM and CommonJS alike", async () => {
+    const require = createRequire(import.meta.url);
+    const checkout = Object.keys(await import("@siglume-middleware/checkout")).sort();
+    expect(checkout).toContain("CheckoutStoreUnavailableError");
+    for (const adapter of ["express", "fastify", "koa", "nestjs"]) {
+      const esm = Object.keys(await import(`@siglume-middleware/${adapter}`));
+      const cjs = Object.keys(require(`@siglume-middleware/${adapter}`) as object);
+      expect(checkout.filter((name) => !esm.includes(name)), `${adapter} (ESM)`).toEqual([]);
+      expect(checkout.filter((name) => !cjs.includes(name)), `${adapter} (CommonJS)`).toEqual([]);
+    }
   });
 });
 

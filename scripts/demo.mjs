@@ -33,8 +33,8 @@ const { app } = shop;
 
 const cli = `${root}packages/cli/dist/cli.js`;
 const steps = [
-  ["A settled Standard payment: fulfilled once (204)", ["send", "standard-settled"], 0],
-  ["One delivery sent three times, as Siglume redelivers: fulfilled once, acknowledged thrice", ["send", "standard-settled", "--repeat", "3"], 0],
+  ["A settled Standard payment for no checkout of this shop: acknowledged (204), recorded for review, never fulfilled", ["send", "standard-settled"], 0],
+  ["One such delivery sent three times, as Siglume redelivers: reviewed once, acknowledged thrice", ["send", "standard-settled", "--repeat", "3"], 0],
   ["Micro usage without the metered opt-in: acknowledged and sent to review", ["send", "metered-usage-accepted"], 0],
   ["A delivery signed with the wrong secret: refused (401), nothing runs", ["send", "standard-settled", "--secret", "whsec_wrong"], 1],
 ];
@@ -51,10 +51,16 @@ for (const [title, args, expectedExit] of steps) {
   }
 }
 
-// Steps 1 and 2 each carry one new payment; the copies in step 2 must not fulfil it again.
-const paid = (app.output().match(/ paid: /g) ?? []).length;
-console.log(`\n${framework} app fulfilled ${paid} order(s) from ${steps.length} steps (expected 2).`);
-if (paid !== 2) failures += 1;
+// Steps 1 and 2 each carry one payment no checkout of the app created: reviewed once each (the copies in
+// step 2 are not handled again), fulfilled never; step 3 is reviewed as metered usage.
+const reviewed = (reason) => (app.output().match(new RegExp(`review: event \\S+ \\(${reason}\\)`, "g")) ?? []).length;
+const fulfilled = (app.output().match(/ is paid /g) ?? []).length;
+const reviews = await (await fetch(`${app.origin}/reviews`)).json();
+console.log(
+  `\n${framework} app from ${steps.length} steps: ${reviewed("unknown_challenge_hash")} payment(s) for no checkout reviewed (expected 2), ` +
+    `${reviewed("metered_integration_required")} metered usage reviewed (expected 1), ${fulfilled} fulfilled (expected 0); GET /reviews lists ${reviews.length}.`,
+);
+if (reviewed("unknown_challenge_hash") !== 2 || reviewed("metered_integration_required") !== 1 || fulfilled !== 0 || reviews.length !== 3) failures += 1;
 
 // A whole payment through the sandbox, as a shopper's browser and Siglume would drive it.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200)); // let log lines arrive

@@ -2,6 +2,7 @@
 // option refusals at start-up, the merchant client against the real sandbox and real failing servers,
 // the fulfilment helper's checks, and session expiry.
 import { once } from "node:events";
+import { createRequire } from "node:module";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
@@ -20,6 +21,7 @@ import {
   memoryOrderStore,
   parseStartBody,
   pricingBandOf,
+  type CheckoutAttempt,
 } from "@siglume-middleware/checkout";
 import { SiglumeConfigurationError, classifyDirectPaymentConfirmation, type StandardSettled } from "@siglume-middleware/core";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
@@ -141,10 +143,9 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
     await disabled?.close();
   });
 
-  it("creates a session (same nonce → same session), reads it, the merchant, readiness, subscriptions; unwraps data", async () => {
+  it("creates a session, reads it, the merchant, readiness, subscriptions; unwraps data", async () => {
     const created = await client.createCheckoutSession({ ...session, nonce: "n-1", metadata: { order_id: "o1" } });
     expect(created).toMatchObject({ status: "open", challenge_hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-    expect(await client.createCheckoutSession({ ...session, nonce: "n-1" })).toEqual(created);
     expect(await client.getCheckoutSession(created.session_id)).toMatchObject({ session_id: created.session_id, status: "open", amount_minor: 1200, metadata_jsonb: { order_id: "o1" } });
     expect((await client.getMerchant("sandbox_merchant")).merchant_account).toMatchObject({ merchant: "sandbox_merchant", status: "active" });
     expect(await client.getMerchantReadiness("sandbox_merchant")).toMatchObject({ ready: true, blockers: [] });
@@ -210,6 +211,119 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
   });
 });
 
+describe("the start route never hands out a session it did not store", () => {
+  let sandbox: SiglumeSandbox; // a repeated nonce makes a new session, as Siglume's reference sandbox does
+  let strict: SiglumeSandbox; // a repeated nonce answers its open session again
+  beforeAll(async () => {
+    const webhookUrl = `http://127.0.0.1:${await freePort()}/webhooks/siglume`;
+    [sandbox, strict] = await Promise.all([
+      startSiglumeSandbox({ webhookUrl, port: 0, delivery: { maxAttempts: 1 } }),
+      startSiglumeSandbox({ webhookUrl, port: 0, delivery: { maxAttempts: 1 }, repeatedNonce: "same-session" }),
+    ]);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await strict?.close();
+  });
+
+  const request = (orderId: string) => ({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: orderId }), request: {} });
+  const settings = (at = sandbox) => ({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", apiBase: at.apiBase, merchantAuthToken: "sandbox_merchant_token" });
+
+  it.each(["new-session", "same-session"] as const)(
+    "repeated nonce → %s: a start that outlived its creation lease and the start that took over answer the one stored session",
+    async (mode) => {
+      const at = mode === "new-session" ? sandbox : strict;
+      const id = `o_lease_${mode}`;
+      const inner = memoryOrderStore({ owns: () => true, orders: [{ id, amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+      let stalled!: () => void;
+      const stalling = new Promise<void>((resolve) => (stalled = resolve));
+      let first = true;
+      const orders: typeof inner = {
+        ...inner,
+        async markPending(attempt, session) {
+          if (first) {
+            first = false; // the first start stalls past its lease between Siglume's answer and storing it
+            stalled();
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+          }
+          return inner.markPending(attempt, session);
+        },
+      };
+      const handler = createSiglumeCheckoutHandler({ ...settings(at), orders, timeoutMs: 200, creationLeaseMs: 1200 });
+      const slow = handler.handle(request(id));
+      await stalling;
+      await new Promise((resolve) => setTimeout(resolve, 1250)); // the lease is over: the next start takes the attempt over
+      const takeover = JSON.parse((await handler.handle(request(id))).body);
+      const stalledAnswer = JSON.parse((await slow).body);
+      expect(stalledAnswer.session_id).toBe(takeover.session_id);
+      const attempts = inner.attempts(id);
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]).toMatchObject({ status: "pending", session: { session_id: takeover.session_id } });
+      // At Siglume: the same nonce made a second session (never handed out), or answered the first again.
+      const atSiglume = at.sessions().filter((s) => s.nonce === attempts[0]!.nonce);
+      expect(atSiglume).toHaveLength(mode === "new-session" ? 2 : 1);
+    },
+  );
+
+  it("an attempt ended while its session was being created: that session is not answered; the next attempt's stored one is", async () => {
+    const inner = memoryOrderStore({ owns: () => true, orders: [{ id: "o_race", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    let ended = false;
+    // Between Siglume's answer and markPending, the attempt ends (another instance saw its session cancelled).
+    const orders: typeof inner = {
+      ...inner,
+      async markPending(attempt, session) {
+        if (!ended) {
+          ended = true;
+          await inner.markFailed(attempt, { code: "SESSION_CANCELLED", retryable: false });
+        }
+        return inner.markPending(attempt, session);
+      },
+    };
+    const handler = createSiglumeCheckoutHandler({ ...settings(), orders });
+    const response = await handler.handle(request("o_race"));
+    expect(response.status).toBe(200);
+    const { session_id } = JSON.parse(response.body);
+    const answered = sandbox.sessions().find((s) => s.session_id === session_id)!;
+    const target = await inner.findOrderByChallengeHash(answered.challenge_hash);
+    expect(target).toMatchObject({ attemptStatus: "pending", order: { id: "o_race" } });
+    expect(inner.attempts("o_race").map((a) => a.status)).toEqual(["failed", "pending"]);
+  });
+
+  it("a store whose markPending does not say whether it stored the session is refused loudly (500, onError), never answered", async () => {
+    const inner = memoryOrderStore({ owns: () => true, orders: [{ id: "o_void", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    const errors: unknown[] = [];
+    const orders = { ...inner, async markPending(attempt: CheckoutAttempt, session: Parameters<typeof inner.markPending>[1]) { await inner.markPending(attempt, session); } };
+    const handler = createSiglumeCheckoutHandler({ ...settings(), orders: orders as never, onError: (e) => void errors.push(e) });
+    const response = await handler.handle(request("o_void"));
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error.code).toBe("CHECKOUT_FAILED");
+    expect(String(errors[0])).toMatch(/markPending must answer true when it stored the session/);
+  });
+
+  it("refuses at start-up a creation lease that a Siglume call could outlast (creationLeaseMs ≤ timeoutMs + 1 s)", () => {
+    const orders = memoryOrderStore({ owns: () => true });
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, timeoutMs: 30_000 })).toThrow(/creationLeaseMs \(30000 ms\) must exceed the Siglume call's timeoutMs \(30000 ms\) by at least 1000 ms/);
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, creationLeaseMs: 5_000 })).toThrow(SiglumeConfigurationError);
+    const client = new SiglumeMerchantClient({ apiBase: sandbox.apiBase, merchantAuthToken: "t", timeoutMs: 20_000 });
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, client, creationLeaseMs: 20_500 })).toThrow(/timeoutMs \(20000 ms\)/);
+    expect(() => createSiglumeCheckoutHandler({ ...settings(), orders, timeoutMs: 2_000, creationLeaseMs: 3_000 })).not.toThrow();
+  });
+});
+
+describe("adapters re-export the checkout API", () => {
+  it("every value @siglume-middleware/checkout exports is exported by each adapter, in ESM and CommonJS alike", async () => {
+    const require = createRequire(import.meta.url);
+    const checkout = Object.keys(await import("@siglume-middleware/checkout")).sort();
+    expect(checkout).toContain("CheckoutStoreUnavailableError");
+    for (const adapter of ["express", "fastify", "koa", "nestjs"]) {
+      const esm = Object.keys(await import(`@siglume-middleware/${adapter}`));
+      const cjs = Object.keys(require(`@siglume-middleware/${adapter}`) as object);
+      expect(checkout.filter((name) => !esm.includes(name)), `${adapter} (ESM)`).toEqual([]);
+      expect(checkout.filter((name) => !cjs.includes(name)), `${adapter} (CommonJS)`).toEqual([]);
+    }
+  });
+});
+
 describe("fulfilSiglumePayment", () => {
   async function paidScenario(overrides: Record<string, unknown> = {}) {
     const orders = memoryOrderStore({ orders: [{ id: "o1", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
@@ -242,6 +356,48 @@ describe("fulfilSiglumePayment", () => {
     }
     const { orders, payment } = await paidScenario({ amount_minor: "1200" }); // decimal strings are accepted
     expect((await fulfilSiglumePayment(orders, payment)).status).toBe("paid");
+  });
+
+  it("a second, distinct charge on a paid checkout (another requirement_id) goes to review; a true repeat stays already_paid", async () => {
+    const { orders, payment } = await paidScenario();
+    expect(await fulfilSiglumePayment(orders, payment)).toMatchObject({ status: "paid" });
+    const redelivered = classifyDirectPaymentConfirmation(structuredClone(payment.event)) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, redelivered)).toEqual({ status: "already_paid", orderId: "o1" });
+    // Siglume's event id differs but it names the same charge: still a repeat.
+    const reissued = classifyDirectPaymentConfirmation({ ...structuredClone(payment.event), id: "evt_reissued" }) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, reissued)).toEqual({ status: "already_paid", orderId: "o1" });
+    const second = classifyDirectPaymentConfirmation(
+      siglumeEvents.standardSettled({ data: { ...payment.event.data, requirement_id: "dpr_second_charge" } }),
+    ) as StandardSettled;
+    expect(await fulfilSiglumePayment(orders, second)).toMatchObject({ status: "mismatch", reason: "duplicate_payment", orderId: "o1", detail: expect.stringContaining("dpr_second_charge") });
+    expect(orders.paidCount("o1")).toBe(1);
+    expect(orders.attempts("o1")[0]!.payment).toMatchObject({ requirement_id: payment.requirement_id });
+  });
+
+  it("two distinct charges on one checkout arriving together: one pays, the other goes to review", async () => {
+    const { orders, payment } = await paidScenario();
+    const second = classifyDirectPaymentConfirmation(
+      siglumeEvents.standardSettled({ data: { ...payment.event.data, requirement_id: "dpr_second_charge" } }),
+    ) as StandardSettled;
+    const results = await Promise.all([fulfilSiglumePayment(orders, payment), fulfilSiglumePayment(orders, second)]);
+    expect(results.map((r) => (r.status === "mismatch" ? r.reason : r.status)).sort()).toEqual(["duplicate_payment", "paid"]);
+    expect(orders.paidCount("o1")).toBe(1);
+  });
+
+  it("memoryOrderStore: two sessions of one order paid at the same moment pay it once; the other is order_already_paid", async () => {
+    const orders = memoryOrderStore({ orders: [{ id: "o1", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    const order = orders.get("o1")!;
+    const session = (n: number, expires_at: string | null) => ({ session_id: `s${n}`, checkout_url: `https://x/pay/s${n}`, challenge_hash: `sha256:h${n}`, expires_at });
+    const first = await orders.beginAttempt({ order, merchant: "mrc_demo", creationLeaseMs: 1000 });
+    await orders.markPending(first as CheckoutAttempt, session(1, new Date(Date.now() - 1).toISOString()));
+    const second = await orders.beginAttempt({ order, merchant: "mrc_demo", creationLeaseMs: 1000 }); // s1 expired in our clock
+    await orders.markPending(second as CheckoutAttempt, session(2, null));
+    const pay = (hash: string) =>
+      classifyDirectPaymentConfirmation(siglumeEvents.standardSettled({ data: { challenge_hash: hash, amount_minor: 1200, currency: "JPY", merchant: "mrc_demo" } })) as StandardSettled;
+    const results = await Promise.all([fulfilSiglumePayment(orders, pay("sha256:h1")), fulfilSiglumePayment(orders, pay("sha256:h2"))]);
+    expect(results.map((r) => (r.status === "mismatch" ? r.reason : r.status)).sort()).toEqual(["order_already_paid", "paid"]);
+    expect(orders.paidCount("o1")).toBe(1);
+    expect(orders.attempts("o1").filter((a) => a.status === "paid")).toHaveLength(1);
   });
 
   it("a second payment of an order through another attempt is a mismatch (order_already_paid), not a silent ack", async () => {

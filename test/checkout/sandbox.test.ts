@@ -67,6 +67,94 @@ describe("sandbox API", () => {
     expect((await api("/v1/sdrp/direct-payments/checkout-sessions", { method: "POST", body: "{" })).body.error.code).toBe("INVALID_JSON");
   });
 
+  it("a nonce used again makes a new session with its own challenge, as Siglume's reference sandbox does", async () => {
+    const first = await createSession(1200, "JPY", "n-repeated");
+    const again = await createSession(1200, "JPY", "n-repeated");
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.data.session_id).not.toBe(first.body.data.session_id);
+    expect(again.body.data.challenge_hash).not.toBe(first.body.data.challenge_hash);
+    expect(Object.keys(again.body.data).sort()).toEqual(["challenge_hash", "checkout_url", "expires_at", "session_id", "status"]);
+  });
+
+  it("repeatedNonce: same-session answers the nonce's open session again, and refuses it for another amount", async () => {
+    const strict = await startSiglumeSandbox({ webhookUrl: "http://127.0.0.1:9/webhooks/siglume", port: 0, repeatedNonce: "same-session" });
+    try {
+      const create = (amount_minor: number, nonce: string) =>
+        fetch(`${strict.apiBase}/sdrp/direct-payments/checkout-sessions`, {
+          method: "POST",
+          headers: AUTH,
+          body: JSON.stringify({ merchant: "sandbox_merchant", amount_minor, currency: "JPY", nonce, success_url: "http://localhost:3000/s", cancel_url: "http://localhost:3000/c" }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+      const first = await create(1200, "n-1");
+      expect((await create(1200, "n-1")).body.data).toEqual(first.body.data);
+      const other = await create(1300, "n-1");
+      expect(other).toMatchObject({ status: 409, body: { error: { code: "CHECKOUT_NONCE_ALREADY_USED" } } });
+      expect(strict.sessions()).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
+    await expect(startSiglumeSandbox({ webhookUrl: "http://127.0.0.1:9/x", port: 0, repeatedNonce: "sometimes" as never })).rejects.toThrow(/repeatedNonce/);
+  });
+
+  it("GET a session: Siglume's HostedCheckoutSession fields (settlement ones once paid), never the nonce or the signed event", async () => {
+    const { body } = await createSession(1200, "JPY", "n-get");
+    const open = await api(`/v1/sdrp/direct-payments/checkout-sessions/${body.data.session_id}`);
+    expect(open.status).toBe(200);
+    expect(open.body.data).toEqual({
+      session_id: body.data.session_id,
+      merchant: "sandbox_merchant",
+      amount_minor: 1200,
+      currency: "JPY",
+      token_symbol: "JPYC",
+      status: "open",
+      challenge_hash: body.data.challenge_hash,
+      checkout_url: body.data.checkout_url,
+      success_url: "http://localhost:3000/s",
+      cancel_url: "http://localhost:3000/c",
+      metadata_jsonb: {},
+      requirement_id: null,
+      pricing_band: "standard",
+      settlement_cadence: "per_payment",
+      finality: "per_payment_onchain",
+      settlement_status: null,
+      chain_receipt_id: null,
+      protocol_fee_minor: null,
+      created_at: expect.any(String),
+      expires_at: body.data.expires_at,
+      paid_at: null,
+      cancelled_at: null,
+    });
+    const confirmed = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/confirm`, { method: "POST" });
+    const eventId = ((await confirmed.json()) as { data: { event: { id: string } } }).data.event.id;
+    const { event } = app.received.find((r) => r.event.id === eventId)!;
+    const paid = await api(`/v1/sdrp/direct-payments/checkout-sessions/${body.data.session_id}`);
+    expect(paid.body.data).toMatchObject({ status: "paid", requirement_id: event.data.requirement_id, settlement_status: "settled", chain_receipt_id: event.data.chain_receipt_id, paid_at: expect.any(String) });
+    const micro = await createSession(300, "JPY", "n-get-micro");
+    await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${micro.body.data.session_id}/cancel`, { method: "POST" });
+    const cancelled = await api(`/v1/sdrp/direct-payments/checkout-sessions/${micro.body.data.session_id}`);
+    expect(cancelled.body.data).toMatchObject({ status: "cancelled", cancelled_at: expect.any(String), pricing_band: "micro", settlement_cadence: "weekly", finality: "aggregated_onchain_settlement" });
+    for (const data of [open.body.data, paid.body.data]) {
+      expect(data).not.toHaveProperty("nonce");
+      expect(JSON.stringify(data)).not.toContain("evt_");
+    }
+  });
+
+  it("a second confirm answers the first result again, even while the first is still delivering, and sends no second webhook", async () => {
+    app.answer(500); // the first delivery fails (then is retried in the background)
+    const { body } = await createSession(1500, "JPY", "n-twice");
+    const confirmUrl = `${sandbox.url}/v1/sandbox/checkout-sessions/${body.data.session_id}/confirm`;
+    const answer = (r: Promise<Response>) => r.then(async (x) => ((await x.json()) as { data: Record<string, any> }).data);
+    const [first, concurrent] = await Promise.all([answer(fetch(confirmUrl, { method: "POST" })), answer(fetch(confirmUrl, { method: "POST" }))]);
+    const later = await answer(fetch(confirmUrl, { method: "POST" }));
+    expect(first).toMatchObject({ status: "paid", delivery_status: "failed", response_status: 500 });
+    expect(concurrent).toEqual(first);
+    expect(later).toEqual(first);
+    await sandbox.idle();
+    const eventId = first.event.id;
+    expect(sandbox.deliveries().filter((d) => d.event_id === eventId)).toHaveLength(1);
+  });
+
   it("a Standard confirmation classifies standard_settled; small amounts carry Micro/Nano usage fields", async () => {
     const cases = [
       [1200, "JPY", "standard_settled", "standard"],

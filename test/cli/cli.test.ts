@@ -48,21 +48,26 @@ describe("siglume-webhooks against the real example servers", () => {
     await Promise.all(Object.values(apps).map((app) => app.stop()));
   });
 
-  it("express: send fulfils once, --repeat redelivers the same event, colour only on a TTY", async () => {
+  const reviewsOf = async (app: { url: string }) => (await fetch(app.url.replace("/webhooks/siglume", "/reviews"))).json();
+
+  it("express: send handles once (a payment for no checkout of the app: reviewed, not fulfilled), --repeat redelivers the same event, colour only on a TTY", async () => {
     const run = await cli(["send", "standard-settled", "--url", apps.express!.url, "--secret", DEMO_SECRET, "--repeat", "4", "--concurrency", "2"]);
     expect(run.code).toBe(0);
     expect(run.stdout.match(/^#\d 204 \d+\.\d ms$/gm)).toHaveLength(4);
     expect(run.stdout).not.toContain("\u001b[");
     await new Promise((r) => setTimeout(r, 100)); // let the app's log line arrive
-    // Only this case sends to the express app: four deliveries of one event, one fulfilment.
-    expect(apps.express!.output().match(/\[express\] paid:/g)).toHaveLength(1);
+    // Only this case sends to the express app: four deliveries of one event, one review, nothing paid.
+    expect(apps.express!.output().match(/\[express\] review: event evt_\w+ \(unknown_challenge_hash\)/g)).toHaveLength(1);
+    expect(apps.express!.output()).not.toMatch(/is paid/);
+    expect(await reviewsOf(apps.express!)).toEqual([{ eventId: expect.stringMatching(/^evt_/), reason: "unknown_challenge_hash" }]);
   });
 
   it("fastify: the wrong secret is refused with 401 and exit 1, printing the error body", async () => {
     const run = await cli(["send", "standard-settled", "--url", apps.fastify!.url, "--secret", "whsec_wrong"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/#1 401 .*SIGNATURE_MISMATCH/);
-    expect(apps.fastify!.output()).not.toMatch(/paid:/);
+    expect(apps.fastify!.output()).not.toMatch(/review:|is paid/);
+    expect(await reviewsOf(apps.fastify!)).toEqual([]);
   });
 
   it("koa: sends an event from a JSON file, secret from SIGLUME_WEBHOOK_SECRET", async () => {
@@ -73,6 +78,7 @@ describe("siglume-webhooks against the real example servers", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("event evt_from_file");
     expect(run.stdout).toMatch(/#1 204/);
+    expect(await reviewsOf(apps.koa!)).toEqual([{ eventId: "evt_from_file", reason: "unknown_challenge_hash" }]);
   });
 
   it("nestjs: deliver acknowledges metered usage (routed to review) on the first attempt", async () => {
@@ -82,6 +88,7 @@ describe("siglume-webhooks against the real example servers", () => {
     expect(run.stdout).toContain("delivered after 1 attempt(s)");
     await new Promise((r) => setTimeout(r, 100));
     expect(apps.nestjs!.output()).toMatch(/review: event evt_\w+ \(metered_integration_required\)/);
+    expect(await reviewsOf(apps.nestjs!)).toEqual([{ eventId: expect.stringMatching(/^evt_/), reason: "metered_integration_required" }]);
   });
 });
 

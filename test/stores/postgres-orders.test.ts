@@ -2,11 +2,15 @@
 // sharing one real PostgreSQL for orders, checkout attempts and webhook events, with the sandbox
 // delivering round-robin to them like a load balancer: one session per order however many starts,
 // every paid order paid exactly once however often its webhook arrives, and then 409 ORDER_ALREADY_PAID.
+// Then the store alone, on the same server: lost connections, lock order, start-up DDL.
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckoutStoreUnavailableError, createSiglumeCheckoutHandler } from "@siglume-middleware/checkout";
 import { postgresOrderStore } from "@siglume-middleware/store-postgres";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { startInstance, type Instance } from "../support/instances.js";
 import { freePort, startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { sleep, until } from "../support/timing.js";
 
 const ADAPTERS = ["express", "fastify", "koa", "nestjs-express"];
 let postgres: PostgresServer;
@@ -16,63 +20,68 @@ let instances: { instance: Instance; url: string }[] = [];
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  db = testPool(postgres.url);
-  await db.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
-                  status text NOT NULL DEFAULT 'unpaid', owner text NOT NULL)`);
-  // The attempts table exists before the instances race to create it.
-  await db.query(postgresOrderStore({ pool: db }).attemptsTableSql);
-  const ports = await Promise.all(ADAPTERS.map(() => freePort()));
-  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
-  sandbox = await startSiglumeSandbox({
-    webhookUrl: urls.map((url) => `${url}/webhooks/siglume`),
-    port: 0,
-    origin: urls,
-    delivery: { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 8 },
-  });
-  const env = { PG_URL: postgres.url, API_BASE: sandbox.apiBase, SECRET: sandbox.env.SIGLUME_WEBHOOK_SECRET! };
-  instances = await Promise.all(
-    ADAPTERS.map(async (adapter, i) => ({
-      instance: await startInstance(adapter, { ...env, PORT: String(ports[i]) }, "support/checkout-instance.ts"),
-      url: urls[i]!,
-    })),
-  );
-}, 180_000);
+}, 120_000);
 afterAll(async () => {
-  await Promise.all(instances.map(({ instance }) => instance.kill()));
-  await sandbox?.close();
-  await db?.end();
   await postgres?.destroy();
 });
 
-async function newOrders(count: number, amount = 1200): Promise<string[]> {
-  const ids = Array.from({ length: count }, (_, i) => `ord_pg_${Date.now()}_${i}_${Math.random().toString(36).slice(2, 6)}`);
-  await db.query("INSERT INTO orders (id, amount_minor, currency, owner) SELECT unnest($1::text[]), $2, 'JPY', 'alice'", [ids, amount]);
-  return ids;
-}
-
-async function start(orderId: string, i: number) {
-  const response = await fetch(`${instances[i % instances.length]!.url}/checkout/siglume/start`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-shopper": "alice" },
-    body: JSON.stringify({ order_id: orderId }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
-
-/** Starts like a browser that follows 202s. */
-async function startFollowing(orderId: string, i: number) {
-  for (let tries = 0; tries < 100; tries++) {
-    const answer = await start(orderId, i + tries);
-    if (answer.status !== 202) return answer;
-    await new Promise((resolve) => setTimeout(resolve, answer.body.retry_after_ms));
-  }
-  throw new Error("still creating");
-}
-
-const sandboxPost = (path: string) => fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${path}`, { method: "POST" });
-const printed = (word: string) => instances.map(({ instance }) => instance.output()).join("").match(new RegExp(`^${word} `, "gm"))?.length ?? 0;
-
 describe("postgresOrderStore under 4 instances (express, fastify, koa, nestjs)", () => {
+  beforeAll(async () => {
+    db = testPool(postgres.url);
+    await db.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                    status text NOT NULL DEFAULT 'unpaid', owner text NOT NULL)`);
+    // The attempts table exists before the instances race to create it.
+    await db.query(postgresOrderStore({ pool: db }).attemptsTableSql);
+    const ports = await Promise.all(ADAPTERS.map(() => freePort()));
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    sandbox = await startSiglumeSandbox({
+      webhookUrl: urls.map((url) => `${url}/webhooks/siglume`),
+      port: 0,
+      origin: urls,
+      delivery: { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 8 },
+    });
+    const env = { PG_URL: postgres.url, API_BASE: sandbox.apiBase, SECRET: sandbox.env.SIGLUME_WEBHOOK_SECRET! };
+    instances = await Promise.all(
+      ADAPTERS.map(async (adapter, i) => ({
+        instance: await startInstance(adapter, { ...env, PORT: String(ports[i]) }, "support/checkout-instance.ts"),
+        url: urls[i]!,
+      })),
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(instances.map(({ instance }) => instance.kill()));
+    await sandbox?.close();
+    await db?.end();
+  });
+
+  async function newOrders(count: number, amount = 1200): Promise<string[]> {
+    const ids = Array.from({ length: count }, (_, i) => `ord_pg_${Date.now()}_${i}_${Math.random().toString(36).slice(2, 6)}`);
+    await db.query("INSERT INTO orders (id, amount_minor, currency, owner) SELECT unnest($1::text[]), $2, 'JPY', 'alice'", [ids, amount]);
+    return ids;
+  }
+
+  async function start(orderId: string, i: number) {
+    const response = await fetch(`${instances[i % instances.length]!.url}/checkout/siglume/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-shopper": "alice" },
+      body: JSON.stringify({ order_id: orderId }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  /** Starts like a browser that follows 202s. */
+  async function startFollowing(orderId: string, i: number) {
+    for (let tries = 0; tries < 100; tries++) {
+      const answer = await start(orderId, i + tries);
+      if (answer.status !== 202) return answer;
+      await new Promise((resolve) => setTimeout(resolve, answer.body.retry_after_ms));
+    }
+    throw new Error("still creating");
+  }
+
+  const sandboxPost = (path: string) => fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${path}`, { method: "POST" });
+  const printed = (word: string) => instances.map(({ instance }) => instance.output()).join("").match(new RegExp(`^${word} `, "gm"))?.length ?? 0;
+
   it("20 concurrent starts for one order, across the instances, create one session and one attempt", async () => {
     const [orderId] = await newOrders(1);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => start(orderId!, i)));
@@ -116,5 +125,269 @@ describe("postgresOrderStore under 4 instances (express, fastify, koa, nestjs)",
       expect(answer.status).toBe(409);
       expect(answer.body.error.code).toBe("ORDER_ALREADY_PAID");
     }
+  });
+});
+
+describe("postgresOrderStore alone: lost connections, lock order, start-up DDL", () => {
+  const APP = "siglume_orders_under_test";
+  let faults: ReturnType<typeof testPool>;
+  let url: string;
+  let local: SiglumeSandbox;
+  const origin = "http://127.0.0.1:3999";
+
+  beforeAll(async () => {
+    const admin = testPool(postgres.url);
+    await admin.query("CREATE DATABASE faults");
+    await admin.end();
+    url = postgres.url.replace(/\/postgres$/, "/faults");
+    faults = testPool(url);
+    await faults.query(`CREATE TABLE orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                        status text NOT NULL DEFAULT 'unpaid')`);
+    await faults.query(postgresOrderStore({ pool: faults }).attemptsTableSql);
+    local = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, port: 0, origin });
+  }, 60_000);
+  afterAll(async () => {
+    await local?.close();
+    await faults?.end();
+  });
+
+  let counter = 0;
+  async function order(amount = 1200, currency = "JPY"): Promise<string> {
+    const id = `ord_f_${++counter}_${Math.random().toString(36).slice(2, 6)}`;
+    await faults.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, $2, $3)", [id, amount, currency]);
+    return id;
+  }
+  const startRequest = (orderId: string) => ({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: orderId }), request: {} });
+  const body = (response: { body: string }) => JSON.parse(response.body) as Record<string, any>;
+  function handlerFor(orders: ReturnType<typeof postgresOrderStore>, errors: unknown[] = []) {
+    return createSiglumeCheckoutHandler({
+      merchant: "sandbox_merchant",
+      publicOrigin: origin,
+      orders,
+      apiBase: local.apiBase,
+      merchantAuthToken: "sandbox_merchant_token",
+      onError: (error) => void errors.push(error),
+    });
+  }
+  const backends = async (where: string) =>
+    (await faults.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND ${where}`, [APP])).rows.map((r) => r.pid as number);
+
+  it("a backend terminated while a start waits for the order's lock: 503 ORDER_STORE_UNAVAILABLE, the process lives, the next start works", async () => {
+    const store = postgresOrderStore({ connectionString: `${url}?application_name=${APP}`, owns: () => true });
+    const errors: unknown[] = [];
+    const handler = handlerFor(store, errors);
+    const orderId = await order();
+    // A webhook's transaction holds the order's row (a payment being written).
+    const holder = await faults.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", [orderId]);
+    try {
+      const answer = handler.handle(startRequest(orderId));
+      await until(async () => (await backends("wait_event_type = 'Lock'")).length === 1, 10_000, "the start to wait for the row lock");
+      await faults.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [APP]);
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      expect(body(response).error).toEqual({ code: "ORDER_STORE_UNAVAILABLE", message: expect.stringMatching(/order database.*connection/i) });
+      expect(response.body).not.toContain("sandbox_merchant_token");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(CheckoutStoreUnavailableError);
+      expect(String((errors[0] as Error).message)).toMatch(/pg_terminate_backend/);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    await sleep(100); // a late 'error' from the dead client would surface here as an uncaught exception
+    // Nothing was written, and the store's pool serves the next start.
+    expect((await faults.query("SELECT count(*)::int AS n FROM siglume_checkout_attempts WHERE order_id = $1", [orderId])).rows[0].n).toBe(0);
+    const next = await handler.handle(startRequest(orderId));
+    expect(next.status).toBe(200);
+    await store.close();
+  });
+
+  const beginFor = (store: ReturnType<typeof postgresOrderStore>, id: string) =>
+    store.beginAttempt({ order: { id, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 30_000 });
+
+  it("start-up DDL: a new instance on an existing table runs none, so no start queues behind a running transaction", async () => {
+    const running = postgresOrderStore({ connectionString: url });
+    await beginFor(running, await order()); // this instance checked its table long ago
+    // A webhook's transaction has written an attempt and is still running (RowExclusiveLock on the table).
+    const busy = await faults.connect();
+    await busy.query("BEGIN");
+    await busy.query("UPDATE siglume_checkout_attempts SET updated_at = now() WHERE attempt_id = 'none'");
+    const restarted = postgresOrderStore({ connectionString: url }); // a rolling deploy starts another instance
+    const [a, b] = [await order(), await order()];
+    try {
+      const t0 = Date.now();
+      const first = beginFor(restarted, a).then(() => Date.now() - t0);
+      await sleep(200);
+      const t1 = Date.now();
+      const other = beginFor(running, b).then(() => Date.now() - t1);
+      await sleep(1500);
+      await busy.query("COMMIT");
+      // Neither waited for the running transaction (a CREATE INDEX would have, and queued every start behind it).
+      expect(await first).toBeLessThan(1000);
+      expect(await other).toBeLessThan(1000);
+    } finally {
+      await busy.query("ROLLBACK").catch(() => {});
+      busy.release();
+      await Promise.all([running.close(), restarted.close()]);
+    }
+  });
+
+  it("start-up DDL: creates a missing table with its indexes, and later only what is missing", async () => {
+    const indexes = async () =>
+      (await faults.query("SELECT indexname FROM pg_indexes WHERE tablename = 'ddl_attempts' AND indexname LIKE 'ddl_attempts_one_%' ORDER BY 1")).rows.map((r) => r.indexname);
+    const fresh = postgresOrderStore({ connectionString: url, attemptsTable: "ddl_attempts" });
+    expect((await beginFor(fresh, await order())).state).toBe("create");
+    expect(await indexes()).toEqual(["ddl_attempts_one_active", "ddl_attempts_one_paid"]);
+    await faults.query("DROP INDEX ddl_attempts_one_paid");
+    const later = postgresOrderStore({ connectionString: url, attemptsTable: "ddl_attempts" });
+    expect((await beginFor(later, await order())).state).toBe("create");
+    expect(await indexes()).toEqual(["ddl_attempts_one_active", "ddl_attempts_one_paid"]);
+    await Promise.all([fresh.close(), later.close()]);
+  });
+
+  /** A real client whose `query` stops after its `pauseAfter`-th statement (holding what it locked) until resumed. */
+  function pausing(client: pg.PoolClient, pauseAfter: number) {
+    let count = 0;
+    let reached!: () => void;
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (resume = resolve));
+    const proxy = new Proxy(client, {
+      get(target, property) {
+        if (property === "query") {
+          return async (...args: unknown[]) => {
+            const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (++count === pauseAfter) {
+              reached();
+              await gate;
+            }
+            return result;
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { proxy, paused, resume };
+  }
+
+  it("lock order: fulfilment and a start for the same order never deadlock, wherever the payment's transaction pauses", async () => {
+    const starts = postgresOrderStore({ pool: faults });
+    const outcomes: string[] = [];
+    for (const mode of ["webhook transaction (ctx)", "markPaid's own transaction"] as const) {
+      for (let pauseAfter = 1; ; pauseAfter++) {
+        // An attempt whose session expired in our clock; its payment (made just before expiry) arrives now,
+        // while the shopper starts again (the start ends that attempt and begins another).
+        const orderId = await order();
+        const hash = `sha256:${orderId}`;
+        await faults.query(
+          `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency,
+             challenge_hash, session_id, checkout_url, expires_at)
+           VALUES ($1, $2, 1, $1, 'pending', 'sandbox_merchant', 1200, 'JPY', $3, $1, 'http://x', now() - interval '1 second')`,
+          [`att_${orderId}`, orderId, hash],
+        );
+        const client = await faults.connect();
+        const pause = pausing(client, pauseAfter);
+        const payment = { status: "paid" as const, requirement_id: `dpr_${orderId}`, chain_receipt_id: "rc", event_id: `evt_${orderId}` };
+        let webhook: Promise<string>;
+        if (mode === "webhook transaction (ctx)") {
+          const ctx = { transaction: pause.proxy };
+          webhook = (async () => {
+            await pause.proxy.query("BEGIN");
+            const target = await starts.findOrderByChallengeHash(hash, ctx);
+            const result = await starts.markPaid(target!, payment, ctx);
+            await pause.proxy.query("COMMIT");
+            return result;
+          })();
+        } else {
+          const target = (await starts.findOrderByChallengeHash(hash))!;
+          const pool = Object.assign(Object.create(faults), { connect: async () => pause.proxy }) as pg.Pool;
+          webhook = postgresOrderStore({ pool, createTable: false }).markPaid(target, payment);
+        }
+        const settled = webhook.then((r) => `paid: ${r}`, (e: { code?: string; message?: string }) => `failed: ${e.code} ${e.message}`);
+        const reached = await Promise.race([pause.paused.then(() => true), settled.then(() => false)]);
+        // markPaid's own transaction releases its client itself; the webhook's is the test's to end.
+        const end = async () => {
+          if (mode !== "webhook transaction (ctx)") return;
+          await client.query("ROLLBACK").catch(() => {});
+          client.release();
+        };
+        if (!reached) {
+          await end();
+          expect(await settled).toBe("paid: paid");
+          break; // the transaction has fewer statements: every pause point was tried
+        }
+        const start = beginFor(starts, orderId).then((r) => `start: ${r.state}`, (e: { code?: string; message?: string }) => `start failed: ${e.code} ${e.message}`);
+        await sleep(300); // the start runs, or queues on a lock the paused transaction holds
+        pause.resume();
+        const [paid, started] = await Promise.all([settled, start]);
+        await end();
+        outcomes.push(`${mode}, pause after ${pauseAfter}: ${paid} / ${started}`);
+        expect(`${paid} ${started}`, outcomes.at(-1)).not.toMatch(/40P01|failed/);
+        const { rows } = await faults.query("SELECT status FROM orders WHERE id = $1", [orderId]);
+        expect(rows[0].status).toBe("paid");
+      }
+    }
+    expect(outcomes.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("paying: two sessions of one order paid together pay it once (order_already_paid); a second charge on one session is duplicate_payment", async () => {
+    const store = postgresOrderStore({ pool: faults });
+    const orderId = await order();
+    const attempt = async (n: number, expired: boolean) => {
+      await faults.query(
+        `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency,
+           challenge_hash, session_id, checkout_url, expires_at)
+         VALUES ($1, $2, $3, $1, $4, 'sandbox_merchant', 1200, 'JPY', $5, $1, 'http://x', now() + interval '1 hour')`,
+        [`att_${orderId}_${n}`, orderId, n, expired ? "expired" : "pending", `sha256:${orderId}_${n}`],
+      );
+      return (await store.findOrderByChallengeHash(`sha256:${orderId}_${n}`))!;
+    };
+    const [one, two] = [await attempt(1, true), await attempt(2, false)];
+    const payment = (requirement: string) => ({ status: "paid" as const, requirement_id: requirement, chain_receipt_id: "rc", event_id: `evt_${requirement}` });
+    const outcomes = await Promise.all([store.markPaid(one, payment("dpr_1")), store.markPaid(two, payment("dpr_2"))]);
+    expect([...outcomes].sort()).toEqual(["order_already_paid", "paid"]);
+    const paidBy = outcomes[0] === "paid" ? "dpr_1" : "dpr_2";
+    const paidTarget = outcomes[0] === "paid" ? one : two;
+    expect(await store.markPaid(paidTarget, payment(paidBy))).toBe("already_paid");
+    expect(await store.markPaid(paidTarget, payment("dpr_other"))).toBe("duplicate_payment");
+    expect((await store.findOrderByChallengeHash(`sha256:${paidTarget.attemptId.replace("att_", "")}`))?.paidRequirementId).toBe(paidBy);
+    const { rows } = await faults.query("SELECT status, requirement_id FROM siglume_checkout_attempts WHERE order_id = $1 AND status = 'paid'", [orderId]);
+    expect(rows).toEqual([{ status: "paid", requirement_id: paidBy }]);
+    expect((await faults.query("SELECT status FROM orders WHERE id = $1", [orderId])).rows[0].status).toBe("paid");
+  });
+
+  it("an order whose amount changed: its open session is not answered again, nor its stuck attempt taken over; a new attempt is", async () => {
+    const store = postgresOrderStore({ connectionString: url, owns: () => true });
+    const handler = handlerFor(store);
+    const orderId = await order(1200);
+    const first = body(await handler.handle(startRequest(orderId)));
+    await faults.query("UPDATE orders SET amount_minor = 9800 WHERE id = $1", [orderId]);
+    const second = await handler.handle(startRequest(orderId));
+    expect(second.status).toBe(200);
+    expect(body(second).session_id).not.toBe(first.session_id);
+    expect(local.sessions().filter((s) => s.metadata_jsonb.order_id === orderId).map((s) => s.amount_minor)).toEqual([1200, 9800]);
+    const attempts = async (id: string) =>
+      (await faults.query("SELECT status, amount_minor::int AS amount, currency, failure_code, nonce FROM siglume_checkout_attempts WHERE order_id = $1 ORDER BY attempt_number", [id])).rows;
+    const rows = await attempts(orderId);
+    expect(rows.map((r) => [r.status, r.amount, r.failure_code])).toEqual([["failed", 1200, "ORDER_CHANGED"], ["pending", 9800, null]]);
+    expect(rows[0].nonce).not.toBe(rows[1].nonce);
+
+    // A start that claimed an attempt and died, then the amount changed: while its lease holds, 202; after, a new attempt.
+    const stuckId = await order(1200);
+    const held = await store.beginAttempt({ order: { id: stuckId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 300 });
+    await faults.query("UPDATE orders SET amount_minor = 2500, currency = 'USD' WHERE id = $1", [stuckId]);
+    expect((await handler.handle(startRequest(stuckId))).status).toBe(202);
+    await sleep(350);
+    const taken = await handler.handle(startRequest(stuckId));
+    expect(taken.status).toBe(200);
+    const [session] = local.sessions().filter((s) => s.metadata_jsonb.order_id === stuckId);
+    expect(session).toMatchObject({ amount_minor: 2500, currency: "USD" });
+    expect(held.state === "create" && session!.nonce !== held.nonce).toBe(true);
+    expect((await attempts(stuckId)).map((r) => [r.status, r.amount, r.currency])).toEqual([["failed", 1200, "JPY"], ["pending", 2500, "USD"]]);
+    await store.close();
   });
 });

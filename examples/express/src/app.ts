@@ -4,14 +4,12 @@ import {
   memoryOrderStore,
   siglumeCheckoutRouter,
   siglumeRouter,
-  type MeteredConfirmation,
-  type StandardSettled,
 } from "@siglume-middleware/express";
 import { DEMO_ORDERS, checkoutSettings } from "./checkout-settings.js";
 
 /** The example app, apart from listen(), so tests can drive it with supertest. */
 export function createApp(webhookSecret: string, { allowMeteredPayments = false, publicOrigin = "http://127.0.0.1:3000" } = {}) {
-  const paidOrders = new Map<string, StandardSettled | MeteredConfirmation>();
+  // Your review record: payments not applied to an order (to look at, and refund), and events to check.
   const reviews: { eventId: string; reason: string }[] = [];
   // Your order database; the demo's orders belong to the shopper "demo-shopper".
   const orders = memoryOrderStore<express.Request>({
@@ -27,20 +25,16 @@ export function createApp(webhookSecret: string, { allowMeteredPayments = false,
       allowMeteredPayments,
       async onDirectPaymentConfirmed(payment, ctx) {
         if (payment.kind === "metered_batch_settled") return; // names no order: reconcile from statements
-        // A payment for one of our checkouts: applied once, checked against the order.
+        // Applied once to the order whose checkout created the session, checked against it.
         const result = await fulfilSiglumePayment(orders, payment, ctx);
         if (result.status === "paid") {
           const how = result.orderStatus === "paid" ? "settled" : "usage accepted, settlement pending";
           return console.log(`[express] order ${result.orderId} is paid (${how})`);
         }
         if (result.status === "already_paid") return;
-        if (result.reason !== "unknown_challenge_hash") {
-          reviews.push({ eventId: payment.event.id, reason: result.reason });
-          return console.log(`[express] review: event ${payment.event.id} (${result.reason})`);
-        }
-        // Not one of this app's checkouts (e.g. sent with `siglume-webhooks send`): fulfilled by challenge_hash.
-        paidOrders.set(payment.challenge_hash, payment);
-        console.log(`[express] paid: order ${payment.challenge_hash} (receipt ${payment.kind === "standard_settled" ? payment.chain_receipt_id : "unsettled"})`);
+        // Not applied, never fulfilled: a mismatch, or (unknown_challenge_hash) no checkout of this shop at all.
+        reviews.push({ eventId: payment.event.id, reason: result.reason });
+        console.log(`[express] review: event ${payment.event.id} (${result.reason})`);
       },
       async onReview(review) {
         reviews.push({ eventId: review.event.id, reason: review.reason });
@@ -55,10 +49,10 @@ export function createApp(webhookSecret: string, { allowMeteredPayments = false,
   });
   app.use(express.json());
   // After the session and the body parser: POST /checkout/siglume/start {"order_id": "…"}.
-  app.use(siglumeCheckoutRouter({ ...checkoutSettings(publicOrigin), orders, allowMeteredPayments }));
-  app.get("/orders", (_req, res) => res.json({ paid: [...paidOrders.keys()] }));
+  app.use(siglumeCheckoutRouter({ ...checkoutSettings("express", publicOrigin), orders, allowMeteredPayments }));
   app.get("/orders/:id", (req, res) => res.json(orders.get(req.params.id) ?? null));
+  app.get("/reviews", (_req, res) => res.json(reviews));
   app.get("/checkout/siglume/success", (req, res) => res.type("html").send(`<h1>Thank you</h1><p>order ${String(req.query.order_id)}</p>`));
 
-  return { app, paidOrders, reviews, orders };
+  return { app, reviews, orders };
 }

@@ -13,11 +13,13 @@ import {
   type SiglumeReview,
   type StandardSettled,
 } from "@siglume-middleware/nestjs";
+import { checkoutSettings } from "../../shared/checkout-settings.js";
 import { webhookSecretOrDemo } from "../../shared/demo-secret.js";
 
 const allowMeteredPayments = process.env.SIGLUME_ALLOW_METERED === "1";
 const port = Number(process.env.PORT ?? 3000);
-const paidOrders = new Set<string>();
+// Your review record: payments not applied to an order (to look at, and refund), and events to check.
+const reviews: { eventId: string; reason: string }[] = [];
 // Your order database; the demo's orders belong to the shopper "demo-shopper".
 const orders = memoryOrderStore<{ headers: Record<string, unknown> }>({
   orders: [
@@ -33,26 +35,24 @@ class BillingService {
   async paid(payment: StandardSettled | MeteredUsageAccepted, ctx: SiglumeContext) {
     const result = await fulfilSiglumePayment(orders, payment, ctx);
     if (result.status === "paid") return console.log(`[nestjs] order ${result.orderId} is paid (${result.orderStatus})`);
-    if (result.status === "mismatch" && result.reason !== "unknown_challenge_hash") {
-      return console.log(`[nestjs] review: event ${payment.event.id} (${result.reason})`);
-    }
     if (result.status === "already_paid") return;
-    // Not one of this app's checkouts (e.g. sent with `siglume-webhooks send`): fulfilled by challenge_hash.
-    paidOrders.add(payment.challenge_hash);
-    console.log(`[nestjs] paid: order ${payment.challenge_hash} (receipt ${payment.kind === "standard_settled" ? payment.chain_receipt_id : "unsettled"})`);
+    // Not applied, never fulfilled: a mismatch, or (unknown_challenge_hash) no checkout of this shop at all.
+    reviews.push({ eventId: payment.event.id, reason: result.reason });
+    console.log(`[nestjs] review: event ${payment.event.id} (${result.reason})`);
   }
 
   @OnSiglumeReview()
   async review(review: SiglumeReview) {
+    reviews.push({ eventId: review.event.id, reason: review.reason });
     console.log(`[nestjs] review: event ${review.event.id} (${review.reason})`);
   }
 }
 
 @Controller()
 class OrdersController {
-  @Get("orders")
-  list() {
-    return { paid: [...paidOrders] };
+  @Get("reviews")
+  reviews() {
+    return reviews;
   }
   @Get("orders/:id")
   one(@Param("id") id: string) {
@@ -71,14 +71,7 @@ class Statements {
   imports: [
     SiglumeModule.forRoot({ webhookSecret: webhookSecretOrDemo("nestjs"), allowMeteredPayments }),
     // POST /checkout/siglume/start {"order_id": "…"}: an ordinary controller, so the app's guards apply.
-    SiglumeCheckoutModule.forRoot({
-      merchant: process.env.SIGLUME_DIRECT_PAYMENT_MERCHANT ?? "sandbox_merchant",
-      apiBase: process.env.SIGLUME_API_BASE ?? "http://127.0.0.1:8787/v1",
-      merchantAuthToken: process.env.SIGLUME_MERCHANT_AUTH_TOKEN ?? "sandbox_merchant_token",
-      publicOrigin: `http://127.0.0.1:${port}`,
-      orders,
-      allowMeteredPayments,
-    }),
+    SiglumeCheckoutModule.forRoot({ ...checkoutSettings("nestjs", `http://127.0.0.1:${port}`), orders, allowMeteredPayments }),
   ],
   controllers: [OrdersController],
   providers: [BillingService, ...(allowMeteredPayments ? [Statements] : [])],

@@ -11,7 +11,9 @@ export type PaymentMismatchReason =
   | "amount_mismatch"
   | "currency_mismatch"
   /** The order was already paid through another attempt: a second payment, to refund. */
-  | "order_already_paid";
+  | "order_already_paid"
+  /** This checkout's session was already paid by another payment (another requirement_id): a second charge, to refund. */
+  | "duplicate_payment";
 
 export type FulfilmentResult =
   | { status: "paid"; orderId: string; orderStatus: "paid" | "fulfilled_unsettled" }
@@ -32,8 +34,8 @@ function minorUnits(value: unknown): number | null {
  * (`metered_usage_accepted`, only reached with allowMeteredPayments). Pass the webhook's ctx: a store with
  * a transaction (the PostgreSQL one) then writes in the same transaction as the event record.
  *
- * `paid`: fulfil the order now. `already_paid`: a repeat of a payment already applied; nothing to do.
- * `mismatch`: do not fulfil; record it for review (the reason says why).
+ * `paid`: fulfil the order now. `already_paid`: a repeat of a payment already applied (the same
+ * requirement_id); nothing to do. `mismatch`: do not fulfil; record it for review (the reason says why).
  */
 export async function fulfilSiglumePayment(
   orders: SiglumePaymentOrders,
@@ -60,11 +62,16 @@ export async function fulfilSiglumePayment(
   if (paidMinor !== target.amount_minor || target.order.amount_minor !== target.amount_minor) {
     return mismatch("amount_mismatch", `paid ${paidMinor ?? "an unreadable amount"}, session for ${target.amount_minor}, order now ${target.order.amount_minor}`);
   }
-  if (PAID_ORDER_STATUSES.has(target.attemptStatus)) return { status: "already_paid", orderId: target.order.id };
-  if (PAID_ORDER_STATUSES.has(target.order.status)) {
-    return mismatch("order_already_paid", "the order was already paid through another checkout attempt");
+  const repeat: FulfilmentResult = { status: "already_paid", orderId: target.order.id };
+  const secondCharge = () =>
+    mismatch("duplicate_payment", `this checkout was already paid by requirement ${target.paidRequirementId ?? "(another)"}; this is a second charge (${payment.requirement_id})`);
+  const secondPayment = () => mismatch("order_already_paid", "the order was already paid through another checkout attempt");
+  if (PAID_ORDER_STATUSES.has(target.attemptStatus) && target.paidRequirementId !== undefined) {
+    return target.paidRequirementId === payment.requirement_id ? repeat : secondCharge();
   }
+  if (!PAID_ORDER_STATUSES.has(target.attemptStatus) && PAID_ORDER_STATUSES.has(target.order.status)) return secondPayment();
 
+  // The store decides atomically: two payments arriving together pay the order once.
   const orderStatus = payment.kind === "standard_settled" ? "paid" : "fulfilled_unsettled";
   const outcome = await orders.markPaid(
     target,
@@ -76,7 +83,8 @@ export async function fulfilSiglumePayment(
     },
     ctx,
   );
-  return outcome === "paid"
-    ? { status: "paid", orderId: target.order.id, orderStatus }
-    : { status: "already_paid", orderId: target.order.id };
+  if (outcome === "paid") return { status: "paid", orderId: target.order.id, orderStatus };
+  if (outcome === "duplicate_payment") return secondCharge();
+  if (outcome === "order_already_paid") return secondPayment();
+  return repeat;
 }

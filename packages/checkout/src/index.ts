@@ -22,6 +22,7 @@ export {
 export type * from "./client/types.js";
 
 export { PAID_ORDER_STATUSES } from "./orders/contract.js";
+export { CheckoutStoreUnavailableError, isCheckoutStoreUnavailableError } from "./orders/errors.js";
 export type * from "./orders/contract.js";
 export { memoryOrderStore, newAttemptId, nonceFor } from "./orders/memory.js";
 export type { MemoryOrder, MemoryOrderStore, MemoryOrderStoreOptions } from "./orders/memory.js";

@@ -20,6 +20,7 @@ export interface SandboxSession {
   created_at: string;
   expires_at: string;
   paid_at: string | null;
+  cancelled_at: string | null;
   /** The signed confirmation, kept so redelivery sends the same bytes. */
   confirmation?: { event: SiglumeEvent; body: Buffer };
 }
@@ -27,8 +28,36 @@ export interface SandboxSession {
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
 const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
-/** The same (merchant, nonce) always names the same challenge, as a merchant-signed challenge would. */
-export const challengeHashFor = (merchant: string, nonce: string): string => sha256(`sandbox:${merchant}:${nonce}`);
+/**
+ * The session's challenge: per session, as the reference sandbox derives it (a repeated nonce that makes
+ * a new session makes a new challenge); with `repeatedNonce: "same-session"` the session is shared, so is it.
+ */
+export const challengeHashFor = (merchant: string, nonce: string, sessionId: string): string =>
+  sha256(`sandbox:${merchant}:${sessionId}:${nonce}`);
+
+/** How a band settles, as Siglume's session and confirmation carry it. */
+export function settlementOf(currency: CheckoutCurrency, amountMinor: number) {
+  const band = pricingBandOf(currency, amountMinor) ?? "standard";
+  return band === "standard"
+    ? { pricing_band: band, settlement_cadence: "per_payment", finality: "per_payment_onchain" }
+    : { pricing_band: band, settlement_cadence: band === "micro" ? "weekly" : "monthly", finality: "aggregated_onchain_settlement" };
+}
+
+/**
+ * `GET /sdrp/direct-payments/checkout-sessions/{id}`: the fields of Siglume's HostedCheckoutSession (the
+ * reference SDK's type), the settlement fields once paid; never the nonce or the signed event.
+ */
+export function publicSession(session: SandboxSession): Record<string, unknown> {
+  const { confirmation, nonce: _nonce, ...fields } = session;
+  const paid = confirmation?.event.data as Record<string, unknown> | undefined;
+  return {
+    ...fields,
+    ...settlementOf(session.currency, session.amount_minor),
+    settlement_status: paid?.settlement_status ?? null,
+    chain_receipt_id: paid?.chain_receipt_id ?? null,
+    protocol_fee_minor: paid?.protocol_fee_minor ?? null,
+  };
+}
 
 export function envelope(type: string, data: Record<string, unknown>): SiglumeEvent {
   return { id: id("evt_sbx"), type, api_version: "2026-06-20", occurred_at: new Date().toISOString(), data };
@@ -46,7 +75,8 @@ const decimal = (value: number) => String(Math.round(value * 10) / 10);
  * USD ≥ 301, else Micro/Nano usage accepted with its settlement pending and the seller-borne accounting fields.
  */
 export function confirmationEvent(session: SandboxSession): SiglumeEvent {
-  const band = pricingBandOf(session.currency, session.amount_minor) ?? "standard";
+  const settlement = settlementOf(session.currency, session.amount_minor);
+  const band = settlement.pricing_band;
   const common = {
     mode: "external_402",
     merchant: session.merchant,
@@ -63,9 +93,7 @@ export function confirmationEvent(session: SandboxSession): SiglumeEvent {
   if (band === "standard") {
     return envelope("direct_payment.confirmed", {
       ...common,
-      pricing_band: "standard",
-      settlement_cadence: "per_payment",
-      finality: "per_payment_onchain",
+      ...settlement,
       settlement_status: "settled",
       chain_receipt_id: id("rc_sbx"),
       settled_at: session.paid_at,
@@ -74,9 +102,7 @@ export function confirmationEvent(session: SandboxSession): SiglumeEvent {
   const fee = PROTOCOL_FEE[band][session.currency];
   return envelope("direct_payment.confirmed", {
     ...common,
-    pricing_band: band,
-    settlement_cadence: band === "micro" ? "weekly" : "monthly",
-    finality: "aggregated_onchain_settlement",
+    ...settlement,
     settlement_status: "pending_settlement",
     provider_gross_amount_minor: decimal(session.amount_minor),
     protocol_fee_minor: decimal(fee),

@@ -9,6 +9,7 @@ import {
   confirmationEvent,
   newRequirementId,
   newSessionId,
+  publicSession,
   testDeliveryEvent,
   type SandboxSession,
 } from "./events.js";
@@ -36,6 +37,13 @@ export interface SiglumeSandboxOptions {
   sessionTtlMs?: number;
   /** False answers session creation 409 HOSTED_CHECKOUT_NOT_ENABLED and readiness not ready. Default true. */
   hostedCheckoutEnabled?: boolean;
+  /**
+   * A create with a nonce used before. "new-session" (default), as Siglume's reference sandbox does: every
+   * create makes a new session with its own challenge. "same-session": a stricter Siglume that answers the
+   * nonce's open session again for the same amount and currency, and 409 CHECKOUT_NONCE_ALREADY_USED
+   * otherwise. A start route must keep one live session per order either way, by its own attempts.
+   */
+  repeatedNonce?: "new-session" | "same-session";
   delivery?: Partial<DeliverySchedule>;
   /** One line per webhook attempt and session change. Default: nothing. */
   log?: (line: string) => void;
@@ -126,6 +134,10 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
   const secret = options.webhookSecret ?? SANDBOX_DEFAULTS.webhookSecret;
   const ttlMs = options.sessionTtlMs ?? 30 * 60 * 1000;
   const hostedCheckoutEnabled = options.hostedCheckoutEnabled ?? true;
+  const repeatedNonce = options.repeatedNonce ?? "new-session";
+  if (repeatedNonce !== "new-session" && repeatedNonce !== "same-session") {
+    throw new TypeError(`repeatedNonce must be "new-session" or "same-session", got ${JSON.stringify(repeatedNonce)}.`);
+  }
   const log = options.log ?? (() => {});
   const deliverer = createDeliverer({
     urls: webhookUrls,
@@ -147,7 +159,6 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     if (!session) throw new HttpError(404, "CHECKOUT_SESSION_NOT_FOUND", `No sandbox checkout session ${sessionId}.`);
     return current(session);
   };
-  const publicSession = ({ confirmation: _c, nonce: _n, ...session }: SandboxSession) => session;
   const redirect = (url: string, sessionId: string) => {
     const target = new URL(url);
     target.searchParams.set("session_id", sessionId);
@@ -201,8 +212,7 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     const successUrl = returnUrl(body.success_url, "success_url");
     const cancelUrl = returnUrl(body.cancel_url, "cancel_url");
     const existing = byNonce.get(nonce);
-    if (existing) {
-      // The same nonce is the same payment: answer its session again while it is open, never a second one.
+    if (existing && repeatedNonce === "same-session") {
       if (current(existing).status === "open" && existing.amount_minor === amount && existing.currency === currency) {
         return { status: 201, session: existing };
       }
@@ -217,7 +227,7 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
       token_symbol: currency === "USD" ? "USDC" : "JPYC",
       nonce,
       status: "open",
-      challenge_hash: challengeHashFor(merchant, nonce),
+      challenge_hash: challengeHashFor(merchant, nonce, sessionId),
       checkout_url: `${base}/pay/${sessionId}`,
       success_url: successUrl,
       cancel_url: cancelUrl,
@@ -226,28 +236,39 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
       created_at: new Date().toISOString(),
       expires_at: new Date(Date.now() + ttlMs).toISOString(),
       paid_at: null,
+      cancelled_at: null,
     };
     sessions.set(sessionId, session);
-    byNonce.set(nonce, session);
-    log(`session ${sessionId} created: ${currency} ${amount}`);
+    if (!existing) byNonce.set(nonce, session);
+    log(`session ${sessionId} created: ${currency} ${amount}${existing ? " (a nonce used before: a new session, as Siglume's reference sandbox makes)" : ""}`);
     return { status: 201, session };
   }
 
-  async function confirm(session: SandboxSession) {
-    if (session.status === "open") {
-      session.status = "paid";
-      session.paid_at = new Date().toISOString();
-      session.requirement_id = newRequirementId();
-      const event = confirmationEvent(session);
-      session.confirmation = { event, body: Buffer.from(JSON.stringify(event)) };
-      log(`session ${session.session_id} paid: event ${event.id}`);
-      const delivery = await deliverer.deliver(event, session.confirmation.body);
-      return { delivery_status: delivery.delivery_status, response_status: delivery.response_status };
-    }
-    if (session.status !== "paid" || !session.confirmation) {
+  /** What each session's first confirm answered (or will, while it delivers): a later confirm answers it again. */
+  const confirmations = new Map<string, Promise<Record<string, unknown>>>();
+
+  /** The first confirm pays and delivers; a later one answers the first result again and sends nothing. */
+  function confirm(session: SandboxSession): Promise<Record<string, unknown>> {
+    const first = confirmations.get(session.session_id);
+    if (first) return first;
+    if (session.status !== "open") {
       throw new HttpError(409, "CHECKOUT_SESSION_NOT_OPEN", `This session is ${session.status}; it can no longer be paid.`);
     }
-    return {}; // confirmed before: the first result, and no second webhook
+    session.status = "paid";
+    session.paid_at = new Date().toISOString();
+    session.requirement_id = newRequirementId();
+    const event = confirmationEvent(session);
+    session.confirmation = { event, body: Buffer.from(JSON.stringify(event)) };
+    log(`session ${session.session_id} paid: event ${event.id}`);
+    const answer = deliverer.deliver(event, session.confirmation.body).then((delivery) => ({
+      status: "paid",
+      redirect_url: redirect(session.success_url, session.session_id),
+      event: { id: event.id, type: event.type },
+      delivery_status: delivery.delivery_status,
+      response_status: delivery.response_status,
+    }));
+    confirmations.set(session.session_id, answer);
+    return answer;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -264,16 +285,13 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     if (method === "POST" && (match = path.match(/^\/v1\/sandbox\/checkout-sessions\/([^/]+)\/(confirm|cancel|redeliver)$/))) {
       const session = sessionOr404(decodeURIComponent(match[1]!));
       const action = match[2];
-      if (action === "confirm") {
-        const delivery = await confirm(session);
-        const { event } = session.confirmation!;
-        return ok(res, 200, { status: "paid", redirect_url: redirect(session.success_url, session.session_id), event: { id: event.id, type: event.type }, ...delivery });
-      }
+      if (action === "confirm") return ok(res, 200, await confirm(session));
       if (action === "cancel") {
         if (session.status !== "open" && session.status !== "cancelled") {
           throw new HttpError(409, "CHECKOUT_SESSION_NOT_OPEN", `This session is ${session.status}; it cannot be cancelled.`);
         }
         session.status = "cancelled";
+        session.cancelled_at ??= new Date().toISOString();
         return ok(res, 200, { status: "cancelled", redirect_url: redirect(session.cancel_url, session.session_id) });
       }
       if (!session.confirmation) {

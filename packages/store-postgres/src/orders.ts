@@ -1,11 +1,13 @@
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import {
+  CheckoutStoreUnavailableError,
   PAID_ORDER_STATUSES,
   newAttemptId,
   nonceFor,
   type BeginAttemptResult,
   type CheckoutOrder,
+  type MarkPaidOutcome,
   type PaymentContext,
   type PaymentTarget,
   type SiglumeOrderStore,
@@ -56,10 +58,11 @@ function quote(name: string, qualified = false): string {
   return parts.map((part) => `"${part}"`).join(".");
 }
 
-export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
+/** The attempts table and its two partial unique indexes, statement by statement. */
+function attemptsDdl(table = "siglume_checkout_attempts") {
   const name = quote(table, true);
   const bare = table.split(".").pop()!;
-  return `CREATE TABLE IF NOT EXISTS ${name} (
+  const createTable = `CREATE TABLE IF NOT EXISTS ${name} (
   attempt_id           text PRIMARY KEY,
   order_id             text NOT NULL,
   attempt_number       integer NOT NULL,
@@ -81,15 +84,75 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
   created_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   UNIQUE (order_id, attempt_number)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_active" ON ${name} (order_id) WHERE status IN ('creating', 'pending');
-CREATE UNIQUE INDEX IF NOT EXISTS "${bare}_one_paid" ON ${name} (order_id) WHERE status IN ('paid', 'fulfilled_unsettled')`;
+)`;
+  const indexes = [
+    { name: `${bare}_one_active`, where: "('creating', 'pending')" },
+    { name: `${bare}_one_paid`, where: "('paid', 'fulfilled_unsettled')" },
+  ].map(({ name: index, where }) => ({
+    name: index,
+    sql: `CREATE UNIQUE INDEX IF NOT EXISTS "${index}" ON ${name} (order_id) WHERE status IN ${where}`,
+  }));
+  return { table: name, createTable, indexes };
+}
+
+export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
+  const { createTable, indexes } = attemptsDdl(table);
+  return [createTable, ...indexes.map((index) => index.sql)].join(";\n");
+}
+
+/**
+ * What of the DDL is missing, read from the catalog (which takes no lock on the table). Only that runs:
+ * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
+ * would queue behind every running transaction on the table, and every start would queue behind it.
+ */
+async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Promise<string[]> {
+  const { rows } = await pool.query<{ present: boolean; indexes: string[] }>(
+    `SELECT to_regclass($1) IS NOT NULL AS present,
+            coalesce((SELECT array_agg(c.relname::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                      WHERE i.indrelid = to_regclass($1) AND c.relname = ANY($2::text[])), '{}') AS indexes`,
+    [ddl.table, ddl.indexes.map((index) => index.name)],
+  );
+  const { present, indexes } = rows[0]!;
+  if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
+  return ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql);
+}
+
+/** Errors that say the database is out of reach or the connection is gone, not that a statement failed. */
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03"]);
+function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
+  return typeof message === "string" && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+}
+
+const lostDuringTransaction = (cause: unknown) =>
+  new CheckoutStoreUnavailableError(
+    "The order database connection was lost during a checkout transaction (server restart, failover, " +
+      "pg_terminate_backend or idle_in_transaction_session_timeout). Nothing was written; the next start tries again.",
+    { cause },
+  );
+const unreachable = (cause: unknown) =>
+  new CheckoutStoreUnavailableError(
+    `The order database could not be reached or dropped the connection (${(cause as Error)?.message ?? String(cause)}). ` +
+      "Nothing was written; the next start tries again.",
+    { cause },
+  );
+
+/** Runs `work`, turning a lost or refused connection into CheckoutStoreUnavailableError (the start route's 503). */
+async function classified<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isConnectionFailure(error) && !(error instanceof CheckoutStoreUnavailableError) ? unreachable(error) : error;
+  }
 }
 
 interface AttemptRow {
   attempt_id: string;
   nonce: string;
   status: string;
+  amount_minor: string | number;
+  currency: string;
   leased: boolean;
   expired: boolean;
   session_id: string | null;
@@ -110,7 +173,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   const orders = quote(o.table ?? "orders", true);
   const [oid, oamount, ocurrency, ostatus] = [o.id ?? "id", o.amountMinor ?? "amount_minor", o.currency ?? "currency", o.status ?? "status"].map((c) => quote(c));
   const attempts = quote(options.attemptsTable ?? "siglume_checkout_attempts", true);
-  const ddl = attemptsTableSql(options.attemptsTable);
+  const ddl = attemptsDdl(options.attemptsTable);
   const ownsPool = !options.pool;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
   if (ownsPool) pool.on("error", () => {});
@@ -118,14 +181,19 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   let ready: Promise<void> | undefined;
   const ensureTable = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
-    ready ??= pool.query(ddl).then(
-      () => undefined,
-      (error: { code?: string }) => {
-        if (error.code === "23505" || error.code === "42P07") return; // another instance created it first
-        ready = undefined;
-        throw error;
-      },
-    );
+    ready ??= (async () => {
+      for (const statement of await missingDdl(pool, ddl)) {
+        try {
+          await pool.query(statement);
+        } catch (error) {
+          // Another instance created it at the same moment: it exists.
+          if ((error as { code?: string }).code !== "23505" && (error as { code?: string }).code !== "42P07") throw error;
+        }
+      }
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
     return ready;
   };
 
@@ -148,53 +216,80 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     status: String(row.status),
   });
 
+  /**
+   * BEGIN … COMMIT on a client of its own. While the client is checked out it has no pool listener, so
+   * ours takes its 'error' (a terminated backend, a failover): without one the process would crash. A
+   * lost client is discarded, never returned to the pool, and the caller gets CheckoutStoreUnavailableError.
+   */
   async function inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    const client = await classified(() => pool.connect());
+    let lost: unknown;
+    const onError = (error: unknown) => void (lost ??= error);
+    client.on("error", onError);
+    let discard: Error | undefined;
     try {
       await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
-      client.release();
       return result;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      client.release(error as Error);
-      throw error;
+      if (lost === undefined && !isConnectionFailure(error)) {
+        // A statement failed on a healthy connection: roll back and keep the client, unless that fails too.
+        await client.query("ROLLBACK").catch((rollbackError: Error) => void (discard = rollbackError));
+        throw error;
+      }
+      discard = (lost ?? error) as Error;
+      throw lostDuringTransaction(lost ?? error);
+    } finally {
+      client.removeListener("error", onError);
+      client.release(discard ?? (lost as Error | undefined));
     }
   }
 
   const store: PostgresOrderStore<TRequest> = {
-    attemptsTableSql: ddl,
+    attemptsTableSql: attemptsTableSql(options.attemptsTable),
 
     async findOrder(orderId) {
-      const row = await orderRow(pool, orderId, "");
+      const row = await classified(() => orderRow(pool, orderId, ""));
       return row ? toOrder(row) : null;
     },
 
-    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
-      await ensureTable();
+    async beginAttempt({ order: given, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+      await classified(ensureTable);
       return inTransaction(async (db) => {
-        // The order's row lock queues concurrent starts (and a payment being written) for this order.
-        const locked = await orderRow(db, order.id, " FOR UPDATE");
+        // The order's row lock queues concurrent starts (and a payment being written) for this order, and
+        // the attempt is for the amount and currency this row holds now.
+        const locked = await orderRow(db, given.id, " FOR UPDATE");
         if (!locked) throw new Error("beginAttempt: the order no longer exists.");
-        if (PAID_ORDER_STATUSES.has(String(locked.status))) return { state: "paid" };
+        const order = toOrder(locked);
+        if (PAID_ORDER_STATUSES.has(order.status)) return { state: "paid" };
         const lease = `now() + $2 * interval '1 millisecond'`;
         const { rows } = await db.query<AttemptRow>(
-          `SELECT attempt_id, nonce, status, session_id, checkout_url, challenge_hash, expires_at,
+          `SELECT attempt_id, nonce, status, session_id, checkout_url, challenge_hash, expires_at, amount_minor, currency,
                   coalesce(creation_lease_until > now(), false) AS leased, coalesce(expires_at <= now(), false) AS expired
            FROM ${attempts} WHERE order_id = $1 AND status IN ('creating', 'pending')`,
           [order.id],
         );
-        const active = rows[0];
+        let active: AttemptRow | undefined = rows[0];
+        if (active && (Number(active.amount_minor) !== order.amount_minor || active.currency !== order.currency)) {
+          if (active.status === "creating" && active.leased) return { state: "creating", attemptId: active.attempt_id, orderId: order.id, nonce: active.nonce };
+          // The order changed: this attempt's session (or the one its nonce may name) is for another amount.
+          await db.query(
+            `UPDATE ${attempts} SET status = 'failed', failure_code = 'ORDER_CHANGED', creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1`,
+            [active.attempt_id],
+          );
+          active = undefined;
+        }
         const ref = active && { attemptId: active.attempt_id, orderId: order.id, nonce: active.nonce };
         if (active?.status === "pending" && !active.expired) {
           const { session_id, checkout_url, challenge_hash, expires_at } = active;
           return { state: "pending", ...ref!, session: { session_id: session_id!, checkout_url: checkout_url!, challenge_hash: challenge_hash!, expires_at: expires_at?.toISOString() ?? null } };
         }
+        const amount = { amount_minor: order.amount_minor, currency: order.currency };
         if (active?.status === "creating") {
           if (active.leased) return { state: "creating", ...ref! };
           await db.query(`UPDATE ${attempts} SET creation_lease_until = ${lease}, updated_at = now() WHERE attempt_id = $1`, [active.attempt_id, creationLeaseMs]);
-          return { state: "create", ...ref! }; // taken over, same nonce
+          return { state: "create", ...ref!, ...amount }; // taken over: same nonce, same amount
         }
         if (active) await db.query(`UPDATE ${attempts} SET status = 'expired', updated_at = now() WHERE attempt_id = $1`, [active.attempt_id]);
         const attemptId = newAttemptId();
@@ -203,38 +298,41 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
            SELECT $3, $1, coalesce(max(attempt_number), 0) + 1, $4, 'creating', $5, $6, $7, ${lease} FROM ${attempts} WHERE order_id = $1`,
           [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency],
         );
-        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId) };
+        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId), ...amount };
       });
     },
 
     async markPending(attempt, session) {
-      await pool.query(
+      const { rowCount } = await classified(() => pool.query(
         `UPDATE ${attempts} SET status = 'pending', session_id = $2, checkout_url = $3, challenge_hash = $4, expires_at = $5,
-           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
+           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`,
         [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at],
-      );
+      ));
+      return rowCount === 1;
     },
 
     async markFailed(attempt, failure) {
-      await pool.query(
+      await classified(() => pool.query(
         failure.retryable
           ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`
           : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
         [attempt.attemptId, failure.code.slice(0, 100)],
-      );
+      ));
     },
 
     async findOrderByChallengeHash(challengeHash, ctx?: PaymentContext): Promise<PaymentTarget | null> {
       await ensureTable();
-      const db = (ctx?.transaction as PoolClient | undefined) ?? pool;
-      // In the webhook's transaction, lock the attempt and then its order until it commits.
-      const lock = ctx?.transaction ? " FOR UPDATE" : "";
-      const { rows } = await db.query(
-        `SELECT attempt_id, order_id, status, merchant, amount_minor, currency FROM ${attempts} WHERE challenge_hash = $1${lock}`,
-        [challengeHash],
-      );
+      const transaction = ctx?.transaction as PoolClient | undefined;
+      const db = transaction ?? pool;
+      const attemptSql = (lock: string) =>
+        `SELECT attempt_id, order_id, status, merchant, amount_minor, currency, requirement_id FROM ${attempts} WHERE challenge_hash = $1${lock}`;
+      let { rows } = await db.query(attemptSql(""), [challengeHash]);
+      if (!rows[0]) return null;
+      // In the webhook's transaction, lock the order's row and then the attempt's, as every start does:
+      // the opposite order deadlocks against a start for the same order. (An attempt never changes order.)
+      const order = await orderRow(db, rows[0].order_id, transaction ? " FOR UPDATE" : "");
+      if (transaction) ({ rows } = await db.query(attemptSql(" FOR UPDATE"), [challengeHash]));
       const attempt = rows[0];
-      const order = attempt && (await orderRow(db, attempt.order_id, lock));
       if (!attempt || !order) return null;
       return {
         order: toOrder(order),
@@ -243,20 +341,29 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
         merchant: attempt.merchant,
         amount_minor: Number(attempt.amount_minor),
         currency: attempt.currency,
+        paidRequirementId: PAID_ORDER_STATUSES.has(attempt.status) ? attempt.requirement_id : null,
       };
     },
 
-    async markPaid(target, payment, ctx?: PaymentContext) {
-      const write = async (db: Pool | PoolClient) => {
-        const marked = await db.query(
+    async markPaid(target, payment, ctx?: PaymentContext): Promise<MarkPaidOutcome> {
+      const write = async (db: PoolClient): Promise<MarkPaidOutcome> => {
+        // The order's row first (the lock order everywhere), then the check-and-set under it.
+        const order = await orderRow(db, target.order.id, " FOR UPDATE");
+        const { rows } = await db.query(`SELECT status, requirement_id FROM ${attempts} WHERE attempt_id = $1 FOR UPDATE`, [target.attemptId]);
+        const attempt = rows[0];
+        if (!order || !attempt) throw new Error("markPaid: the attempt or its order no longer exists.");
+        if (PAID_ORDER_STATUSES.has(attempt.status)) {
+          return attempt.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
+        }
+        if (PAID_ORDER_STATUSES.has(String(order.status))) return "order_already_paid";
+        await db.query(
           `UPDATE ${attempts} SET status = $2, requirement_id = $3, chain_receipt_id = $4, paid_event_id = $5, paid_at = now(),
              creation_lease_until = NULL, updated_at = now()
-           WHERE attempt_id = $1 AND status NOT IN ('paid', 'fulfilled_unsettled')`,
+           WHERE attempt_id = $1`,
           [target.attemptId, payment.status, payment.requirement_id, payment.chain_receipt_id, payment.event_id],
         );
-        if (marked.rowCount === 0) return "already_paid" as const;
         await db.query(`UPDATE ${orders} SET ${ostatus} = $2 WHERE ${oid} = $1`, [target.order.id, payment.status]);
-        return "paid" as const;
+        return "paid";
       };
       const transaction = ctx?.transaction as PoolClient | undefined;
       return transaction ? write(transaction) : inTransaction(write);
@@ -269,7 +376,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   if (options.owns) {
     const owns = options.owns;
     store.authorize = async (orderId, request) => {
-      const row = await orderRow(pool, orderId, "", "*, ");
+      const row = await classified(() => orderRow(pool, orderId, "", "*, "));
       return row && (await owns(row, request)) ? toOrder(row) : null;
     };
   }

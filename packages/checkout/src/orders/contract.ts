@@ -41,15 +41,27 @@ export interface BeginAttemptInput {
   creationLeaseMs: number;
 }
 
+/** What an attempt charges: fixed when the attempt begins, from the order as the store holds it then. */
+export interface AttemptAmount {
+  amount_minor: number;
+  currency: string;
+}
+
 /**
+ * An attempt is for one amount and currency. When the order's amount or currency no longer matches its
+ * active attempt's (the shopper changed the cart), `beginAttempt` ends that attempt (status "failed", code
+ * ORDER_CHANGED) and begins a new one with a new nonce, instead of answering its session (at the old
+ * amount) or taking it over (its nonce may already name a session at the old amount).
+ *
  * - `create`: the caller now holds the creation claim (a new attempt, or one stuck in "creating" past its
- *   lease, taken over with the same nonce) and must create the session, then call markPending or markFailed.
+ *   lease, taken over with the same nonce and amount) and must create the session for exactly
+ *   `amount_minor`/`currency`, then call markPending or markFailed.
  * - `creating`: another start holds an unexpired claim; the browser retries shortly (202).
- * - `pending`: the attempt has a live session; answer it again.
+ * - `pending`: the attempt has a live session for the order's current amount; answer it again.
  * - `paid`: the order was paid meanwhile.
  */
 export type BeginAttemptResult =
-  | ({ state: "create" } & CheckoutAttempt)
+  | ({ state: "create" } & CheckoutAttempt & AttemptAmount)
   | ({ state: "creating" } & CheckoutAttempt)
   | ({ state: "pending"; session: StoredCheckoutSession } & CheckoutAttempt)
   | { state: "paid" };
@@ -77,8 +89,12 @@ export interface SiglumeCheckoutOrders<TRequest = unknown> {
   findOrder?(orderId: string): Promise<CheckoutOrder | null> | CheckoutOrder | null;
   /** Atomically: at most one active attempt ("creating" or "pending") per order. */
   beginAttempt(input: BeginAttemptInput): Promise<BeginAttemptResult>;
-  /** The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives). */
-  markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<void>;
+  /**
+   * The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives),
+   * only while the attempt is still "creating". True when stored; false when the attempt was ended (or its
+   * session stored by another start) meanwhile: the start route then hands this session out to nobody.
+   */
+  markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<boolean>;
   markFailed(attempt: CheckoutAttempt, failure: CheckoutAttemptFailure): Promise<void>;
 }
 
@@ -91,6 +107,12 @@ export interface PaymentTarget {
   merchant: string;
   amount_minor: number;
   currency: string;
+  /**
+   * The requirement_id of the payment that paid this attempt, when it is paid: a repeat of that payment is
+   * `already_paid`, another payment on the same session is a second charge. Omitted by stores that cannot say
+   * (then `markPaid` decides).
+   */
+  paidRequirementId?: string | null;
 }
 
 /** What is written when an order is paid. */
@@ -107,12 +129,29 @@ export interface PaymentContext {
   transaction?: unknown;
 }
 
-/** The webhook side: `fulfilSiglumePayment()` calls these. */
+/**
+ * What `markPaid` did, decided atomically with the write:
+ * - `paid`: this payment marked the attempt and its order paid.
+ * - `already_paid`: this same payment (same requirement_id) paid the attempt before: a repeat, nothing to do.
+ * - `duplicate_payment`: the attempt was paid by another payment (another requirement_id): a second charge.
+ * - `order_already_paid`: the order was paid through another attempt: a second payment.
+ * Nothing is written for the last three.
+ */
+export type MarkPaidOutcome = "paid" | "already_paid" | "duplicate_payment" | "order_already_paid";
+
+/**
+ * The webhook side: `fulfilSiglumePayment()` calls these. Lock order: a store that locks rows locks the
+ * order's row before its attempts' rows, everywhere (the start side too), so a payment and a start for one
+ * order queue instead of deadlocking.
+ */
 export interface SiglumePaymentOrders {
-  /** The attempt whose session had this challenge_hash, or null. Lock it for the transaction when there is one. */
+  /** The attempt whose session had this challenge_hash, or null. Lock its order, then it, for the transaction when there is one. */
   findOrderByChallengeHash(challengeHash: string, ctx?: PaymentContext): Promise<PaymentTarget | null>;
-  /** Marks the attempt and its order paid once: "already_paid" when this attempt was paid before. */
-  markPaid(target: PaymentTarget, payment: PaymentRecord, ctx?: PaymentContext): Promise<"paid" | "already_paid">;
+  /**
+   * Marks the attempt and its order paid, once per order, as one check-and-set: two payments of one order
+   * arriving together (two sessions, or two charges on one session) pay it once; the other gets its outcome.
+   */
+  markPaid(target: PaymentTarget, payment: PaymentRecord, ctx?: PaymentContext): Promise<MarkPaidOutcome>;
 }
 
 /** A store that does both sides. */

@@ -79,17 +79,24 @@ export function memoryOrderStore<TRequest = unknown>(
 
     findOrder: (orderId) => store.get(orderId) ?? null,
 
-    async beginAttempt({ order, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
+    async beginAttempt({ order: given, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
       const now = Date.now();
-      if (PAID_ORDER_STATUSES.has(orders.get(order.id)?.status ?? order.status)) return { state: "paid" };
-      const current = active(order.id);
+      const order = orders.get(given.id) ?? given; // the store's own order, as it is now
+      if (PAID_ORDER_STATUSES.has(order.status)) return { state: "paid" };
+      let current = active(order.id);
+      if (current && (current.amount_minor !== order.amount_minor || current.currency !== order.currency)) {
+        if (current.status === "creating" && current.leaseUntil > now) return { state: "creating", ...ref(current) };
+        // The order changed: its session (or the one its nonce may name) is for another amount.
+        Object.assign(current, { status: "failed", failureCode: "ORDER_CHANGED", leaseUntil: 0 });
+        current = undefined;
+      }
       if (current?.status === "pending" && !expired(current.session, now)) {
         return { state: "pending", ...ref(current), session: { ...current.session! } };
       }
       if (current?.status === "creating") {
         if (current.leaseUntil > now) return { state: "creating", ...ref(current) };
-        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce
-        return { state: "create", ...ref(current) };
+        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce, same amount
+        return { state: "create", ...ref(current), amount_minor: current.amount_minor, currency: current.currency };
       }
       if (current) current.status = "expired";
       const attemptId = newAttemptId();
@@ -105,17 +112,17 @@ export function memoryOrderStore<TRequest = unknown>(
       };
       attemptsByOrder.set(order.id, [...(attemptsByOrder.get(order.id) ?? []), row]);
       attemptsById.set(attemptId, row);
-      return { state: "create", ...ref(row) };
+      return { state: "create", ...ref(row), amount_minor: row.amount_minor, currency: row.currency };
     },
 
     async markPending(attempt, session) {
       const row = attemptsById.get(attempt.attemptId);
-      if (!row || (row.status !== "creating" && row.status !== "pending")) return;
-      if (row.session) byChallenge.delete(row.session.challenge_hash);
+      if (!row || row.status !== "creating") return false;
       row.status = "pending";
       row.session = { ...session };
       row.leaseUntil = 0;
       byChallenge.set(session.challenge_hash, row);
+      return true;
     },
 
     async markFailed(attempt, failure) {
@@ -133,14 +140,19 @@ export function memoryOrderStore<TRequest = unknown>(
       const order = row && orders.get(row.orderId);
       if (!row || !order) return null;
       const { attemptId, status: attemptStatus, merchant, amount_minor, currency } = row;
-      return { order: copy(order), attemptId, attemptStatus, merchant, amount_minor, currency };
+      const paidRequirementId = row.payment?.requirement_id ?? null;
+      return { order: copy(order), attemptId, attemptStatus, merchant, amount_minor, currency, paidRequirementId };
     },
 
     async markPaid(target, payment) {
+      // One synchronous check-and-set (no await inside): concurrent payments of one order see each other.
       const row = attemptsById.get(target.attemptId);
-      const order = orders.get(target.order.id);
+      const order = row && orders.get(row.orderId);
       if (!row || !order) throw new Error("markPaid: the attempt or its order no longer exists.");
-      if (row.status === "paid" || row.status === "fulfilled_unsettled") return "already_paid";
+      if (PAID_ORDER_STATUSES.has(row.status)) {
+        return row.payment?.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
+      }
+      if (PAID_ORDER_STATUSES.has(order.status)) return "order_already_paid";
       row.status = payment.status;
       row.payment = { requirement_id: payment.requirement_id, chain_receipt_id: payment.chain_receipt_id, event_id: payment.event_id };
       order.status = payment.status;

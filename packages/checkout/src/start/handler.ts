@@ -1,10 +1,11 @@
 import { isJsonContentType, isSiglumeWebhookError } from "@siglume-middleware/core";
 import { pricingBandOf } from "../band.js";
 import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError } from "../client/errors.js";
-import { PAID_ORDER_STATUSES, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
+import { PAID_ORDER_STATUSES, type AttemptAmount, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
+import { isCheckoutStoreUnavailableError } from "../orders/errors.js";
 import { START_BODY_LIMIT, parseStartBody } from "./body.js";
 import { resolveCheckoutOptions, type ResolvedCheckoutOptions, type SiglumeCheckoutOptions } from "./options.js";
-import { checkoutError, checkoutJson, type CheckoutResponse } from "./response.js";
+import { checkoutError, checkoutJson, type CheckoutErrorCode, type CheckoutResponse } from "./response.js";
 
 /** What an adapter supplies for one start request. */
 export interface CheckoutStartRequest<TRequest> {
@@ -54,7 +55,15 @@ const failed = checkoutError(
   "The checkout could not be started because of an error in this shop's server. Details are in its logs (onError).",
 );
 
+const storeUnavailable = checkoutError(
+  "ORDER_STORE_UNAVAILABLE",
+  "This shop's order database is unavailable right now (its connection was lost or could not be made), so the " +
+    "checkout was not started and nothing was charged. Try again in a moment.",
+  { "retry-after": "5" },
+);
+
 const SESSION_OVER = new Set(["expired", "cancelled", "failed"]);
+const AGAIN = Symbol("begin again");
 
 /**
  * Builds the start route every adapter calls: (method, Content-Type, body, request) in, (status,
@@ -73,13 +82,31 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
   const started = (session: { checkout_url: string; session_id: string }) =>
     checkoutJson(200, { checkout_url: session.checkout_url, session_id: session.session_id });
 
-  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt, request: TRequest): Promise<CheckoutResponse> {
+  /** Why this amount may not be charged here (the code and the answer), or null when it may. */
+  function refusal({ amount_minor, currency }: AttemptAmount): [CheckoutErrorCode, CheckoutResponse] | null {
+    const band = pricingBandOf(currency, amount_minor);
+    if (band === null) return ["ORDER_NOT_PAYABLE", notPayable];
+    if (band !== "standard" && !resolved.allowMeteredPayments) return ["METERED_INTEGRATION_REQUIRED", meteredRequired];
+    return null;
+  }
+
+  /** The answer, or AGAIN when the session could not be stored (the attempt ended meanwhile): begin anew. */
+  async function createSession(order: CheckoutOrder, attempt: CheckoutAttempt & AttemptAmount, request: TRequest): Promise<CheckoutResponse | typeof AGAIN> {
+    // The session is for exactly what the attempt holds (the order as the store locked it), never another amount.
+    if (!Number.isSafeInteger(attempt.amount_minor) || typeof attempt.currency !== "string") {
+      throw new TypeError("orders.beginAttempt must answer a created attempt with its amount_minor and currency (see BeginAttemptResult).");
+    }
+    const refused = refusal(attempt); // the store's order may differ from the one looked up a moment ago
+    if (refused) {
+      await orders.markFailed(attempt, { code: refused[0], retryable: false });
+      return refused[1];
+    }
     let session;
     try {
       session = await client.createCheckoutSession({
         merchant,
-        amount_minor: order.amount_minor,
-        currency: order.currency as "JPY" | "USD",
+        amount_minor: attempt.amount_minor,
+        currency: attempt.currency as "JPY" | "USD",
         nonce: attempt.nonce,
         success_url: resolved.successUrl(order.id),
         cancel_url: resolved.cancelUrl(order.id),
@@ -106,8 +133,13 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       );
     }
     const { checkout_url, session_id, challenge_hash, expires_at } = session;
-    await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
-    return started(session);
+    const stored = await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
+    if (stored === true) return started(session);
+    if (stored === false) return AGAIN; // a URL whose challenge_hash is not stored would be paid to nobody's order
+    throw new TypeError(
+      "orders.markPending must answer true when it stored the session, false when the attempt was no longer creating " +
+        `(it answered ${String(stored)}); the session was not handed out.`,
+    );
   }
 
   /** The stored session's state at Siglume; undefined when Siglume cannot say (the stored one is answered). */
@@ -122,12 +154,17 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
   }
 
   async function start(order: CheckoutOrder, request: TRequest): Promise<CheckoutResponse> {
-    // Twice at most: a stored session Siglume reports over ends its attempt, and the next one begins.
-    for (let round = 0; round < 2; round++) {
+    // A few rounds at most: a stored session Siglume reports over ends its attempt, or an attempt ended while
+    // its session was created; the next round begins again. Past that the browser retries (202).
+    for (let round = 0; round < 3; round++) {
       const begun = await orders.beginAttempt({ order, merchant, creationLeaseMs: resolved.creationLeaseMs });
       if (begun.state === "paid") return alreadyPaid;
       if (begun.state === "creating") return creating;
-      if (begun.state === "create") return createSession(order, begun, request);
+      if (begun.state === "create") {
+        const answer = await createSession(order, begun, request);
+        if (answer === AGAIN) continue;
+        return answer;
+      }
       const status = await liveStatus(begun.session.session_id, order.id, request);
       if (status === "paid") return paidAtSiglume;
       if (status === undefined || !SESSION_OVER.has(status)) return started(begun.session);
@@ -156,13 +193,10 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       const order = await resolved.lookup(orderId, req.request);
       if (!order) return notFound;
       if (PAID_ORDER_STATUSES.has(order.status)) return alreadyPaid;
-      const band = pricingBandOf(order.currency, order.amount_minor);
-      if (band === null) return notPayable;
-      if (band !== "standard" && !resolved.allowMeteredPayments) return meteredRequired;
-      return await start(order, req.request);
+      return refusal(order)?.[1] ?? (await start(order, req.request));
     } catch (error) {
       resolved.onError(error, { orderId, request: req.request });
-      return failed;
+      return isCheckoutStoreUnavailableError(error) ? storeUnavailable : failed;
     }
   }
 

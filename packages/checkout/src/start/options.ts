@@ -25,7 +25,10 @@ export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerch
   allowMeteredPayments?: boolean;
   /** A client of your own; otherwise one is made from apiBase, merchantAuthToken and timeoutMs. */
   client?: SiglumeMerchantClient;
-  /** How long a "creating" claim holds before another start takes the attempt over (same nonce). Default 30 s. */
+  /**
+   * How long a "creating" claim holds before another start takes the attempt over (same nonce). Default 30 s;
+   * must exceed timeoutMs by at least 1 s (checked at start-up).
+   */
   creationLeaseMs?: number;
   /** retry_after_ms of the 202 answered while another start is creating the session. Default 250. */
   retryAfterMs?: number;
@@ -54,6 +57,8 @@ export interface ResolvedCheckoutOptions<TRequest> {
 }
 
 const MERCHANT = /^[a-z0-9][a-z0-9_-]{2,63}$/;
+/** What a start needs beside the Siglume call while it holds the creation claim (storing the session). */
+const LEASE_MARGIN_MS = 1000;
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 function fail(message: string): never {
@@ -132,6 +137,16 @@ export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions
     if (options[name] !== undefined && typeof options[name] !== "function") fail(`${name} must be a function when given.`);
   }
 
+  const client = options.client ?? new SiglumeMerchantClient(options);
+  const creationLeaseMs = positiveInt("creationLeaseMs", options.creationLeaseMs, 30_000);
+  // A start still waiting for Siglume must keep its claim: a takeover meanwhile would create a second session.
+  if (creationLeaseMs < client.timeoutMs + LEASE_MARGIN_MS) {
+    fail(
+      `creationLeaseMs (${creationLeaseMs} ms) must exceed the Siglume call's timeoutMs (${client.timeoutMs} ms) by at least ` +
+        `${LEASE_MARGIN_MS} ms, so a start still waiting for Siglume keeps its claim on the attempt. Raise creationLeaseMs or lower timeoutMs.`,
+    );
+  }
+
   return {
     merchant,
     path: pathOption("path", options.path, DEFAULT_CHECKOUT_PATH),
@@ -140,8 +155,8 @@ export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions
     orders,
     lookup,
     allowMeteredPayments,
-    client: options.client ?? new SiglumeMerchantClient(options),
-    creationLeaseMs: positiveInt("creationLeaseMs", options.creationLeaseMs, 30_000),
+    client,
+    creationLeaseMs,
     retryAfterMs: positiveInt("retryAfterMs", options.retryAfterMs, 250),
     checkSessionOnReuse: options.checkSessionOnReuse ?? true,
     metadata: options.metadata,

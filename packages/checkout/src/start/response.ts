@@ -12,6 +12,7 @@ export const CHECKOUT_ERROR_STATUS = {
   CHECKOUT_FAILED: 500,
   SIGLUME_UNAVAILABLE: 502,
   SIGLUME_REJECTED: 502,
+  ORDER_STORE_UNAVAILABLE: 503,
 } as const;
 
 export type CheckoutErrorCode = keyof typeof CHECKOUT_ERROR_STATUS;

@@ -1,5 +1,5 @@
 // Servers, load and flood for the benchmark (run.ts prints and checks the results).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -15,6 +15,13 @@ process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 // ---------- servers ----------
 
+const canPin = os.cpus().length >= 2 && spawnSync("sh", ["-c", "command -v taskset"]).status === 0;
+
+/** The command run on CPU `cpu` only, where taskset exists and there are two CPUs. */
+export function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
+  return canPin ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
+}
+
 export interface Server {
   port: number;
   pid: number;
@@ -26,7 +33,10 @@ export type Variant = "siglume" | "handwritten" | "handwritten-parse";
 export async function startServer(framework: string, variant: Variant | string, script = "server.ts"): Promise<Server> {
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (docs/maintainers.md).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", `${here}${script}`], {
+  // The server on one core and wrk on the other (taskset, when there are two): left to the scheduler,
+  // both sometimes share a core, and a variant's numbers jump by half between runs.
+  const [command, args] = pinned(1, process.execPath, [...nodeArgs, "--import", "tsx", `${here}${script}`]);
+  const child: ChildProcess = spawn(command, args, {
     cwd: `${here}..`,
     env: { ...process.env, FRAMEWORK: framework, VARIANT: variant, NODE_ENV: "bench" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -99,8 +109,7 @@ export async function runWrk(port: number, seconds: number, requests: string, lu
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
   // One wrk thread: the server under test keeps the other core to itself.
   const output = execFileSync(
-    "wrk",
-    ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}${lua}`, `http://127.0.0.1:${port}`, "--", requests, ...luaArgs],
+    ...pinned(0, "wrk", ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}${lua}`, `http://127.0.0.1:${port}`, "--", requests, ...luaArgs]),
     { encoding: "utf8" },
   );
   const cpuUsed = pid ? cpuSeconds(pid) - cpuBefore : NaN;

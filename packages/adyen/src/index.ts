@@ -16,7 +16,7 @@ export { HMAC_HEADER, adyenHmacKeys, keyCheckValue, signAdyenPayload, verifyAdye
 export type { AdyenHmacKey } from "./signature/hmac.js";
 export { basicAuthChecker } from "./auth/basic.js";
 export type { BasicAuthCredentials } from "./auth/basic.js";
-export { parseAdyenWebhook } from "./event/parse.js";
+export { notificationProblem, parseAdyenWebhook, relayedProblem } from "./event/parse.js";
 export type { AdyenWebhook } from "./event/parse.js";
 export * from "./event/schemas.js";
 export { AUTHENTICATION_CREATED, RELAYED_AUTHENTICATION } from "./event/types.js";

@@ -8,16 +8,20 @@ export interface BasicAuthCredentials {
 
 const CHALLENGE = { "www-authenticate": 'Basic realm="adyen-webhooks", charset="UTF-8"' };
 
-// Compared as SHA-256 digests: equal lengths for timingSafeEqual, and no length leak.
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
-
 /**
  * The `Authorization: Basic …` check Adyen's webhook settings configure: it
  * proves the sender (the HMAC proves the body). Compared in constant time.
  */
 export function basicAuthChecker(credentials: BasicAuthCredentials): (header: string | string[] | undefined) => void {
-  const expected = digest(`${credentials.username}:${credentials.password}`);
+  const expectedText = `${credentials.username}:${credentials.password}`;
+  // What Adyen sends, byte for byte: compared directly, in constant time for a header of the same length.
+  const expected = Buffer.from(`Basic ${Buffer.from(expectedText, "utf8").toString("base64")}`);
+  const expectedDigest = digest(expectedText);
   return (header) => {
+    if (typeof header === "string" && header.length === expected.length) {
+      const given = Buffer.from(header, "latin1");
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+    }
     const value = typeof header === "string" ? header.trim() : "";
     const space = value.indexOf(" ");
     if (value === "" || space === -1 || value.slice(0, space).toLowerCase() !== "basic") {
@@ -28,8 +32,10 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
         { status: 401, headers: CHALLENGE },
       );
     }
+    // Any other form (spacing, case, base64 padding): decoded and compared as SHA-256 digests, equal in
+    // length whatever was sent.
     const given = Buffer.from(value.slice(space + 1).trim(), "base64").toString("utf8");
-    if (!timingSafeEqual(digest(given), expected)) {
+    if (!timingSafeEqual(digest(given), expectedDigest)) {
       throw new SiglumeWebhookError(
         "ADYEN_BASIC_AUTH_MISMATCH",
         "The Basic authentication username or password does not match this app's. Check both in the Customer Area " +
@@ -38,4 +44,8 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
       );
     }
   };
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
 }

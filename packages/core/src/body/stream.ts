@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import getRawBody from "raw-body";
+import { watchdog } from "../engine/watchdog.js";
 import { SiglumeWebhookError } from "../errors.js";
 
 /** BODY_TOO_LARGE for `limit`; also used by adapters whose framework enforces the limit. */
@@ -37,20 +38,32 @@ export async function readRawBody(
   // otherwise stops reading the moment the running total passes it.
   const reading = getRawBody(stream, { limit, length: Number.isFinite(length) ? length : undefined });
   if (timeoutMs === undefined) return reading.catch(readFailure(limit));
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      stream.pause();
-      reject(bodyTimeoutError(timeoutMs));
-    }, timeoutMs);
+  return new Promise<Buffer>((resolve, reject) => {
+    // The shared watchdog, not a timer per request: a body usually arrives within the same tick.
+    const deadline = {
+      at: Date.now() + timeoutMs,
+      expire() {
+        stream.pause();
+        reject(bodyTimeoutError(timeoutMs));
+      },
+    };
+    watchdog.add(deadline, timeoutMs);
+    reading.then(
+      (body) => {
+        watchdog.delete(deadline);
+        resolve(body);
+      },
+      (error: unknown) => {
+        watchdog.delete(deadline);
+        // Past the deadline this changes nothing: the promise settled with BODY_TIMEOUT.
+        try {
+          readFailure(limit)(error);
+        } catch (failure) {
+          reject(failure);
+        }
+      },
+    );
   });
-  try {
-    return await Promise.race([reading.catch(readFailure(limit)), timedOut]);
-  } finally {
-    clearTimeout(timer);
-    // Settled either way; a late failure of the abandoned read must not go unhandled.
-    reading.catch(() => {});
-  }
 }
 
 function readFailure(limit: number) {

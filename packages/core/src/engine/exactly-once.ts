@@ -1,5 +1,6 @@
 import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
 import type { Claim, CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+import { watchdog } from "./watchdog.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
@@ -67,28 +68,40 @@ export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "max
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
   const startedAt = Date.now();
-  const timer = setInterval(() => {
-    if (Date.now() - startedAt >= options.maxHandlerMs) {
-      clearInterval(timer);
-      options.report(
-        new Error(
-          `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is no ` +
-            "longer renewed and will lapse, so a redelivery can run the event again.",
-        ),
+  let stopped = false;
+  // On the shared watchdog: a delivery whose handler settles before the first renewal costs no timer.
+  const renewal = {
+    at: startedAt + every,
+    expire(): void {
+      if (stopped) return;
+      if (Date.now() - startedAt >= options.maxHandlerMs) {
+        options.report(
+          new Error(
+            `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
+              "no longer renewed and will lapse, so a redelivery can run the event again.",
+          ),
+        );
+        return;
+      }
+      const next = () => {
+        if (stopped) return;
+        renewal.at = Date.now() + every;
+        watchdog.add(renewal, every);
+      };
+      claim.renew().then(
+        (owned) => (owned ? next() : options.report(claimLost)),
+        (error: unknown) => {
+          options.report(error);
+          next();
+        },
       );
-      return;
-    }
-    claim.renew().then(
-      (owned) => {
-        if (owned) return;
-        clearInterval(timer);
-        options.report(claimLost);
-      },
-      (error: unknown) => options.report(error),
-    );
-  }, every);
-  timer.unref();
-  return () => clearInterval(timer);
+    },
+  };
+  watchdog.add(renewal, every);
+  return () => {
+    stopped = true;
+    watchdog.delete(renewal);
+  };
 }
 
 function noop(): void {}
@@ -151,16 +164,18 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     return finish(claim, run, { ok: true, value }, options.report);
   }
 
-  const settling: Promise<Settled<T>> = Promise.resolve(value).then(
+  const settling: PromiseLike<Settled<T>> = value.then(
     (result): Settled<T> => ({ ok: true, value: result }),
     (error: unknown): Settled<T> => ({ ok: false, error }),
   );
-  let timer: NodeJS.Timeout | undefined;
   const first = await new Promise<Settled<T> | typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, options.handlerTimeoutMs, TIMED_OUT);
-    void settling.then(resolve);
+    const timeout = { at: Date.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
+    watchdog.add(timeout, options.handlerTimeoutMs);
+    settling.then((settled) => {
+      watchdog.delete(timeout);
+      resolve(settled);
+    });
   });
-  clearTimeout(timer);
 
   if (first !== TIMED_OUT) {
     stopRenewing();
@@ -175,7 +190,7 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     ),
   );
   claim.abandon?.();
-  void settling.then((settled) => {
+  settling.then((settled) => {
     stopRenewing();
     return finish(claim, run, settled, options.report);
   });

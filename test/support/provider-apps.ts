@@ -21,14 +21,21 @@ import {
   OnAdyenEvent,
   OnAdyenRelayedAuthentication,
 } from "@siglume-middleware/nestjs/adyen";
+import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
+import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule } from "@siglume-middleware/nestjs/pomelo";
 import type { RunningApp } from "./apps.js";
 
 /** Every option, handlers included, as the framework-free factories take them. */
 export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+export type PomeloHarnessOptions = PomeloOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 export interface ProviderFixture {
   name: string;
+  /** NestJS: its own body parser runs first and answers a body that is not JSON with 400. */
+  frameworkParsesFirst: boolean;
   startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
+  startPomelo(options: PomeloHarnessOptions): Promise<RunningApp>;
 }
 
 async function listenExpress(provider: WebhookProvider<unknown>): Promise<RunningApp> {
@@ -101,6 +108,40 @@ function nestAdyenModule(options: AdyenHarnessOptions): DynamicModule {
   };
 }
 
+@Injectable()
+class PomeloHarness {
+  constructor(@Inject(HARNESS) readonly options: PomeloHarnessOptions) {}
+  @OnPomeloTokenEvent()
+  token(payload: never, ctx: never) {
+    return this.options.onTokenEvent(payload, ctx);
+  }
+  @OnPomeloOtp()
+  otp(payload: never, ctx: never) {
+    return this.options.onOtp(payload, ctx);
+  }
+  @OnPomeloReview()
+  review(payload: never, ctx: never) {
+    return this.options.onReview(payload, ctx);
+  }
+}
+
+function nestPomeloModule(options: PomeloHarnessOptions): DynamicModule {
+  const { onTokenEvent: _t, onOtp: _o, onReview: _r, paths, name, ...moduleOptions } = options;
+  @Module({})
+  class PomeloTestApp {}
+  return {
+    module: PomeloTestApp,
+    imports: [
+      PomeloWebhooksModule.forRoot({
+        ...moduleOptions,
+        ...(paths ? { paths: { tokens: paths.tokens ?? "/webhooks/pomelo/tokens", otp: paths.otp ?? "/webhooks/pomelo/otp" } } : {}),
+        ...(name ? { name } : {}),
+      }),
+    ],
+    providers: [{ provide: HARNESS, useValue: options }, PomeloHarness],
+  };
+}
+
 function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   const create = async (module: DynamicModule): Promise<RunningApp> => {
     const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
@@ -108,13 +149,33 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
     await app.listen(0, "127.0.0.1");
     return { url: (await app.getUrl()).replace("[::1]", "127.0.0.1"), close: () => app.close() };
   };
-  return { name: `nestjs-${platform}`, startAdyen: (options) => create(nestAdyenModule(options)) };
+  return {
+    name: `nestjs-${platform}`,
+    frameworkParsesFirst: true,
+    startAdyen: (options) => create(nestAdyenModule(options)),
+    startPomelo: (options) => create(nestPomeloModule(options)),
+  };
 }
 
 export const providerAdapters: ProviderFixture[] = [
-  { name: "express", startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)) },
-  { name: "fastify", startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)) },
-  { name: "koa", startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)) },
+  {
+    name: "express",
+    frameworkParsesFirst: false,
+    startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenExpress(pomeloWebhooks(options)),
+  },
+  {
+    name: "fastify",
+    frameworkParsesFirst: false,
+    startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenFastify(pomeloWebhooks(options)),
+  },
+  {
+    name: "koa",
+    frameworkParsesFirst: false,
+    startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenKoa(pomeloWebhooks(options)),
+  },
   nestFixture("express"),
   nestFixture("fastify"),
 ];

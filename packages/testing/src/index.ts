@@ -4,3 +4,5 @@ export { signedRequest } from "./signed-request.js";
 export type { SignedRequest, SignedRequestOptions } from "./signed-request.js";
 export { adyenEvents, adyenSignedRequest } from "./adyen.js";
 export type { AdyenSignedRequest, AdyenSignedRequestOptions } from "./adyen.js";
+export { pomeloEvents, pomeloSignedRequest } from "./pomelo.js";
+export type { PomeloSignedRequest, PomeloSignedRequestOptions } from "./pomelo.js";

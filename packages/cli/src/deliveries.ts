@@ -1,4 +1,11 @@
-import { adyenEvents, adyenSignedRequest, EVENT_KINDS, signedRequest } from "@siglume-middleware/testing";
+import {
+  adyenEvents,
+  adyenSignedRequest,
+  EVENT_KINDS,
+  pomeloEvents,
+  pomeloSignedRequest,
+  signedRequest,
+} from "@siglume-middleware/testing";
 import { CliError } from "./errors.js";
 import { loadEvent, requireSecret } from "./input.js";
 
@@ -33,10 +40,24 @@ function basicAuth(values: Values): { username: string; password: string } | und
 }
 
 /** Other senders' kinds: each builds a payload and signs it the sender's way. */
-const PROVIDER_KINDS: Record<string, (values: Values) => Outgoing> = {
+const PROVIDER_KINDS: Record<string, (values: Values, url: URL) => Outgoing> = {
   "adyen-relayed": (values) => adyen(adyenEvents.relayed(), values),
   "adyen-result": (values) => adyen(adyenEvents.authenticationCreated(), values),
+  "pomelo-otp": (values, url) => pomelo(pomeloEvents.otp(), values, url),
+  "pomelo-token": (values, url) => pomelo(pomeloEvents.tokenUpdated(), values, url),
 };
+
+function pomelo(payload: Record<string, unknown>, values: Values, url: URL): Outgoing {
+  const apiKey = (values["api-key"] as string | undefined) ?? process.env.POMELO_API_KEY;
+  const apiSecret = (values["api-secret"] as string | undefined) ?? process.env.POMELO_API_SECRET;
+  if (!apiKey || !apiSecret) throw new CliError("no Pomelo api key: pass --api-key K --api-secret BASE64 (or set POMELO_API_KEY and POMELO_API_SECRET)");
+  // Pomelo signs the path it posts to; --endpoint when a proxy in between rewrites it.
+  const endpoint = (values.endpoint as string | undefined) ?? url.pathname;
+  return {
+    label: `Pomelo ${payload.otp === undefined ? "token event" : "OTP"} ${payload.event_id as string}`,
+    sign: () => pomeloSignedRequest(payload, { apiKey, apiSecret, endpoint }),
+  };
+}
 
 function adyen(payload: Record<string, unknown>, values: Values): Outgoing {
   const hmacKey = adyenKey(values);
@@ -51,9 +72,9 @@ function adyen(payload: Record<string, unknown>, values: Values): Outgoing {
 export const ALL_KINDS = [...Object.keys(EVENT_KINDS), ...Object.keys(PROVIDER_KINDS)];
 
 /** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind. */
-export function outgoing(source: string | undefined, values: Values): Outgoing {
+export function outgoing(source: string | undefined, values: Values, url: URL): Outgoing {
   const provider = source === undefined ? undefined : PROVIDER_KINDS[source];
-  if (provider) return provider(values);
+  if (provider) return provider(values, url);
   const event = loadEvent(source);
   const secret = requireSecret(values.secret as string | undefined);
   const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { bodyBytes } from "./body.js";
 
 /** A delivery as Pomelo sends it: the exact bytes and its X-Api-Key / X-Signature / X-Timestamp / X-Endpoint. */
 export interface PomeloSignedRequest {
@@ -23,12 +24,7 @@ export interface PomeloSignedRequestOptions {
  * base64-decoded api secret over timestamp + endpoint + body.
  */
 export function pomeloSignedRequest(payload: object | string | Uint8Array, options: PomeloSignedRequestOptions): PomeloSignedRequest {
-  const body =
-    typeof payload === "string"
-      ? Buffer.from(payload)
-      : payload instanceof Uint8Array
-        ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-        : Buffer.from(JSON.stringify(payload));
+  const body = bodyBytes(payload);
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const signature = createHmac("sha256", Buffer.from(options.apiSecret, "base64"))
     .update(timestamp)

@@ -96,7 +96,7 @@ describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
     expect(main.calls.errors.length).toBeGreaterThan(errorsBefore);
   });
 
-  it("answers refused by the deadline when the handler takes 5 s, and ignores its late decision", async () => {
+  it("answers refused by the deadline when the handler takes 5 s", async () => {
     const payload = adyenEvents.relayed();
     main.decide.set(payload.id as string, () => sleep(5000).then(() => "proceed"));
     const started = Date.now();
@@ -106,17 +106,63 @@ describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("ignores a decision that comes after the deadline: a repeat gets the refused that was sent, and the handler ran once", async () => {
+    const payload = adyenEvents.relayed();
+    main.decide.set(payload.id as string, () => sleep(700).then(() => "proceed"));
+    const delivery = signed(payload);
+    expect((await deliver(app, delivery)).body).toEqual(REFUSED);
+    await sleep(600); // the handler has come back with "proceed" by now
+    expect((await deliver(app, delivery)).body).toEqual(REFUSED);
+    expect(main.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
+  });
+
+  it("answers at the route with one trailing slash as Express does (Nest on Fastify: as the host's router is set)", async () => {
+    const payload = adyenEvents.relayed();
+    const delivery = signed(payload);
+    const res = await request(app.url).post(`${PATH}/`).set(delivery.headers).send(delivery.text);
+    if (adapter.name === "nestjs-fastify") {
+      // Nest strips a trailing slash from decorator paths; FastifyAdapter's ignoreTrailingSlash decides.
+      expect(res.status).toBe(404);
+      expect(main.calls.relayed).not.toContain(payload.id);
+    } else {
+      expect(res.body).toEqual(PROCEED);
+    }
+  });
+
   it("runs the handler once for 20 concurrent copies of one relayed id, all of which get its decision", async () => {
     const payload = adyenEvents.relayed();
-    main.decide.set(payload.id as string, () => sleep(100).then(() => "refused"));
+    // "proceed", not the fallback: a copy that got the fallback instead of the decision would show.
+    main.decide.set(payload.id as string, () => sleep(100).then(() => "proceed"));
     const delivery = signed(payload);
     const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(app, delivery)));
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
-    expect(answers.map((r) => r.body)).toEqual(answers.map(() => REFUSED));
+    expect(answers.map((r) => r.body)).toEqual(answers.map(() => PROCEED));
     expect(main.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
     // A repeat after it was answered gets the decision that was sent, without a second run.
-    expect((await deliver(app, delivery)).body).toEqual(REFUSED);
+    expect((await deliver(app, delivery)).body).toEqual(PROCEED);
     expect(main.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
+  });
+
+  it("with unsafeProceedOnFailure, still refuses what must never be approved: another environment, unreadable, an altered body", async () => {
+    const unsafe = recorder({ unsafeProceedOnFailure: true, environment: "live" });
+    const unsafeApp = await adapter.startAdyen(unsafe.options);
+    try {
+      expect((await deliver(unsafeApp, signed(adyenEvents.relayed({ environment: "test" })))).body).toEqual(REFUSED);
+      expect((await deliver(unsafeApp, signed({ type: "balancePlatform.authentication.relayed", environment: "live" }))).body).toEqual(REFUSED);
+      const payload = adyenEvents.relayed({ environment: "live" });
+      unsafe.decide.set(payload.id as string, () => "refused");
+      expect((await deliver(unsafeApp, signed(payload))).body).toEqual(REFUSED);
+      const altered = { ...payload, purchase: { ...(payload.purchase as object), originalAmount: { currency: "EUR", value: 99_999_999 } } };
+      expect((await deliver(unsafeApp, signed(altered))).body).toEqual(REFUSED);
+      // What the option is for: a handler that failed.
+      const failing = adyenEvents.relayed({ environment: "live" });
+      unsafe.decide.set(failing.id as string, () => {
+        throw new Error("down");
+      });
+      expect((await deliver(unsafeApp, signed(failing))).body).toEqual(PROCEED);
+    } finally {
+      await unsafeApp.close();
+    }
   });
 
   it("refuses a relayed id that comes again with another body, and tells onError", async () => {

@@ -137,14 +137,71 @@ describe.each(providerAdapters)("Pomelo conformance: $name", (adapter) => {
     expect(first.text).not.toContain("482913");
     expect((await deliver(app, OTP, signed(otp, OTP))).status).toBe(204);
     // onError gets the framework's request as it is (the app's own object); what this library adds is redacted.
+    // The OTP it reports carries what identifies it, never the code or the raw payload.
     const { event, key } = main.calls.errors.at(-1)!.info as { event: PomeloOtp; key: string };
     expect(JSON.stringify({ event, key })).not.toContain("482913");
-    expect(event.code).toBe("[redacted]");
+    expect(event).toMatchObject({ eventId: otp.event_id, code: undefined, payload: undefined });
     for (const bad of [signed(otp, OTP, { secret: OTHER_SECRET }), signed(otp, TOKENS)]) {
       expect((await deliver(app, OTP, bad)).text).not.toContain("482913");
     }
     expect(main.lines.join("\n")).not.toContain("482913");
     expect(main.lines.join("\n")).not.toContain(SECRET);
+  });
+
+  it("keeps a code under another field name (otpCode) or on the tokens endpoint out of onError", async () => {
+    const failing = recorder({
+      onOtp: () => {
+        throw new Error("SMS gateway down");
+      },
+      onTokenEvent: () => {
+        throw new Error("database down");
+      },
+    });
+    const failingApp = await adapter.startPomelo(failing.options);
+    try {
+      const otp = { event_id: `evt_cc_${Date.now()}`, otpCode: "482913", method: "SMS" };
+      expect((await deliver(failingApp, OTP, signed(otp, OTP))).status).toBe(500);
+      const token = { event_id: `evt_tk_${Date.now()}`, token_id: "tkn_2", status: "REQUESTED", otp: "777111" };
+      expect((await deliver(failingApp, TOKENS, signed(token, TOKENS))).status).toBe(500);
+      expect(failing.calls.errors).toHaveLength(2);
+      // What this library adds to onError (the framework's request is the app's own object).
+      const reported = JSON.stringify(failing.calls.errors.map((e) => {
+        const { event, key } = e.info as { event: unknown; key: string };
+        return { event, key };
+      }));
+      expect(reported).not.toContain("482913");
+      expect(reported).not.toContain("777111");
+      expect(failing.lines.join("\n")).not.toMatch(/482913|777111/);
+    } finally {
+      await failingApp.close();
+    }
+  });
+
+  it("during key rotation, handles the same OTP or token event once whichever pair signed each copy", async () => {
+    const NEW = { key: "pk_live_new0Rot8", secret: OTHER_SECRET };
+    const rotating = recorder({ apiKeys: [{ key: API_KEY, secret: SECRET }, NEW] });
+    const rotatingApp = await adapter.startPomelo(rotating.options);
+    try {
+      const otp = pomeloEvents.otp();
+      const anonymous = { otp: "654321", method: "SMS", card_id: `crd_${Date.now()}` };
+      const token = pomeloEvents.tokenUpdated({ status: "activated" });
+      for (const [path, body] of [[OTP, otp], [OTP, anonymous], [TOKENS, token]] as const) {
+        expect((await deliver(rotatingApp, path, signed(body, path))).status).toBe(204);
+        expect((await deliver(rotatingApp, path, signed(body, path, { apiKey: NEW.key, secret: NEW.secret }))).status).toBe(204);
+      }
+      expect(rotating.calls.otps).toHaveLength(2);
+      expect(rotating.calls.tokens).toHaveLength(1);
+      expect(rotating.calls.reviews).toEqual([]);
+    } finally {
+      await rotatingApp.close();
+    }
+  });
+
+  it("reads a token event wrapped in an envelope from its data first", async () => {
+    const id = `evt_wrap_${Date.now()}`;
+    const event = { id, event_id: id, status: "SENT", data: { token_id: "tkn_real", status: "SUSPENDED" } };
+    expect((await deliver(app, TOKENS, signed(event, TOKENS))).status).toBe(204);
+    expect(main.calls.tokens.find((t) => t.eventId === id)).toMatchObject({ tokenId: "tkn_real", status: "SUSPENDED" });
   });
 
   it("accepts a publicPath as X-Endpoint when a proxy rewrites paths, and signs answers on request", async () => {

@@ -1,7 +1,9 @@
 import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
-import { siglumeRouter } from "@siglume-middleware/express";
+import { siglumeRouter, webhookRouter } from "@siglume-middleware/express";
+import { pomeloWebhooks, type PomeloOtp } from "@siglume-middleware/pomelo";
+import { pomeloEvents, pomeloSignedRequest } from "@siglume-middleware/testing";
 import { listen, type RunningApp } from "./support/apps.js";
 import { SECRET, events, signed } from "./support/events.js";
 
@@ -90,6 +92,32 @@ describe("siglumeRouter() under a mount prefix", () => {
       expect(warnings).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+
+  it("a Pomelo router under a prefix verifies X-Endpoint as the full path the sender posted to", async () => {
+    const otps: PomeloOtp[] = [];
+    const secret = Buffer.from("express-prefix-pomelo-secret-0123").toString("base64");
+    const app = express();
+    app.use(
+      "/api",
+      webhookRouter(
+        pomeloWebhooks({ apiKeys: [{ key: "pk_prefix", secret }], logger, onOtp: (otp) => void otps.push(otp), onTokenEvent: () => {}, onReview: () => {} }),
+      ),
+    );
+    const running = await listen(app.listen(0, "127.0.0.1"));
+    try {
+      const otp = pomeloEvents.otp();
+      const full = "/api/webhooks/pomelo/otp";
+      const delivery = pomeloSignedRequest(otp, { apiKey: "pk_prefix", apiSecret: secret, endpoint: full });
+      expect((await request(running.url).post(full).set(delivery.headers).send(delivery.text)).status).toBe(204);
+      expect(otps.map((o) => o.eventId)).toEqual([otp.event_id]);
+      // Signed for another endpoint than the one it arrived at: refused.
+      const elsewhere = pomeloSignedRequest(pomeloEvents.otp(), { apiKey: "pk_prefix", apiSecret: secret, endpoint: "/other/otp" });
+      expect((await request(running.url).post(full).set(elsewhere.headers).send(elsewhere.text)).status).toBe(401);
+      expect(otps).toHaveLength(1);
+    } finally {
+      await running.close();
     }
   });
 });

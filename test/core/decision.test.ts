@@ -11,6 +11,7 @@ import {
   type Plan,
   type WebhookProvider,
 } from "@siglume-middleware/core";
+import pg from "pg";
 import { postgresIdempotencyStore } from "@siglume-middleware/store-postgres";
 import { startPostgres, type PostgresServer } from "../support/servers.js";
 import { sleep } from "../support/timing.js";
@@ -22,9 +23,17 @@ beforeAll(async () => {
 afterAll(() => postgres?.destroy());
 
 /** A decision provider like Adyen's relayed authentication: body {"id", …}, answered 200 {"decision"}. */
-function decisions(store: IdempotencyStore, decide: (transaction: unknown) => Promise<string>, deadlineMs: number) {
+function decisions(
+  store: IdempotencyStore,
+  decide: (transaction: unknown) => Promise<string>,
+  deadlineMs: number,
+  engineOverrides: Partial<Parameters<typeof resolveEngineOptions<null>>[0]> = {},
+) {
   const errors: string[] = [];
-  const engine = resolveEngineOptions<null>({ idempotencyStore: store, onError: (error) => void errors.push((error as Error).message) }, "decisions-test");
+  const engine = resolveEngineOptions<null>(
+    { idempotencyStore: store, onError: (error) => void errors.push((error as Error).message), ...engineOverrides },
+    "decisions-test",
+  );
   const provider: WebhookProvider<null> = {
     name: "decisions-test",
     displayName: "Test",
@@ -50,8 +59,13 @@ function decisions(store: IdempotencyStore, decide: (transaction: unknown) => Pr
     },
   };
   const handler = createWebhookHandler(provider);
-  const send = (body: string) =>
-    handler.handle({ method: "POST", header: (name) => (name === "content-type" ? "application/json" : undefined), readBody: () => Buffer.from(body), request: null });
+  const send = (body: string, bodyDelayMs = 0) =>
+    handler.handle({
+      method: "POST",
+      header: (name) => (name === "content-type" ? "application/json" : undefined),
+      readBody: () => (bodyDelayMs === 0 ? Buffer.from(body) : sleep(bodyDelayMs).then(() => Buffer.from(body))),
+      request: null,
+    });
   return { send, errors };
 }
 
@@ -67,6 +81,43 @@ describe("decision runner", () => {
     expect(runs).toBe(0);
     expect((await send('{"id":"slow"}')).body).toBe('{"decision":"refused"}');
     expect(runs).toBe(0);
+  });
+
+  it("never runs the handler when the body itself arrived after the deadline", async () => {
+    let runs = 0;
+    const { send } = decisions(memoryIdempotencyStore(), async () => (runs++, "approved"), 100);
+    expect((await send('{"id":"late-body"}', 250)).body).toBe('{"decision":"refused"}');
+    await sleep(100);
+    expect(runs).toBe(0);
+  });
+
+  it("still answers the fallback when onError and the logger both throw at the deadline", async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => void uncaught.push(error);
+    process.on("uncaughtException", record);
+    process.on("unhandledRejection", record);
+    try {
+      const { send } = decisions(memoryIdempotencyStore(), () => new Promise<string>(() => {}), 150, {
+        onError: () => {
+          throw new Error("alerting down");
+        },
+        logger: {
+          info() {},
+          warn() {},
+          error() {
+            throw new Error("log transport closed");
+          },
+        },
+      });
+      // The handler never decides: without the fallback this await would hang the test.
+      const answer = await send('{"id":"never-decides"}');
+      expect(answer.body).toBe('{"decision":"refused"}');
+      await sleep(50);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", record);
+      process.off("unhandledRejection", record);
+    }
   });
 
   it("with the transactional store, a deadline overrun answers and records the fallback: the repeat gets it too, nothing the late handler wrote commits", async () => {
@@ -93,6 +144,35 @@ describe("decision runner", () => {
       expect((await send('{"id":"tx"}')).body).toBe('{"decision":"refused"}');
       expect(runs).toBe(1);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("with the transactional store, a decision whose commit fails is answered and recorded as the fallback: a repeat gets it, the handler ran once", async () => {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query("CREATE TABLE IF NOT EXISTS limits (id text PRIMARY KEY)");
+    // Checked at COMMIT only: the handler's insert succeeds, the commit fails.
+    await admin.query("CREATE TABLE IF NOT EXISTS approvals (id text PRIMARY KEY, lim text REFERENCES limits(id) DEFERRABLE INITIALLY DEFERRED)");
+    const store = postgresIdempotencyStore({ connectionString: postgres.url });
+    let runs = 0;
+    const { send, errors } = decisions(
+      store,
+      async (transaction) => {
+        runs += 1;
+        await (transaction as pg.PoolClient).query("INSERT INTO approvals (id, lim) VALUES ('a1', 'no-such-limit')");
+        return "approved";
+      },
+      1500,
+    );
+    try {
+      expect((await send('{"id":"commit-fails"}')).body).toBe('{"decision":"refused"}');
+      expect(errors.some((message) => /foreign key/.test(message))).toBe(true);
+      expect((await admin.query("SELECT count(*)::int AS n FROM approvals")).rows[0].n).toBe(0);
+      expect((await send('{"id":"commit-fails"}')).body).toBe('{"decision":"refused"}');
+      expect(runs).toBe(1);
+    } finally {
+      await admin.end();
       await store.close();
     }
   });

@@ -139,4 +139,45 @@ describe("failures that are not ours to foresee", () => {
       console.error = original;
     }
   });
+
+  it("a store whose renew() throws synchronously neither crashes the process nor loses the delivery", async () => {
+    const memory = memoryIdempotencyStore();
+    const store: IdempotencyStore = {
+      async claim(key, info) {
+        const result = await memory.claim(key, info);
+        if (result.status !== "claimed") return result;
+        const { claim } = result;
+        const renew = (): Promise<boolean> => {
+          throw new Error("client is closed");
+        };
+        return { status: "claimed", claim: { renewEveryMs: 20, renew, complete: (i) => claim.complete(i), release: (i) => claim.release(i) } };
+      },
+    };
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => void uncaught.push(error);
+    process.on("uncaughtException", record);
+    try {
+      const paid: string[] = [];
+      const errors: string[] = [];
+      const handler = createSiglumeWebhookHandler({
+        ...required,
+        idempotencyStore: store,
+        onError: (error) => void errors.push((error as Error).message),
+        onDirectPaymentConfirmed: async (payment) => {
+          await sleep(150); // several renewals due while it runs
+          paid.push(payment.challenge_hash);
+        },
+      });
+      const event = events.standardSettled();
+      const response = await handler.handle(coreRequest(signed(event)));
+      // Each failed renewal is reported; the claim was still owned at completion, so it is acknowledged once.
+      expect(response.status).toBe(204);
+      expect(paid).toEqual([event.data.challenge_hash]);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((message) => message === "client is closed")).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", record);
+    }
+  });
 });

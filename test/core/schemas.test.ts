@@ -5,6 +5,7 @@ import {
   directPaymentConfirmedEventSchema,
   directPaymentSpentEventSchema,
   envelopeProblem,
+  eventIdProblem,
   siglumeEventSchema,
 } from "@siglume-middleware/core";
 import { siglumeEvents } from "@siglume-middleware/testing";
@@ -41,3 +42,20 @@ describe("zod schemas", () => {
     expect(directPaymentConfirmedEventSchema.safeParse(siglumeEvents.spent()).success).toBe(false);
   });
 });
+
+describe("eventIdProblem", () => {
+  it("refuses empty, blank, over-long, control-character and lone-surrogate ids, and nothing else", () => {
+    for (const bad of ["", " ", "\u00a0\u3000", "a".repeat(256), "evt\u0000", "evt\u0085", "evt\ud800", "\udc00evt"]) {
+      expect(eventIdProblem(bad), JSON.stringify(bad)).toBeTypeOf("string");
+    }
+    for (const good of ["evt_1", " evt ", "a".repeat(255), "évènement-😀", "42"]) expect(eventIdProblem(good), good).toBeUndefined();
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1, maxLength: 80 }), (id) => {
+        const expected = id.trim() !== "" && !/[\u0000-\u001f\u007f-\u009f]/.test(id);
+        expect(eventIdProblem(id) === undefined).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+

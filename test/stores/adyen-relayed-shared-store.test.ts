@@ -24,41 +24,78 @@ afterAll(async () => {
   await Promise.all([postgres?.destroy(), redis?.stop()]);
 });
 
+type ClosableStore = IdempotencyStore & { close(): Promise<void> };
+
+/** An Express and a Koa app, each with its own store object on the same keys/table. */
+async function twoInstances(makeStore: () => IdempotencyStore, decide: (run: number) => Promise<"proceed" | "refused">, decisionTimeoutMs = 1500) {
+  const stores = [makeStore(), makeStore()] as ClosableStore[];
+  const runs: string[] = [];
+  const apps: RunningApp[] = [];
+  const [express, koa] = [providerAdapters.find((a) => a.name === "express")!, providerAdapters.find((a) => a.name === "koa")!];
+  for (const [index, adapter] of [express, koa].entries()) {
+    apps.push(
+      await adapter.startAdyen({
+        hmacKey: KEY,
+        basicAuth: AUTH,
+        decisionTimeoutMs,
+        idempotencyStore: stores[index],
+        logger: { info() {}, warn() {}, error() {} },
+        onError: () => {},
+        async onRelayedAuthentication(payload) {
+          runs.push(`${index}:${payload.id}`);
+          return decide(runs.length);
+        },
+        onAuthenticationResult() {},
+      }),
+    );
+  }
+  return { stores, apps, runs };
+}
+
 describe.each([
   ["Redis", () => redisIdempotencyStore({ url: redis.url, keyPrefix: "relayed:" })],
   ["PostgreSQL (transactional)", () => postgresIdempotencyStore({ connectionString: postgres.url, table: "relayed_events" })],
 ])("two instances sharing %s", (_name, makeStore) => {
   it("decide a relayed authentication once for copies sent to both, and replay the sent decision later", async () => {
     // Two store objects (one per instance) on the same Redis keys / PostgreSQL table.
-    const stores = [makeStore(), makeStore()] as (IdempotencyStore & { close(): Promise<void> })[];
-    const runs: string[] = [];
-    const apps: RunningApp[] = [];
-    const [express, koa] = [providerAdapters.find((a) => a.name === "express")!, providerAdapters.find((a) => a.name === "koa")!];
-    for (const [index, adapter] of [express, koa].entries()) {
-      apps.push(
-        await adapter.startAdyen({
-          hmacKey: KEY,
-          basicAuth: AUTH,
-          decisionTimeoutMs: 1500,
-          idempotencyStore: stores[index],
-          logger: { info() {}, warn() {}, error() {} },
-          onError: () => {},
-          async onRelayedAuthentication(payload) {
-            runs.push(`${index}:${payload.id}`);
-            await sleep(300);
-            return "refused" as const;
-          },
-          onAuthenticationResult() {},
-        }),
-      );
-    }
+    const { stores, apps, runs } = await twoInstances(makeStore, async () => {
+      await sleep(300);
+      // Not the fallback: a copy answered the fallback instead of the decision would show.
+      return "proceed" as const;
+    });
     try {
       const payload = adyenEvents.relayed();
       const delivery = adyenSignedRequest(payload, { hmacKey: KEY, basicAuth: AUTH });
       const send = (app: RunningApp) => request(app.url).post(PATH).set(delivery.headers).send(delivery.text);
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => send(apps[i % 2]!)));
-      expect(answers.map((r) => r.body.authenticationDecision?.status)).toEqual(answers.map(() => "refused"));
+      expect(answers.map((r) => r.body.authenticationDecision?.status)).toEqual(answers.map(() => "proceed"));
       expect(runs).toHaveLength(1);
+      for (const app of apps) expect((await send(app)).body).toEqual({ authenticationDecision: { status: "proceed" } });
+      expect(runs).toHaveLength(1);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  }, 30_000);
+
+  it("when the first instance's handler overruns, answer the fallback there and on a later copy elsewhere, never running it twice", async () => {
+    const { stores, apps, runs } = await twoInstances(
+      makeStore,
+      async (run) => {
+        if (run === 1) await sleep(2500); // past the 600 ms deadline
+        return "proceed";
+      },
+      600,
+    );
+    try {
+      const delivery = adyenSignedRequest(adyenEvents.relayed(), { hmacKey: KEY, basicAuth: AUTH });
+      const send = (app: RunningApp) => request(app.url).post(PATH).set(delivery.headers).send(delivery.text);
+      const first = send(apps[0]!);
+      await sleep(300);
+      const copy = send(apps[1]!); // its own deadline is 300 ms after the first's
+      const answers = (await Promise.all([first, copy])).map((r) => r.body.authenticationDecision?.status);
+      expect(answers).toEqual(["refused", "refused"]);
+      await sleep(2500); // the overrunning handler settles; its late "proceed" changes nothing
       for (const app of apps) expect((await send(app)).body).toEqual({ authenticationDecision: { status: "refused" } });
       expect(runs).toHaveLength(1);
     } finally {

@@ -50,10 +50,9 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
     for (const route of handler.routes) {
-      scope.route({
+      const routeOptions = {
         method: ANY_METHOD,
-        url: route.path,
-        handler: async (request, reply) =>
+        handler: async (request: FastifyRequest, reply: FastifyReply) =>
           send(
             reply,
             await handler.handle({
@@ -65,9 +64,20 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
                   : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
               request,
               route,
+              path: request.url.split("?", 1)[0],
             }),
           ),
-      });
+      };
+      scope.route({ ...routeOptions, url: route.path });
+      // Also with one trailing slash, as the other adapters match it, unless the host's router
+      // already ignores trailing slashes (then Fastify calls the second route a duplicate).
+      if (!route.path.endsWith("/")) {
+        try {
+          scope.route({ ...routeOptions, url: `${route.path}/` });
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "FST_ERR_DUPLICATED_ROUTE") throw error;
+        }
+      }
     }
   });
 }

@@ -254,26 +254,40 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
     // one still running (a sibling promise, a handler past its timeout) can never write outside the transaction.
     const transaction = guard(client, () => tx.state !== "open");
 
+    const stillUsable = () => {
+      if (tx.state === "abandoned") throw closedAtTimeout();
+      if (tx.state === "lost") throw connectionLost(tx.lostWith);
+    };
+    const close = async (sql: string): Promise<true> => {
+      tx.state = "closing";
+      try {
+        await client.query(sql);
+        end();
+        return true;
+      } catch (error) {
+        // Not committed: the handler's work is rolled back with it and the redelivery runs again.
+        const lost = isLost();
+        end(error as Error);
+        if (lost) throw connectionLost(tx.lostWith);
+        if ((error as { code?: string }).code === IN_FAILED_TRANSACTION) throw abortedByHandler(error);
+        throw error;
+      }
+    };
+
     const claim: Claim = {
       transaction,
       renew: () => Promise.resolve(tx.state === "open"),
       async complete(info: CompletionInfo) {
-        if (tx.state === "abandoned") throw closedAtTimeout();
-        if (tx.state === "lost") throw connectionLost(tx.lostWith);
-        tx.state = "closing";
-        try {
-          // Written and committed with the handler's work; nobody else can hold this event meanwhile.
-          await client.query(`${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
-          end();
-          return true;
-        } catch (error) {
-          // Not committed: the handler's work is rolled back with it and the redelivery runs again.
-          const lost = isLost();
-          end(error as Error);
-          if (lost) throw connectionLost(tx.lostWith);
-          if ((error as { code?: string }).code === IN_FAILED_TRANSACTION) throw abortedByHandler(error);
-          throw error;
-        }
+        stillUsable();
+        // Written and committed with the handler's work; nobody else can hold this event meanwhile.
+        return close(`${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
+      },
+      async completeInstead(info: CompletionInfo) {
+        stillUsable();
+        if (tx.state !== "open") return false;
+        // The handler's work is undone (a query of it still queued runs first, inside the savepoint, and is
+        // rolled back with it); the outcome is recorded and committed under the same lock.
+        return close(`ROLLBACK TO SAVEPOINT siglume_handler;\n${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
       },
       async release() {
         if (tx.state === "abandoned" || tx.state === "ended") return;

@@ -1,6 +1,7 @@
 import {
   bodyDigest,
   configurationFailure,
+  eventIdProblem,
   resolveEngineOptions,
   SiglumeWebhookError,
   type Plan,
@@ -113,7 +114,9 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
       { provider },
     );
   }
-  const fallbackResponse: WebhookResponse = Object.freeze({ status: 200, headers: JSON_HEADERS, body: fallback });
+  // What a request we must not decide on gets, whatever unsafeProceedOnFailure says: that option covers a
+  // missing or failed decision, never a request from the wrong environment, unreadable, or altered.
+  const refusedResponse: WebhookResponse = Object.freeze({ status: 200, headers: JSON_HEADERS, body: REFUSED });
   const keyPrefix = `${provider}:`;
   const report = (error: unknown, request: TRequest, info: Record<string, unknown>) =>
     engine.report(error, { provider, request, ...info });
@@ -121,7 +124,7 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
   /** A relayed request we must not decide on: the fallback answer, reported. */
   function refuse(reason: string, request: TRequest, event: unknown): Plan {
     report(new SiglumeWebhookError("ADYEN_RELAYED_REFUSED", reason, { status: 200 }), request, { event });
-    return { kind: "answer", response: fallbackResponse };
+    return { kind: "answer", response: refusedResponse };
   }
 
   function relayedPlan(payload: RelayedAuthenticationRequest, received: ReceivedRequest<TRequest>): Plan {
@@ -221,8 +224,9 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
         return { kind: "answer", response: ACCEPTED };
       }
       const data = payload.data as { id?: unknown } | undefined;
-      const id = typeof data?.id === "string" && data.id.length <= 200 ? data.id : digest;
-      const key = `${keyPrefix}${type}:${id}`;
+      // Both parts key the store's record: anything an id could not be is replaced by the body's digest.
+      const usable = (part: unknown): part is string => typeof part === "string" && part.length <= 120 && eventIdProblem(part) === undefined;
+      const key = `${keyPrefix}${usable(type) ? type : "event"}:${usable(data?.id) ? data.id : digest}`;
       return {
         kind: "once",
         key,

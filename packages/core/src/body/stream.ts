@@ -41,7 +41,7 @@ export async function readRawBody(
   return new Promise<Buffer>((resolve, reject) => {
     // The shared watchdog, not a timer per request: a body usually arrives within the same tick.
     const deadline = {
-      at: Date.now() + timeoutMs,
+      at: watchdog.now() + timeoutMs,
       expire() {
         stream.pause();
         reject(bodyTimeoutError(timeoutMs));

@@ -7,15 +7,23 @@ import type { DecisionPlan, Plan } from "./provider.js";
 
 /** How often a copy on another instance asks the shared store whether the decision was recorded. */
 const POLL_MS = 40;
-/** How long, after a deadline closed a transactional claim, the sent fallback may take to be recorded. */
-const RECORD_AFTER_ABANDON_MS = 10_000;
+/**
+ * At the deadline, a decision whose record is being committed right then is waited for this long (so
+ * what is sent is what is recorded); past it the fallback goes out. Within the 150 ms a deadline allows.
+ */
+const COMMIT_GRACE_MS = 100;
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === "function";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface Decided {
+  body: string;
+  reason: "decided" | "fallback";
+}
+
 /** What the deciding delivery ends with: the body sent, or "this id was reused with another body". */
-type Sent = { body: string; reason: "decided" | "fallback" } | { reused: true };
+type Sent = Decided | { reused: true };
 
 /** A decision being made in this process: copies with the same body wait for what it sends. */
 interface Pending {
@@ -29,9 +37,10 @@ export interface DecisionRunner {
 
 /**
  * Runs decision plans (see DecisionPlan): the answer is written by the
- * deadline whatever the handler, the store or the network do, the handler
- * runs once per key and never after the answer went out, and what was sent
- * is what is recorded and replayed.
+ * deadline whatever the handler, the store or the network do; the handler
+ * runs once per key and never once the deadline has passed; a decision is
+ * recorded (for a transactional store: committed with the handler's work)
+ * before it is sent, and what is sent is what is recorded and replayed.
  */
 export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "store" | "maxHandlerMs">): DecisionRunner {
   const pending = new Map<string, Pending>();
@@ -40,30 +49,30 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
   const respond = (plan: DecisionPlan, body: string): WebhookResponse => ({ status: plan.status, headers: plan.headers, body });
   const answer = (plan: DecisionPlan, sent: Sent): WebhookResponse | Plan => ("reused" in sent ? plan.reused() : respond(plan, sent.body));
 
-  /** Records the sent body on a claim this delivery owns, reporting (never throwing) what goes wrong. */
-  async function record(plan: DecisionPlan, claim: Claim, sent: { body: string; reason: "decided" | "fallback" }, report: (error: unknown) => void) {
+  /**
+   * Records a decision on a claim this delivery owns; true when it is recorded. Never throws. A fallback
+   * is recorded in place of the handler's work where the store can discard it (a transaction's rollback).
+   */
+  async function record(plan: DecisionPlan, claim: Claim, decided: Decided, report: (error: unknown) => void): Promise<boolean> {
+    const info = { outcome: plan.outcome(decided.body, decided.reason), result: decided.body };
     try {
-      if (!(await claim.complete({ outcome: plan.outcome(sent.body, sent.reason), result: sent.body }))) {
-        report(new Error(`The claim on ${plan.key} lapsed before its decision was recorded.`));
-      }
+      const recorded = decided.reason === "fallback" && claim.completeInstead ? claim.completeInstead(info) : claim.complete(info);
+      if (await recorded) return true;
+      report(new Error(`The claim on ${plan.key} lapsed before its decision was recorded.`));
     } catch (error) {
       report(error);
     }
+    return false;
   }
 
-  /**
-   * A transactional claim closed at the deadline recorded nothing: record the fallback that was sent
-   * under a claim of its own, without running the handler, so a repeat gets the same answer.
-   */
-  async function recordAbandoned(plan: DecisionPlan, sent: { body: string; reason: "fallback" }, report: (error: unknown) => void) {
-    const until = performance.now() + RECORD_AFTER_ABANDON_MS;
-    while (performance.now() < until) {
+  /** Records `decided` on a new claim, when the key is free (its earlier claim's transaction rolled back). */
+  async function recordAfresh(plan: DecisionPlan, decided: Decided, report: (error: unknown) => void): Promise<void> {
+    try {
       const claimed = await store.claim(plan.key, { type: plan.type, digest: plan.digest });
-      if (claimed.status === "completed") return;
-      if (claimed.status === "claimed") return record(plan, claimed.claim, sent, report);
-      await sleep(POLL_MS);
+      if (claimed.status === "claimed") await record(plan, claimed.claim, decided, report);
+    } catch (error) {
+      report(error);
     }
-    report(new Error(`The fallback sent for ${plan.key} could not be recorded within ${RECORD_AFTER_ABANDON_MS} ms.`));
   }
 
   async function run(plan: DecisionPlan, report: (error: unknown) => void): Promise<WebhookResponse | Plan> {
@@ -73,8 +82,9 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       return answer(plan, await copyOf.sent);
     }
 
-    // This delivery decides, or finds the decision in the store. The answer goes out at the first of: a
-    // decision, a recorded decision, a failure, or the deadline.
+    const fallback: Decided = { body: plan.fallback, reason: "fallback" };
+    // The answer goes out at the first of: a recorded decision, a recorded decision found in the store, a
+    // failure, or the deadline.
     let sent: Sent | undefined;
     let resolveSent!: (sent: Sent) => void;
     const sentPromise = new Promise<Sent>((resolve) => (resolveSent = resolve));
@@ -82,28 +92,40 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (sent !== undefined) return;
       sent = result;
       clearTimeout(deadline);
+      clearTimeout(grace);
       resolveSent(result);
     };
-    // The claim while this delivery's handler runs, and the renewal started only if it overruns the
-    // deadline (a decision is due in under 2 s: well inside any lease).
+
+    // This delivery's claim while its handler runs, and whether its decision is being committed.
     let running: Claim | undefined;
+    let committing = false;
+    let recordedAtDeadline = false;
     let stopRenewing: (() => void) | undefined;
-    let abandoned = false;
-    const deadline = setTimeout(() => {
+    let grace: NodeJS.Timeout | undefined;
+    const passDeadline = () => {
       if (sent !== undefined) return;
-      report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
-      const fallback = { body: plan.fallback, reason: "fallback" as const };
       finish(fallback);
-      if (running !== undefined && running.abandon === undefined) {
-        stopRenewing = keepClaimed(running, { maxHandlerMs: engine.maxHandlerMs, report });
+      report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
+      const claim = running;
+      if (claim === undefined) return;
+      if (claim.completeInstead !== undefined) {
+        // A transactional store records the fallback in place of the handler's work, inside the transaction
+        // that holds the event: no other delivery can decide meanwhile, and nothing the late handler writes
+        // commits against the fallback that was sent.
+        recordedAtDeadline = true;
+        claim.completeInstead({ outcome: plan.outcome(fallback.body, "fallback"), result: fallback.body }).then(
+          (recorded) => recorded || report(new Error(`The fallback sent for ${plan.key} could not be recorded.`)),
+          report,
+        );
+      } else {
+        // The handler keeps the claim, renewed, until it settles; then the fallback it was overtaken by is recorded.
+        stopRenewing ??= keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });
       }
-      if (running?.abandon) {
-        // A transactional store closes the transaction, so nothing the late handler writes commits against
-        // the fallback that was sent; the fallback is then recorded under a claim of its own.
-        abandoned = true;
-        running.abandon();
-        void recordAbandoned(plan, fallback, report).catch(report);
-      }
+    };
+    const deadline = setTimeout(() => {
+      if (!committing) return passDeadline();
+      // The decision is being committed right now: what it commits is what must go out.
+      grace = setTimeout(passDeadline, COMMIT_GRACE_MS);
     }, Math.max(0, plan.deadlineAt - performance.now()));
     const entry: Pending = { digest: plan.digest, sent: sentPromise };
     pending.set(plan.key, entry);
@@ -114,10 +136,6 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       while (sent === undefined) {
         const claimed = await store.claim(plan.key, { type: plan.type, digest: plan.digest });
         if (claimed.status === "claimed") {
-          if (sent !== undefined && !("reused" in sent)) {
-            // The deadline passed while claiming: the fallback went out, so the handler must not run.
-            return record(plan, claimed.claim, sent, report);
-          }
           claim = claimed.claim;
           break;
         }
@@ -129,28 +147,55 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         await sleep(POLL_MS);
       }
       if (claim === undefined) return; // the deadline passed while another delivery held the decision
+      if (sent !== undefined || performance.now() >= plan.deadlineAt) {
+        // The deadline passed while claiming (or before the request got here): the handler must not run.
+        finish(fallback);
+        await record(plan, claim, fallback, report);
+        return;
+      }
 
       running = claim;
+      // A lease shorter than the time left must be renewed while the handler runs.
+      if (claim.renewEveryMs !== undefined && claim.renewEveryMs * 3 <= plan.deadlineAt - performance.now()) {
+        stopRenewing = keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });
+      }
+      let decided: Decided = fallback;
       try {
         const value = plan.run(claim.transaction);
         const body = plan.body(isPromiseLike(value) ? await value : value);
         if (body === undefined) report(new Error(`The handler for ${plan.key} returned no valid decision: answered the fallback.`));
-        finish(body === undefined ? { body: plan.fallback, reason: "fallback" } : { body, reason: "decided" });
+        else decided = { body, reason: "decided" };
       } catch (error) {
         report(error);
-        finish({ body: plan.fallback, reason: "fallback" });
       } finally {
-        stopRenewing?.();
         running = undefined;
       }
-      // What was sent is what is recorded (a late decision is ignored), so a repeat gets the same answer.
-      if (!abandoned) await record(plan, claim, sent as { body: string; reason: "decided" | "fallback" }, report);
+      try {
+        if (recordedAtDeadline) return;
+        // Late: the fallback went out; the decision the handler came back with is ignored and the fallback recorded.
+        if (sent !== undefined) decided = fallback;
+        // Recorded (committed) first, then sent: never an answer whose record may still fail.
+        committing = true;
+        const recorded = await record(plan, claim, decided, report);
+        committing = false;
+        const already = sent as Sent | undefined; // set by the deadline meanwhile, perhaps
+        if (already === undefined) finish(recorded ? decided : fallback);
+        if (!recorded) {
+          // The handler's work did not commit (e.g. a deferred constraint failed) and the fallback went out:
+          // record that on a fresh claim, so a repeat gets what was sent rather than running the handler again.
+          await recordAfresh(plan, fallback, report);
+        } else if (already !== undefined && "body" in already && already.body !== decided.body) {
+          report(new Error(`The decision for ${plan.key} was committed after the deadline's grace: a repeat gets it, not the fallback sent.`));
+        }
+      } finally {
+        stopRenewing?.();
+      }
     };
 
     void decide()
       .catch((error: unknown) => {
+        finish(fallback);
         report(error);
-        finish({ body: plan.fallback, reason: "fallback" });
       })
       .finally(() => {
         if (pending.get(plan.key) === entry) pending.delete(plan.key);

@@ -67,14 +67,14 @@ export function storeFailure(error: unknown): SiglumeWebhookError {
 export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
-  const startedAt = Date.now();
+  const startedAt = watchdog.now();
   let stopped = false;
   // On the shared watchdog: a delivery whose handler settles before the first renewal costs no timer.
   const renewal = {
     at: startedAt + every,
     expire(): void {
       if (stopped) return;
-      if (Date.now() - startedAt >= options.maxHandlerMs) {
+      if (watchdog.now() - startedAt >= options.maxHandlerMs) {
         options.report(
           new Error(
             `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
@@ -85,10 +85,16 @@ export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "max
       }
       const next = () => {
         if (stopped) return;
-        renewal.at = Date.now() + every;
+        renewal.at = watchdog.now() + every;
         watchdog.add(renewal, every);
       };
-      claim.renew().then(
+      let renewing: Promise<boolean>;
+      try {
+        renewing = claim.renew();
+      } catch (error) {
+        renewing = Promise.reject(error);
+      }
+      renewing.then(
         (owned) => (owned ? next() : options.report(claimLost)),
         (error: unknown) => {
           options.report(error);
@@ -169,7 +175,7 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     (error: unknown): Settled<T> => ({ ok: false, error }),
   );
   const first = await new Promise<Settled<T> | typeof TIMED_OUT>((resolve) => {
-    const timeout = { at: Date.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
+    const timeout = { at: watchdog.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
     watchdog.add(timeout, options.handlerTimeoutMs);
     settling.then((settled) => {
       watchdog.delete(timeout);

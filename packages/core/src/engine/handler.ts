@@ -23,6 +23,8 @@ export interface WebhookRequest<TRequest> {
   request: TRequest;
   /** The route the adapter matched (default: the provider's first). */
   route?: WebhookRoute | undefined;
+  /** The request's path as it arrived (mount prefixes included, no query). */
+  path?: string | undefined;
   /** How to fix it when readBody finds the body already parsed (framework-specific advice). */
   rawBodyHint?: string | undefined;
 }
@@ -137,7 +139,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     if (req.method !== "POST") return methodNotAllowed;
     if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
 
-    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, header: req.header, request: req.request, receivedAt };
+    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path, header: req.header, request: req.request, receivedAt };
     let plan: Plan;
     try {
       provider.preflight?.(inbound);

@@ -15,6 +15,8 @@ export interface WebhookRoute {
 /** A request as the engine hands it to a provider, before its body is read. */
 export interface InboundRequest<TRequest = unknown> {
   route: WebhookRoute;
+  /** The request's path as it arrived (mount prefixes included, no query), when the adapter knows it. */
+  path?: string | undefined;
   header: HeaderReader;
   /** The framework's own request object (Express req, Fastify request, Koa ctx, NestJS req). */
   request: TRequest;

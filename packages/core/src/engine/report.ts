@@ -14,11 +14,16 @@ export function containedReporter<TInfo>(
   const failed = (error: unknown) => {
     if (warned) return;
     warned = true;
-    log(
+    // The logger may be the user's too: nothing it does can escape into the request's answer.
+    try {
+      log(
       "[siglume-middleware] onError itself threw; the delivery was answered as decided. Only this first failure " +
         "of onError is logged:",
-      error,
-    );
+        error,
+      );
+    } catch {
+      // Nothing left to tell.
+    }
   };
   return (error, info) => {
     try {

@@ -1,6 +1,8 @@
+import { performance } from "node:perf_hooks";
+
 /** Something the watchdog calls back once its time is up, unless cancelled first. */
 export interface Watched {
-  /** Date.now() after which `expire` runs. */
+  /** watchdog.now() (monotonic ms) after which `expire` runs. */
   at: number;
   expire(): void;
 }
@@ -19,6 +21,12 @@ export class Watchdog {
   private readonly watched = new Set<Watched>();
   private timer: NodeJS.Timeout | undefined;
   private tickMs = MAX_TICK_MS;
+  private warned = false;
+
+  /** The watchdog's clock: monotonic, so a stepped wall clock neither stalls nor fires deadlines. */
+  now(): number {
+    return performance.now();
+  }
 
   /** Watches `entry` (fires `entry.expire()` at `entry.at`); `period` is how fine its deadline must be. */
   add(entry: Watched, period: number): void {
@@ -42,11 +50,18 @@ export class Watchdog {
       this.tickMs = MAX_TICK_MS;
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
     for (const entry of this.watched) {
-      if (entry.at <= now) {
-        this.watched.delete(entry);
+      if (entry.at > now) continue;
+      this.watched.delete(entry);
+      // One entry's failure must neither crash the process nor starve the others due this tick.
+      try {
         entry.expire();
+      } catch (error) {
+        if (!this.warned) {
+          this.warned = true;
+          console.error("[siglume-middleware] a watchdog callback threw (only the first is logged):", error);
+        }
       }
     }
   }

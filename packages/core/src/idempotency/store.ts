@@ -60,6 +60,13 @@ export interface Claim {
    */
   release(info: ReleaseInfo): Promise<void>;
   /**
+   * Records `info` in place of the handler's work, which is discarded (a
+   * transactional store rolls it back and refuses the handler's later
+   * queries), whether or not the handler still runs. Optional: only where the
+   * work can be discarded. Decisions use it when a fallback was sent.
+   */
+  completeInstead?(info: CompletionInfo): Promise<boolean>;
+  /**
    * The delivery stopped waiting for a handler that still runs (handler
    * timeout). A transactional store ends the transaction here, closing its
    * connection so nothing the handler writes later can commit; other stores

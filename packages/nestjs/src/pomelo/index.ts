@@ -53,11 +53,16 @@ const definition = defineWebhookModule<PomeloWebhooksModuleOptions, PomeloWebhoo
   moduleName: "PomeloWebhooksModule",
   metadataKey: POMELO_HANDLER_METADATA,
   extras: { paths: { ...DEFAULT_POMELO_PATHS }, name: undefined },
-  routes: ({ paths }) => [
-    { path: paths.tokens, name: "tokens" },
-    { path: paths.otp, name: "otp" },
-  ],
-  build(options, { paths, name }, found, logger) {
+  routes: ({ paths }) => {
+    const { tokens, otp } = { ...DEFAULT_POMELO_PATHS, ...paths };
+    return [
+      { path: tokens, name: "tokens" },
+      { path: otp, name: "otp" },
+    ];
+  },
+  build(options, { paths: given, name }, found, logger) {
+    // Untyped callers may give one path: the other keeps its default, as the controller's routes do.
+    const paths = { ...DEFAULT_POMELO_PATHS, ...given };
     return pomeloWebhooks<NestRequest>({
       // The error only: Pomelo payloads can hold OTP codes, and onError's event is not logged here.
       onError: (error) => logger.error("Pomelo webhook failed", error instanceof Error ? error.stack : error),

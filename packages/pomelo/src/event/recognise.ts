@@ -5,13 +5,16 @@ type Fields = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Fields => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** The object and, when it wraps its fields in `data` (as some Pomelo webhooks do), that too. */
+/**
+ * Where the event's fields are: a `data` object first, when the body wraps them in one (as Pomelo's
+ * envelopes do: the envelope's own `id` or `status` are not the token's), then the top level.
+ */
 function scopes(payload: unknown): Fields[] {
   if (!isObject(payload)) return [];
-  return isObject(payload.data) ? [payload, payload.data] : [payload];
+  return isObject(payload.data) ? [payload.data, payload] : [payload];
 }
 
-/** The first string (or number, as text) under one of `names`, looked up top-level first. */
+/** The first string (or number, as text) under one of `names`, in `names` order, `data` first. */
 function pick(payload: unknown, names: readonly string[]): string | undefined {
   for (const scope of scopes(payload)) {
     for (const name of names) {
@@ -23,8 +26,8 @@ function pick(payload: unknown, names: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Field names a code can hide under: redacted wherever the payload is passed on. */
-export const OTP_CODE_FIELDS = ["otp", "code", "otp_code", "one_time_password", "passcode"] as const;
+/** Field names the code is read from, in this order (`data` first); redaction goes wider (isCodeField). */
+export const OTP_CODE_FIELDS = ["otp", "otp_code", "otpCode", "one_time_password", "passcode", "code"] as const;
 const RECIPIENT = ["recipient", "masked_recipient", "destination", "masked_email", "masked_phone"];
 const METHOD = ["method", "channel", "delivery_method", "otp_method"];
 const CARD = ["card_id"];
@@ -70,18 +73,39 @@ export function recogniseTokenEvent(payload: unknown): PomeloTokenEvent | string
 }
 
 const REDACTED = "[redacted]";
-const CODE_FIELD = new Set<string>(OTP_CODE_FIELDS);
 
-/** A copy of `payload` with every value under a code field replaced, at any depth. */
+/**
+ * Whether a field name may hold a code, whatever its spelling (`otp_code`, `otpCode`, `OTP-Value`,
+ * `oneTimePassword`, `verification_code`): names containing "otp", "passcode" or "password", or ending
+ * in "code" except the few that are plainly not secret (`status_code`, `country_code`, …).
+ */
+const NOT_SECRET_CODES = new Set(["statuscode", "countrycode", "currencycode", "errorcode", "reasoncode", "responsecode", "postalcode", "zipcode", "merchantcategorycode"]);
+const OTP_METHOD_FIELDS = new Set(["otpmethod", "otptype", "otpchannel"]);
+export function isCodeField(name: string): boolean {
+  const normal = name.toLowerCase().replace(/[^a-z]/g, "");
+  if (OTP_METHOD_FIELDS.has(normal)) return false;
+  if (normal.includes("otp") || normal.includes("passcode") || normal.includes("password")) return true;
+  return normal.endsWith("code") && !NOT_SECRET_CODES.has(normal);
+}
+
+/** A copy of `payload` with every value under a code field (see isCodeField) replaced, at any depth. */
 export function redactOtp(payload: unknown): unknown {
   if (Array.isArray(payload)) return payload.map(redactOtp);
   if (!isObject(payload)) return payload;
   const copy: Fields = {};
-  for (const [name, value] of Object.entries(payload)) copy[name] = CODE_FIELD.has(name) ? REDACTED : redactOtp(value);
+  for (const [name, value] of Object.entries(payload)) copy[name] = isCodeField(name) ? REDACTED : redactOtp(value);
   return copy;
 }
 
 /** The OTP as it may be shown anywhere but to the handler: its code and payload redacted. */
 export function redactedOtp(otp: PomeloOtp): PomeloOtp {
   return { ...otp, code: otp.code === undefined ? undefined : REDACTED, payload: redactOtp(otp.payload) };
+}
+
+/**
+ * What onError gets for an OTP: the recognised fields that are not secret, and no payload at all. Field
+ * names are not public, so a code under a name redaction does not know would survive in a payload.
+ */
+export function otpForReports(otp: PomeloOtp): Omit<PomeloOtp, "payload" | "code"> & { code: undefined; payload: undefined } {
+  return { ...otp, code: undefined, payload: undefined };
 }

@@ -10,7 +10,7 @@ import {
   type WebhookProvider,
   type WebhookResponse,
 } from "@siglume-middleware/core";
-import { recogniseOtp, recogniseTokenEvent, redactedOtp, redactOtp } from "../event/recognise.js";
+import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
 import { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "../signature/verify.js";
@@ -59,6 +59,9 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   }
   if (name !== undefined && (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(name))) fail("name must be 1–40 letters, digits, '_' or '-'.");
   const keys = pomeloSigningKeys(options.apiKeys, fail);
+  // Digests and id-less keys are keyed from the first pair's secret, whichever pair signed: the same event
+  // resent under another pair during a rotation is still recognised. Keep the first pair first while rotating.
+  const identity = [...keys.values()][0]!.derived;
 
   const paths = { ...DEFAULT_POMELO_PATHS, ...definedOnly(options.paths) };
   for (const [route, path] of Object.entries(paths)) {
@@ -93,23 +96,27 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   const secrets = new Map((options.apiKeys ?? []).map((pair) => [pair.key?.trim(), pair.secret?.trim()]));
 
   /** The record's key: the event's own id, else an HMAC of endpoint + body keyed from the api secret. */
-  function keyFor(route: RouteName, eventId: string | undefined, signer: PomeloSigningKey, endpoint: string, body: Buffer | string): string {
+  function keyFor(route: RouteName, eventId: string | undefined, endpoint: string, body: Buffer | string): string {
     if (eventId !== undefined) return `${keyPrefix}${route}:${eventId}`;
-    const mac = createHmac("sha256", signer.derived).update(endpoint).update("\n").update(body).digest().subarray(0, 16);
+    const mac = createHmac("sha256", identity).update(endpoint).update("\n").update(body).digest().subarray(0, 16);
     return `${keyPrefix}${route}:h:${mac.toString("base64url")}`;
   }
 
   function receive(received: ReceivedRequest<TRequest>): Plan {
     const { body, header, request, route } = received;
     const routeName = route.name as RouteName;
+    // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
+    // (a router mounted under a prefix, NestJS's global prefix).
+    const endpoints = [publicPaths[routeName], paths[routeName]];
+    if (received.path !== undefined) endpoints.push(received.path, received.path.replace(/(.)\/$/, "$1"));
     const { signer, timestamp, endpoint } = verifyPomeloRequest(body, header, keys, {
-      endpoints: [...new Set([publicPaths[routeName], paths[routeName]])],
+      endpoints,
       toleranceSeconds,
       now: Math.floor(Date.now() / 1000),
     });
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
-    const digest = bodyDigest(body, signer.derived);
+    const digest = bodyDigest(body, identity);
     const ack = acknowledge(signer, secrets.get(signer.apiKey), endpoint);
 
     const plan = (key: string, type: string, outcome: string, run: () => unknown, event: unknown, reused?: () => Plan): OncePlan => ({
@@ -131,9 +138,9 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
 
     if (routeName === "otp") {
       const otp = recogniseOtp(payload);
-      const key = keyFor("otp", otp.eventId, signer, endpoint, body);
+      const key = keyFor("otp", otp.eventId, endpoint, body);
       const otpPlan = (planKey: string): Plan =>
-        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), redactedOtp(otp),
+        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
           planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
       return otpPlan(key);
@@ -141,11 +148,11 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
 
     const event = recogniseTokenEvent(payload);
     if (typeof event === "string") {
-      const key = keyFor("tokens", undefined, signer, endpoint, body);
+      const key = keyFor("tokens", undefined, endpoint, body);
       return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
     }
-    const key = keyFor("tokens", event.eventId, signer, endpoint, body);
-    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), event, () =>
+    const key = keyFor("tokens", event.eventId, endpoint, body);
+    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), { ...event, payload: redactOtp(event.payload) }, () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,

@@ -12,6 +12,7 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import type { WebhookProvider } from "@siglume-middleware/core";
 import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
+import { clearTxWebhooks, type ClearTxOptions } from "@siglume-middleware/cleartx";
 import { webhookRouter } from "@siglume-middleware/express";
 import { webhookPlugin } from "@siglume-middleware/fastify";
 import { webhookMiddleware } from "@siglume-middleware/koa";
@@ -21,14 +22,22 @@ import {
   OnAdyenEvent,
   OnAdyenRelayedAuthentication,
 } from "@siglume-middleware/nestjs/adyen";
+import {
+  ClearTxWebhooksModule,
+  OnClearTxConfirmedData,
+  OnClearTxNotification,
+  OnClearTxReview,
+} from "@siglume-middleware/nestjs/cleartx";
 import type { RunningApp } from "./apps.js";
 
 /** Every option, handlers included, as the framework-free factories take them. */
 export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type ClearTxHarnessOptions = ClearTxOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface ProviderFixture {
   name: string;
   startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
+  startClearTx(options: ClearTxHarnessOptions): Promise<RunningApp>;
 }
 
 async function listenExpress(provider: WebhookProvider<unknown>): Promise<RunningApp> {
@@ -101,6 +110,42 @@ function nestAdyenModule(options: AdyenHarnessOptions): DynamicModule {
   };
 }
 
+/** ClearTX's decorated methods: every status to one method, confirmed-data when the case has a handler for it. */
+function clearTxHarness(withConfirmedData: boolean): Type<unknown> {
+  @Injectable()
+  class ClearTxHarness {
+    constructor(@Inject(HARNESS) readonly options: ClearTxHarnessOptions) {}
+    @OnClearTxNotification()
+    notification(payload: never, ctx: never) {
+      return this.options.onNotification(payload, ctx);
+    }
+    @OnClearTxReview()
+    review(payload: never, ctx: never) {
+      return this.options.onReview(payload, ctx);
+    }
+  }
+  if (!withConfirmedData) return ClearTxHarness;
+  @Injectable()
+  class ClearTxHarnessWithData extends ClearTxHarness {
+    @OnClearTxConfirmedData()
+    confirmedData(payload: never, ctx: never) {
+      return this.options.onConfirmedData!(payload, ctx);
+    }
+  }
+  return ClearTxHarnessWithData;
+}
+
+function nestClearTxModule(options: ClearTxHarnessOptions): DynamicModule {
+  const { onNotification: _n, onConfirmedData, onReview: _r, basePath, ...moduleOptions } = options;
+  @Module({})
+  class ClearTxTestApp {}
+  return {
+    module: ClearTxTestApp,
+    imports: [ClearTxWebhooksModule.forRoot({ ...moduleOptions, ...(basePath ? { basePath } : {}) })],
+    providers: [{ provide: HARNESS, useValue: options }, clearTxHarness(onConfirmedData !== undefined)],
+  };
+}
+
 function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   const create = async (module: DynamicModule): Promise<RunningApp> => {
     const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
@@ -108,13 +153,29 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
     await app.listen(0, "127.0.0.1");
     return { url: (await app.getUrl()).replace("[::1]", "127.0.0.1"), close: () => app.close() };
   };
-  return { name: `nestjs-${platform}`, startAdyen: (options) => create(nestAdyenModule(options)) };
+  return {
+    name: `nestjs-${platform}`,
+    startAdyen: (options) => create(nestAdyenModule(options)),
+    startClearTx: (options) => create(nestClearTxModule(options)),
+  };
 }
 
 export const providerAdapters: ProviderFixture[] = [
-  { name: "express", startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)) },
-  { name: "fastify", startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)) },
-  { name: "koa", startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)) },
+  {
+    name: "express",
+    startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)),
+    startClearTx: (options) => listenExpress(clearTxWebhooks(options)),
+  },
+  {
+    name: "fastify",
+    startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)),
+    startClearTx: (options) => listenFastify(clearTxWebhooks(options)),
+  },
+  {
+    name: "koa",
+    startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)),
+    startClearTx: (options) => listenKoa(clearTxWebhooks(options)),
+  },
   nestFixture("express"),
   nestFixture("fastify"),
 ];

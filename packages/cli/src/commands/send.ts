@@ -16,18 +16,21 @@ export const send: Command = {
   name: "send",
   usage:
     "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS] " +
-    "[--hmac-key HEX] [--basic-auth USER:PASS]",
+    "[--hmac-key HEX] [--basic-auth USER:PASS] [--header NAME:VALUE]...",
   summary: "Sign one event and POST it; --repeat sends the same delivery N times (a redelivery burst).",
   details: [
     "Siglume kinds and event files are signed with --secret (else SIGLUME_WEBHOOK_SECRET).",
     "adyen-relayed and adyen-result are signed with --hmac-key (else ADYEN_HMAC_KEY) and carry",
     "--basic-auth (else ADYEN_BASIC_AUTH); the answer (for relayed: the decision) is printed.",
+    "cleartx-confirmed, -declined, -rejected, -broadcasted and -confirmed-data are not signed (ClearTX has not",
+    "published its scheme): --header NAME:VALUE, repeatable, adds what your verifier checks (any kind takes it).",
   ],
   options: {
     url: { type: "string" },
     secret: { type: "string" },
     "hmac-key": { type: "string" },
     "basic-auth": { type: "string" },
+    header: { type: "string", multiple: true },
     repeat: { type: "string" },
     concurrency: { type: "string" },
     timestamp: { type: "string" },

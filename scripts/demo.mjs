@@ -3,7 +3,7 @@
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
 // what the endpoint answered and what the app did; then runs a whole payment
 // through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →
-// signed webhook → order paid once. Then the Adyen and ClearTX examples.
+// signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples.
 import { spawnSync } from "node:child_process";
 import { DEMO_SECRET, FRAMEWORKS, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
 
@@ -135,6 +135,28 @@ const decided = (adyen.output().match(/\] relayed /g) ?? []).length;
 const results = (adyen.output().match(/\] result /g) ?? []).length;
 check(decided === 2 && results === 1, `the Adyen app decided 2 relayed requests and recorded 1 result (saw ${decided} and ${results})`);
 await adyen.stop();
+
+// Pomelo's tokenization OTPs on the same engine: every verified OTP reaches the app, once, and its code
+// never reaches a log line.
+const pomelo = await startExample("pomelo", { onOutput: indent("pomelo") });
+const POMELO_ARGS = ["--api-key", "pk_demo_pomelo", "--api-secret", "ZGVtby1wb21lbG8tYXBpLXNlY3JldC0wMTIzNDU2Nzg5"];
+const pomeloSteps = [
+  ["Pomelo: a tokenization OTP, resent 3 times: delivered once", "otp", ["send", "pomelo-otp", "--repeat", "3", ...POMELO_ARGS], 0, /#3 204/],
+  ["Pomelo: a token lifecycle update", "tokens", ["send", "pomelo-token", ...POMELO_ARGS], 0, /#1 204/],
+  ["Pomelo: signed with another secret: 401, nothing runs", "otp", ["send", "pomelo-otp", "--api-key", "pk_demo_pomelo", "--api-secret", "b3RoZXItc2VjcmV0LTAxMjM0NTY3ODk="], 1, /POMELO_SIGNATURE_MISMATCH/],
+];
+for (const [title, route, args, expectedExit, expectedOutput] of pomeloSteps) {
+  const url = `${pomelo.origin}/webhooks/pomelo/${route}`;
+  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${url}`);
+  const result = spawnSync(process.execPath, [cli, ...args, "--url", url], { encoding: "utf8" });
+  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
+  await settle();
+  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+}
+const otps = (pomelo.output().match(/\] OTP for card /g) ?? []).length;
+const tokens = (pomelo.output().match(/\] token /g) ?? []).length;
+check(otps === 1 && tokens === 1, `the Pomelo app delivered 1 OTP and recorded 1 token update (saw ${otps} and ${tokens})`);
+await pomelo.stop();
 
 // ClearTX's travel-rule notifications: the app's own verify (ClearTX's scheme is not public), five endpoints.
 const clearTx = await startExample("cleartx", { onOutput: indent("cleartx") });

@@ -1,7 +1,7 @@
 // Types for examples.mjs, which the tests share with `npm run demo`.
 export const root: string;
 export const FRAMEWORKS: readonly ("express" | "fastify" | "koa" | "nestjs")[];
-export const PROVIDER_EXAMPLES: readonly "adyen"[];
+export const PROVIDER_EXAMPLES: readonly ("adyen" | "pomelo")[];
 export const DEMO_SECRET: string;
 export function freePort(): Promise<number>;
 export interface RunningExample {

@@ -2,7 +2,7 @@
 // installs, its tsconfig, compiling it, and running it on a given Node.
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Exec, PackedPackage, PublishablePackage } from "../../scripts/lib/packages.mjs";
 import { exec as execCommand, root } from "../../scripts/lib/packages.mjs";
 import type { Snippet } from "./snippets.js";
@@ -138,7 +138,12 @@ export function writeApp(dir: string, plan: AppPlan): void {
     const text = `${snippet.code}\n${snippet.prelude ? `// prelude\n${snippet.prelude}\n` : ""}`;
     writeFileSync(join(snippetDir, "snippet.mts"), text);
     writeFileSync(join(snippetDir, "snippet.cts"), text);
-    for (const file of snippet.preludeFiles) copyFileSync(join(root, file.from), join(snippetDir, file.name));
+    for (const file of snippet.preludeFiles) {
+      // A name may reach up ("../../shared/x.ts"): the file an example imports from outside its folder.
+      const target = join(snippetDir, file.name);
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(join(root, file.from), target);
+    }
   }
 }
 

@@ -22,6 +22,8 @@ import {
   OnAdyenEvent,
   OnAdyenRelayedAuthentication,
 } from "@siglume-middleware/nestjs/adyen";
+import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
+import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule } from "@siglume-middleware/nestjs/pomelo";
 import {
   ClearTxWebhooksModule,
   OnClearTxConfirmedData,
@@ -34,9 +36,14 @@ import type { RunningApp } from "./apps.js";
 export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type ClearTxHarnessOptions = ClearTxOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+export type PomeloHarnessOptions = PomeloOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 export interface ProviderFixture {
   name: string;
+  /** NestJS: its own body parser runs first and answers a body that is not JSON with 400. */
+  frameworkParsesFirst: boolean;
   startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
+  startPomelo(options: PomeloHarnessOptions): Promise<RunningApp>;
   startClearTx(options: ClearTxHarnessOptions): Promise<RunningApp>;
 }
 
@@ -110,6 +117,40 @@ function nestAdyenModule(options: AdyenHarnessOptions): DynamicModule {
   };
 }
 
+@Injectable()
+class PomeloHarness {
+  constructor(@Inject(HARNESS) readonly options: PomeloHarnessOptions) {}
+  @OnPomeloTokenEvent()
+  token(payload: never, ctx: never) {
+    return this.options.onTokenEvent(payload, ctx);
+  }
+  @OnPomeloOtp()
+  otp(payload: never, ctx: never) {
+    return this.options.onOtp(payload, ctx);
+  }
+  @OnPomeloReview()
+  review(payload: never, ctx: never) {
+    return this.options.onReview(payload, ctx);
+  }
+}
+
+function nestPomeloModule(options: PomeloHarnessOptions): DynamicModule {
+  const { onTokenEvent: _t, onOtp: _o, onReview: _r, paths, name, ...moduleOptions } = options;
+  @Module({})
+  class PomeloTestApp {}
+  return {
+    module: PomeloTestApp,
+    imports: [
+      PomeloWebhooksModule.forRoot({
+        ...moduleOptions,
+        ...(paths ? { paths: { tokens: paths.tokens ?? "/webhooks/pomelo/tokens", otp: paths.otp ?? "/webhooks/pomelo/otp" } } : {}),
+        ...(name ? { name } : {}),
+      }),
+    ],
+    providers: [{ provide: HARNESS, useValue: options }, PomeloHarness],
+  };
+}
+
 /** ClearTX's decorated methods: every status to one method, confirmed-data when the case has a handler for it. */
 function clearTxHarness(withConfirmedData: boolean): Type<unknown> {
   @Injectable()
@@ -155,7 +196,9 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   };
   return {
     name: `nestjs-${platform}`,
+    frameworkParsesFirst: true,
     startAdyen: (options) => create(nestAdyenModule(options)),
+    startPomelo: (options) => create(nestPomeloModule(options)),
     startClearTx: (options) => create(nestClearTxModule(options)),
   };
 }
@@ -163,17 +206,23 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
 export const providerAdapters: ProviderFixture[] = [
   {
     name: "express",
+    frameworkParsesFirst: false,
     startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenExpress(pomeloWebhooks(options)),
     startClearTx: (options) => listenExpress(clearTxWebhooks(options)),
   },
   {
     name: "fastify",
+    frameworkParsesFirst: false,
     startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenFastify(pomeloWebhooks(options)),
     startClearTx: (options) => listenFastify(clearTxWebhooks(options)),
   },
   {
     name: "koa",
+    frameworkParsesFirst: false,
     startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)),
+    startPomelo: (options) => listenKoa(pomeloWebhooks(options)),
     startClearTx: (options) => listenKoa(clearTxWebhooks(options)),
   },
   nestFixture("express"),

@@ -1,4 +1,12 @@
-import { adyenEvents, adyenSignedRequest, clearTxRequest, EVENT_KINDS, signedRequest } from "@siglume-middleware/testing";
+import {
+  adyenEvents,
+  adyenSignedRequest,
+  clearTxRequest,
+  EVENT_KINDS,
+  pomeloEvents,
+  pomeloSignedRequest,
+  signedRequest,
+} from "@siglume-middleware/testing";
 import { CliError } from "./errors.js";
 import { loadEvent, requireSecret } from "./input.js";
 
@@ -33,15 +41,29 @@ function basicAuth(values: Values): { username: string; password: string } | und
 }
 
 /** Other senders' kinds: each builds a payload and signs it the sender's way. */
-const PROVIDER_KINDS: Record<string, (values: Values) => Outgoing> = {
+const PROVIDER_KINDS: Record<string, (values: Values, url: URL) => Outgoing> = {
   "adyen-relayed": (values) => adyen(adyenEvents.relayed(), values),
   "adyen-result": (values) => adyen(adyenEvents.authenticationCreated(), values),
+  "pomelo-otp": (values, url) => pomelo(pomeloEvents.otp(), values, url),
+  "pomelo-token": (values, url) => pomelo(pomeloEvents.tokenUpdated(), values, url),
   "cleartx-confirmed": () => clearTx("confirmed"),
   "cleartx-declined": () => clearTx("declined"),
   "cleartx-rejected": () => clearTx("rejected"),
   "cleartx-broadcasted": () => clearTx("broadcasted"),
   "cleartx-confirmed-data": () => clearTx("confirmed-data"),
 };
+
+function pomelo(payload: Record<string, unknown>, values: Values, url: URL): Outgoing {
+  const apiKey = (values["api-key"] as string | undefined) ?? process.env.POMELO_API_KEY;
+  const apiSecret = (values["api-secret"] as string | undefined) ?? process.env.POMELO_API_SECRET;
+  if (!apiKey || !apiSecret) throw new CliError("no Pomelo api key: pass --api-key K --api-secret BASE64 (or set POMELO_API_KEY and POMELO_API_SECRET)");
+  // Pomelo signs the path it posts to; --endpoint when a proxy in between rewrites it.
+  const endpoint = (values.endpoint as string | undefined) ?? url.pathname;
+  return {
+    label: `Pomelo ${payload.otp === undefined ? "token event" : "OTP"} ${payload.event_id as string}`,
+    sign: () => pomeloSignedRequest(payload, { apiKey, apiSecret, endpoint }),
+  };
+}
 
 function adyen(payload: Record<string, unknown>, values: Values): Outgoing {
   const hmacKey = adyenKey(values);
@@ -84,9 +106,9 @@ function extraHeaders(values: Values): Record<string, string> {
 export const ALL_KINDS = [...Object.keys(EVENT_KINDS), ...Object.keys(PROVIDER_KINDS)];
 
 /** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind; plus any --header. */
-export function outgoing(source: string | undefined, values: Values): Outgoing {
+export function outgoing(source: string | undefined, values: Values, url: URL): Outgoing {
   const extra = extraHeaders(values);
-  const event = outgoingEvent(source, values);
+  const event = outgoingEvent(source, values, url);
   if (Object.keys(extra).length === 0) return event;
   return {
     label: event.label,
@@ -97,9 +119,9 @@ export function outgoing(source: string | undefined, values: Values): Outgoing {
   };
 }
 
-function outgoingEvent(source: string | undefined, values: Values): Outgoing {
+function outgoingEvent(source: string | undefined, values: Values, url: URL): Outgoing {
   const provider = source === undefined ? undefined : PROVIDER_KINDS[source];
-  if (provider) return provider(values);
+  if (provider) return provider(values, url);
   const event = loadEvent(source);
   const secret = requireSecret(values.secret as string | undefined);
   const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { bodyBytes } from "./body.js";
 
 /** A delivery as Adyen sends it: the exact bytes, Basic auth and `HmacSignature`. */
 export interface AdyenSignedRequest {
@@ -24,12 +25,7 @@ export interface AdyenSignedRequestOptions {
  */
 export function adyenSignedRequest(payload: object | string | Uint8Array, options: AdyenSignedRequestOptions): AdyenSignedRequest {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(options.hmacKey)) throw new TypeError("adyenSignedRequest: hmacKey must be hex, as in the Customer Area.");
-  const body =
-    typeof payload === "string"
-      ? Buffer.from(payload)
-      : payload instanceof Uint8Array
-        ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-        : Buffer.from(JSON.stringify(payload));
+  const body = bodyBytes(payload);
   const headers: AdyenSignedRequest["headers"] = {
     "content-type": options.contentType ?? "application/json",
     hmacsignature: createHmac("sha256", Buffer.from(options.hmacKey, "hex")).update(body).digest("base64"),

@@ -1,4 +1,5 @@
 import { signSiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
+import { bodyBytes } from "./body.js";
 
 export interface SignedRequest {
   /** The exact bytes that were signed. */
@@ -23,12 +24,7 @@ export interface SignedRequestOptions {
 export function signedRequest(event: SiglumeEvent | string | Uint8Array, options: SignedRequestOptions = {}): SignedRequest {
   const secret = options.secret ?? process.env.SIGLUME_WEBHOOK_SECRET;
   if (!secret) throw new TypeError("signedRequest needs a secret: pass { secret } or set SIGLUME_WEBHOOK_SECRET.");
-  const body =
-    typeof event === "string"
-      ? Buffer.from(event)
-      : event instanceof Uint8Array
-        ? Buffer.from(event.buffer, event.byteOffset, event.byteLength)
-        : Buffer.from(JSON.stringify(event));
+  const body = bodyBytes(event);
   return {
     body,
     text: body.toString("utf8"),

@@ -25,11 +25,11 @@ export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
 
 export interface SiglumeMerchantClientOptions {
   /** Default SIGLUME_API_BASE, else https://siglume.com/v1. A local sandbox: http://127.0.0.1:8787/v1. */
-  apiBase?: string;
+  apiBase?: string | undefined;
   /** The merchant's Siglume bearer token. Default SIGLUME_MERCHANT_AUTH_TOKEN. */
-  merchantAuthToken?: string;
+  merchantAuthToken?: string | undefined;
   /** Per request, including reading the answer. Default 10 s. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -8,34 +8,34 @@ export const DEFAULT_CANCEL_PATH = "/checkout/siglume/cancel";
 
 export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerchantClientOptions {
   /** Your Siglume merchant key. Default SIGLUME_DIRECT_PAYMENT_MERCHANT. */
-  merchant?: string;
+  merchant?: string | undefined;
   /** Your shop's public origin (https; http only on loopback); success and cancel URLs are built on it. */
   publicOrigin: string;
   /** Default "/checkout/siglume/success"; `?order_id=…` is appended. */
-  successPath?: string;
+  successPath?: string | undefined;
   /** Default "/checkout/siglume/cancel"; `?order_id=…` is appended. */
-  cancelPath?: string;
+  cancelPath?: string | undefined;
   /** The start route. Default "/checkout/siglume/start". */
-  path?: string;
+  path?: string | undefined;
   /** Your order store: `authorize` (the ownership check), `beginAttempt`, `markPending`, `markFailed`. */
   orders: SiglumeCheckoutOrders<TRequest>;
   /** Look orders up with `orders.findOrder` and no ownership check. Only for stores where the id itself is the secret. */
-  allowUnverifiedOrderLookup?: boolean;
+  allowUnverifiedOrderLookup?: boolean | undefined;
   /** Let Micro/Nano amounts (JPY < 501, USD < 301) start a checkout. Default false: 409 METERED_INTEGRATION_REQUIRED. */
-  allowMeteredPayments?: boolean;
+  allowMeteredPayments?: boolean | undefined;
   /** A client of your own; otherwise one is made from apiBase, merchantAuthToken and timeoutMs. */
-  client?: SiglumeMerchantClient;
+  client?: SiglumeMerchantClient | undefined;
   /**
    * How long a "creating" claim holds before another start takes the attempt over (same nonce). Default 30 s;
    * must exceed timeoutMs by at least 1 s (checked at start-up).
    */
-  creationLeaseMs?: number;
+  creationLeaseMs?: number | undefined;
   /** retry_after_ms of the 202 answered while another start is creating the session. Default 250. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
   /** Before answering a stored session again, ask Siglume whether it is still open. Default true. */
-  checkSessionOnReuse?: boolean;
+  checkSessionOnReuse?: boolean | undefined;
   /** Extra metadata for the session (order_id and attempt_id are always set). Must not hold personal data. */
-  metadata?: (order: CheckoutOrder) => Record<string, unknown>;
+  metadata?: ((order: CheckoutOrder) => Record<string, unknown>) | undefined;
   /** A start failed on our side or Siglume's (the shopper got 5xx/502). Default console.error. */
   onError?: (error: unknown, info: { orderId?: string; request: TRequest }) => void;
 }

@@ -26,6 +26,9 @@ export const deliver: Command = {
     secret: { type: "string" },
     "hmac-key": { type: "string" },
     "basic-auth": { type: "string" },
+    "api-key": { type: "string" },
+    "api-secret": { type: "string" },
+    endpoint: { type: "string" },
     header: { type: "string", multiple: true },
     retry: { type: "boolean" },
     "max-attempts": { type: "string" },
@@ -35,7 +38,7 @@ export const deliver: Command = {
   },
   async run({ values, positionals }) {
     const url = requireUrl(values.url as string | undefined);
-    const event = outgoing(positionals[0], values);
+    const event = outgoing(positionals[0], values, url);
     const maxAttempts = values.retry ? positiveInt("max-attempts", values["max-attempts"] as string | undefined, 6) : 1;
     const baseMs = positiveInt("base-delay-ms", values["base-delay-ms"] as string | undefined, 500);
     const capMs = positiveInt("max-delay-ms", values["max-delay-ms"] as string | undefined, 30_000);

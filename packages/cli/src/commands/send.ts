@@ -16,12 +16,14 @@ export const send: Command = {
   name: "send",
   usage:
     "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS] " +
-    "[--hmac-key HEX] [--basic-auth USER:PASS] [--header NAME:VALUE]...",
+    "[--hmac-key HEX] [--basic-auth USER:PASS] [--api-key K --api-secret BASE64 [--endpoint PATH]] [--header NAME:VALUE]...",
   summary: "Sign one event and POST it; --repeat sends the same delivery N times (a redelivery burst).",
   details: [
     "Siglume kinds and event files are signed with --secret (else SIGLUME_WEBHOOK_SECRET).",
     "adyen-relayed and adyen-result are signed with --hmac-key (else ADYEN_HMAC_KEY) and carry",
     "--basic-auth (else ADYEN_BASIC_AUTH); the answer (for relayed: the decision) is printed.",
+    "pomelo-otp and pomelo-token are signed with --api-key/--api-secret (else POMELO_API_KEY/POMELO_API_SECRET)",
+    "for X-Endpoint = the URL's path (or --endpoint, when a proxy rewrites paths).",
     "cleartx-confirmed, -declined, -rejected, -broadcasted and -confirmed-data are not signed (ClearTX has not",
     "published its scheme): --header NAME:VALUE, repeatable, adds what your verifier checks (any kind takes it).",
   ],
@@ -30,6 +32,9 @@ export const send: Command = {
     secret: { type: "string" },
     "hmac-key": { type: "string" },
     "basic-auth": { type: "string" },
+    "api-key": { type: "string" },
+    "api-secret": { type: "string" },
+    endpoint: { type: "string" },
     header: { type: "string", multiple: true },
     repeat: { type: "string" },
     concurrency: { type: "string" },
@@ -38,7 +43,7 @@ export const send: Command = {
   },
   async run({ values, positionals }) {
     const url = requireUrl(values.url as string | undefined);
-    const event = outgoing(positionals[0], values);
+    const event = outgoing(positionals[0], values, url);
     const repeat = positiveInt("repeat", values.repeat as string | undefined, 1);
     const concurrency = positiveInt("concurrency", values.concurrency as string | undefined, 1);
     const timeoutMs = positiveInt("timeout-ms", values["timeout-ms"] as string | undefined, 10_000);

@@ -1,0 +1,11 @@
+export { pomeloWebhooks } from "./provider/provider.js";
+export type { PomeloProvider } from "./provider/provider.js";
+export { DEFAULT_POMELO_PATHS, DEFAULT_POMELO_TOLERANCE_SECONDS } from "./provider/options.js";
+export type { PomeloContext, PomeloHandlers, PomeloOptions } from "./provider/options.js";
+export { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "./signature/verify.js";
+export type { VerifiedPomeloRequest } from "./signature/verify.js";
+export { keyHint, pomeloSigningKeys } from "./signature/keys.js";
+export type { PomeloApiKey, PomeloSigningKey } from "./signature/keys.js";
+export { OTP_CODE_FIELDS, eventIdOf, recogniseOtp, recogniseTokenEvent, redactOtp, redactedOtp } from "./event/recognise.js";
+export * from "./event/schemas.js";
+export type * from "./event/types.js";

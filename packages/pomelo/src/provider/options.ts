@@ -1,0 +1,53 @@
+import type { EngineOptions, WebhookErrorInfo } from "@siglume-middleware/core";
+import type { PomeloOtp, PomeloReview, PomeloTokenEvent } from "../event/types.js";
+import type { PomeloApiKey } from "../signature/keys.js";
+
+export const DEFAULT_POMELO_PATHS = { tokens: "/webhooks/pomelo/tokens", otp: "/webhooks/pomelo/otp" } as const;
+export const DEFAULT_POMELO_TOLERANCE_SECONDS = 300;
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What every Pomelo handler receives beside its payload. */
+export interface PomeloContext<TRequest = unknown> {
+  /** The framework's own request object. */
+  request: TRequest;
+  /** The idempotency store's open transaction, when it has one (the PostgreSQL store's client). */
+  transaction?: unknown;
+  /** The api key whose secret signed the request. */
+  apiKey: string;
+  /** X-Timestamp, unix seconds. */
+  signedAt: number;
+  /** The instance's name, when two Pomelo accounts are mounted. */
+  name?: string | undefined;
+}
+
+export interface PomeloHandlers<TRequest = unknown> {
+  /** A token lifecycle update, once per event. Throw to have Pomelo resend it. */
+  onTokenEvent(event: PomeloTokenEvent, ctx: PomeloContext<TRequest>): MaybePromise<unknown>;
+  /**
+   * A tokenization OTP, once per event: deliver `otp.code` to the cardholder. Everything verified at the OTP
+   * endpoint arrives here, whatever its shape. The code is never logged or stored by this library.
+   */
+  onOtp(otp: PomeloOtp, ctx: PomeloContext<TRequest>): MaybePromise<unknown>;
+  /** A verified token webhook that cannot be read (an unknown api key is a 401, not a review). */
+  onReview(review: PomeloReview, ctx: PomeloContext<TRequest>): MaybePromise<unknown>;
+}
+
+export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TRequest>, Omit<EngineOptions<TRequest>, "onError"> {
+  /** The api-key/api-secret pairs (secret base64, as Pomelo shows it); several during rotation. */
+  apiKeys: readonly PomeloApiKey[] | undefined;
+  /** Each is its own endpoint in Pomelo. Defaults: /webhooks/pomelo/tokens, /webhooks/pomelo/otp. */
+  paths?: { tokens?: string | undefined; otp?: string | undefined } | undefined;
+  /** The X-Endpoint Pomelo signs, when a proxy rewrites paths (default: the path). */
+  publicPaths?: { tokens?: string | undefined; otp?: string | undefined } | undefined;
+  /** X-Timestamp window, both directions. Default 300 s. */
+  toleranceSeconds?: number | undefined;
+  /** Sign answers with X-Endpoint / X-Timestamp / X-Signature like Pomelo's examples. Default false. */
+  signResponses?: boolean | undefined;
+  /** A name for this instance, when one app serves two Pomelo accounts (keys and logs carry it). */
+  name?: string | undefined;
+  /** A handler threw or timed out, a store failed. `event` has OTP codes redacted. Default: the logger. */
+  onError?:
+    | ((error: unknown, info: WebhookErrorInfo<TRequest> & { event?: PomeloOtp | PomeloTokenEvent | PomeloReview }) => unknown)
+    | undefined;
+}

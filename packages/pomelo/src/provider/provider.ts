@@ -1,0 +1,173 @@
+import { createHmac } from "node:crypto";
+import {
+  bodyDigest,
+  configurationFailure,
+  noContent,
+  resolveEngineOptions,
+  type OncePlan,
+  type Plan,
+  type ReceivedRequest,
+  type WebhookProvider,
+  type WebhookResponse,
+} from "@siglume-middleware/core";
+import { recogniseOtp, recogniseTokenEvent, redactedOtp, redactOtp } from "../event/recognise.js";
+import type { PomeloReview } from "../event/types.js";
+import { pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
+import { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "../signature/verify.js";
+import {
+  DEFAULT_POMELO_PATHS,
+  DEFAULT_POMELO_TOLERANCE_SECONDS,
+  type PomeloContext,
+  type PomeloOptions,
+} from "./options.js";
+
+type RouteName = "tokens" | "otp";
+
+const parseJson = (body: Buffer | string): unknown => {
+  try {
+    return JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+};
+
+export interface PomeloProvider<TRequest = unknown> extends WebhookProvider<TRequest> {
+  /** The api keys configured, by their first characters (safe to show). */
+  readonly apiKeyHints: readonly string[];
+}
+
+/**
+ * Pomelo's token-lifecycle and tokenization-OTP webhooks as a provider:
+ * `app.use(webhookRouter(pomeloWebhooks({ … })))`. Both endpoints check
+ * X-Api-Key, X-Signature over the exact bytes, X-Endpoint and X-Timestamp;
+ * every verified OTP reaches onOtp (never logged, stored or echoed), token
+ * events onTokenEvent or, unreadable, onReview; each runs once; 204.
+ */
+export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TRequest>): PomeloProvider<TRequest> {
+  const name = options?.name;
+  const provider = name === undefined ? "pomelo" : `pomelo:${name}`;
+  const fail = configurationFailure(provider);
+  if (typeof options !== "object" || options === null) fail("options are required.");
+  for (const handler of ["onTokenEvent", "onOtp", "onReview"] as const) {
+    if (typeof options[handler] !== "function") {
+      fail(
+        handler === "onReview"
+          ? "onReview is required: verified token webhooks that cannot be read go there instead of being acknowledged unrecorded."
+          : `${handler} is required.`,
+      );
+    }
+  }
+  if (name !== undefined && (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(name))) fail("name must be 1–40 letters, digits, '_' or '-'.");
+  const keys = pomeloSigningKeys(options.apiKeys, fail);
+
+  const paths = { ...DEFAULT_POMELO_PATHS, ...definedOnly(options.paths) };
+  for (const [route, path] of Object.entries(paths)) {
+    if (typeof path !== "string" || !path.startsWith("/")) fail(`paths.${route} must start with "/", got ${JSON.stringify(path)}.`);
+  }
+  if (paths.tokens === paths.otp) fail("paths.tokens and paths.otp must differ: each is its own endpoint in Pomelo.");
+  const publicPaths = { ...paths, ...definedOnly(options.publicPaths) };
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_POMELO_TOLERANCE_SECONDS;
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) fail("toleranceSeconds must be a number ≥ 0.");
+  const signResponses = options.signResponses ?? false;
+  if (typeof signResponses !== "boolean") fail("signResponses must be true or false.");
+
+  const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], provider);
+  engine.logger.info("Pomelo api keys configured", { provider, apiKeys: [...keys.keys()].map((k) => `${k.slice(0, 4)}…`) });
+  const keyPrefix = `${provider}:`;
+
+  /** The answer: 204, or, with signResponses, signed like Pomelo's examples (over an empty body). */
+  function acknowledge(signer: PomeloSigningKey, secret: string | undefined, endpoint: string): WebhookResponse {
+    if (!signResponses || secret === undefined) return noContent;
+    const timestamp = Math.floor(Date.now() / 1000);
+    return {
+      status: 204,
+      headers: {
+        [POMELO_HEADERS.endpoint]: endpoint,
+        [POMELO_HEADERS.timestamp]: String(timestamp),
+        [POMELO_HEADERS.signature]: signPomelo(secret, timestamp, endpoint, ""),
+        [POMELO_HEADERS.apiKey]: signer.apiKey,
+      },
+      body: undefined,
+    };
+  }
+  const secrets = new Map((options.apiKeys ?? []).map((pair) => [pair.key?.trim(), pair.secret?.trim()]));
+
+  /** The record's key: the event's own id, else an HMAC of endpoint + body keyed from the api secret. */
+  function keyFor(route: RouteName, eventId: string | undefined, signer: PomeloSigningKey, endpoint: string, body: Buffer | string): string {
+    if (eventId !== undefined) return `${keyPrefix}${route}:${eventId}`;
+    const mac = createHmac("sha256", signer.derived).update(endpoint).update("\n").update(body).digest().subarray(0, 16);
+    return `${keyPrefix}${route}:h:${mac.toString("base64url")}`;
+  }
+
+  function receive(received: ReceivedRequest<TRequest>): Plan {
+    const { body, header, request, route } = received;
+    const routeName = route.name as RouteName;
+    const { signer, timestamp, endpoint } = verifyPomeloRequest(body, header, keys, {
+      endpoints: [...new Set([publicPaths[routeName], paths[routeName]])],
+      toleranceSeconds,
+      now: Math.floor(Date.now() / 1000),
+    });
+    const payload = parseJson(body);
+    const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
+    const digest = bodyDigest(body, signer.derived);
+    const ack = acknowledge(signer, secrets.get(signer.apiKey), endpoint);
+
+    const plan = (key: string, type: string, outcome: string, run: () => unknown, event: unknown, reused?: () => Plan): OncePlan => ({
+      kind: "once",
+      key,
+      type,
+      digest,
+      outcome,
+      run(transaction) {
+        ctx.transaction = transaction;
+        return run();
+      },
+      acknowledge: ack,
+      reused,
+      info: { event, key },
+    });
+    const review = (key: string, detail: PomeloReview): Plan =>
+      plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), detail);
+
+    if (routeName === "otp") {
+      const otp = recogniseOtp(payload);
+      const key = keyFor("otp", otp.eventId, signer, endpoint, body);
+      const otpPlan = (planKey: string): Plan =>
+        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), redactedOtp(otp),
+          // An id seen before with another body is another code: delivered, never taken for a duplicate.
+          planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
+      return otpPlan(key);
+    }
+
+    const event = recogniseTokenEvent(payload);
+    if (typeof event === "string") {
+      const key = keyFor("tokens", undefined, signer, endpoint, body);
+      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
+    }
+    const key = keyFor("tokens", event.eventId, signer, endpoint, body);
+    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), event, () =>
+      review(`${key}#reused:${digest}`, {
+        reason: "event_id_reused",
+        detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,
+        payload: redactOtp(payload),
+      }),
+    );
+  }
+
+  return {
+    name: provider,
+    displayName: "Pomelo",
+    routes: [
+      { path: paths.tokens, name: "tokens" },
+      { path: paths.otp, name: "otp" },
+    ],
+    signatureHeader: POMELO_HEADERS.signature,
+    engine,
+    apiKeyHints: [...keys.keys()].map((k) => `${k.slice(0, 4)}…`),
+    receive,
+  };
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,165 @@
+// Pomelo's token and OTP webhooks, every case on every adapter (NestJS on both platforms), real HTTP.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import request from "supertest";
+import type { WebhookLogger } from "@siglume-middleware/core";
+import type { PomeloOtp, PomeloReview, PomeloTokenEvent } from "@siglume-middleware/pomelo";
+import { pomeloEvents, pomeloSignedRequest, type PomeloSignedRequest } from "@siglume-middleware/testing";
+import type { RunningApp } from "./support/apps.js";
+import { providerAdapters, type PomeloHarnessOptions } from "./support/provider-apps.js";
+
+const TOKENS = "/webhooks/pomelo/tokens";
+const OTP = "/webhooks/pomelo/otp";
+const API_KEY = "pk_live_7Hq2xLm9";
+const SECRET = Buffer.from("pomelo-conformance-secret-0123456789").toString("base64");
+const OTHER_SECRET = Buffer.from("someone-else-secret-0123456789abcd").toString("base64");
+
+function recorder(overrides: Partial<PomeloHarnessOptions> = {}) {
+  const calls = { tokens: [] as PomeloTokenEvent[], otps: [] as PomeloOtp[], reviews: [] as PomeloReview[], errors: [] as { error: unknown; info: unknown }[] };
+  const lines: string[] = [];
+  const logger: WebhookLogger = {
+    info: (message, fields) => void lines.push(JSON.stringify({ message, fields })),
+    warn: (message, fields) => void lines.push(JSON.stringify({ message, fields })),
+    error: (message, fields) => void lines.push(JSON.stringify({ message, fields })),
+  };
+  let failOtp = new Set<string>();
+  const options: PomeloHarnessOptions = {
+    apiKeys: [{ key: API_KEY, secret: SECRET }],
+    logger,
+    onError: (error, info) => void calls.errors.push({ error, info }),
+    onTokenEvent: (event) => void calls.tokens.push(event),
+    onOtp(otp) {
+      calls.otps.push(otp);
+      if (otp.eventId !== undefined && failOtp.delete(otp.eventId)) throw new Error("SMS gateway down");
+    },
+    onReview: (review) => void calls.reviews.push(review),
+    ...overrides,
+  };
+  return { calls, options, lines, failOnce: (eventId: string) => void failOtp.add(eventId) };
+}
+
+const signed = (payload: object | string, endpoint: string, options: { secret?: string; apiKey?: string; timestamp?: number } = {}) =>
+  pomeloSignedRequest(payload, { apiKey: options.apiKey ?? API_KEY, apiSecret: options.secret ?? SECRET, endpoint, timestamp: options.timestamp });
+
+function deliver(app: RunningApp, path: string, delivery: PomeloSignedRequest) {
+  return request(app.url).post(path).set(delivery.headers).send(delivery.text);
+}
+
+describe.each(providerAdapters)("Pomelo conformance: $name", (adapter) => {
+  const main = recorder();
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await adapter.startPomelo(main.options);
+  });
+  afterAll(() => app?.close());
+
+  it("hands a token event to onTokenEvent and an OTP to onOtp, answering 204", async () => {
+    const token = pomeloEvents.tokenUpdated({ status: "activated" });
+    const tokenRes = await deliver(app, TOKENS, signed(token, TOKENS));
+    expect(tokenRes.status).toBe(204);
+    expect(main.calls.tokens.find((t) => t.tokenId === token.token_id)).toMatchObject({ status: "ACTIVATED", cardId: token.card_id, userId: token.user_id });
+
+    const otp = pomeloEvents.otp();
+    expect((await deliver(app, OTP, signed(otp, OTP))).status).toBe(204);
+    expect(main.calls.otps.find((o) => o.eventId === otp.event_id)).toMatchObject({
+      code: otp.otp,
+      method: "SMS",
+      recipient: otp.recipient,
+      cardId: otp.card_id,
+      userId: otp.user_id,
+      tokenOrigin: "APPLE_PAY",
+    });
+  });
+
+  it("hands every verified OTP to onOtp, whatever its shape (a cardholder must not miss a code)", async () => {
+    const odd = { data: { one_time_password: 914_203, channel: "email", masked_email: "j***@example.com" }, idempotency_key: `idem-${Date.now()}` };
+    expect((await deliver(app, OTP, signed(odd, OTP))).status).toBe(204);
+    const otp = main.calls.otps.find((o) => o.eventId === odd.idempotency_key);
+    expect(otp).toMatchObject({ code: "914203", method: "EMAIL", recipient: "j***@example.com" });
+    // NestJS's own body parser answers a body that is not JSON with 400 before any module runs.
+    if (adapter.frameworkParsesFirst) return;
+    expect((await deliver(app, OTP, signed("not json at all", OTP))).status).toBe(204);
+    expect(main.calls.otps.some((o) => o.payload === undefined)).toBe(true);
+  });
+
+  it("sends a token event it cannot read to onReview, answered 204, never to onTokenEvent", async () => {
+    const unreadable = { event_id: `evt-odd-${Date.now()}`, whatever: true };
+    expect((await deliver(app, TOKENS, signed(unreadable, TOKENS))).status).toBe(204);
+    expect(main.calls.reviews.find((r) => (r.payload as { event_id?: string }).event_id === unreadable.event_id)).toMatchObject({
+      reason: "unreadable_token_event",
+      detail: expect.stringMatching(/token_id/),
+    });
+  });
+
+  it("runs a resend with a fresh timestamp once", async () => {
+    const otp = pomeloEvents.otp();
+    const now = Math.floor(Date.now() / 1000);
+    for (const timestamp of [now - 20, now - 10, now]) expect((await deliver(app, OTP, signed(otp, OTP, { timestamp }))).status).toBe(204);
+    expect(main.calls.otps.filter((o) => o.eventId === otp.event_id)).toHaveLength(1);
+    // Without an event id, the body (and endpoint) identify the event.
+    const { event_id: _id, ...anonymous } = pomeloEvents.otp();
+    for (const timestamp of [now - 5, now]) expect((await deliver(app, OTP, signed(anonymous, OTP, { timestamp }))).status).toBe(204);
+    expect(main.calls.otps.filter((o) => o.code === anonymous.otp)).toHaveLength(1);
+  });
+
+  it.each([
+    ["a wrong secret", () => signed(pomeloEvents.otp(), OTP, { secret: OTHER_SECRET }), "POMELO_SIGNATURE_MISMATCH", /api secret configured for api key pk_l…/],
+    ["the secret used as text", () => pomeloSignedRequest(pomeloEvents.otp(), { apiKey: API_KEY, apiSecret: Buffer.from(SECRET, "utf8").toString("base64"), endpoint: OTP }), "POMELO_SIGNATURE_MISMATCH", /used as text instead of base64-decoded/],
+    ["an unknown api key", () => signed(pomeloEvents.otp(), OTP, { apiKey: "pk_test_unknown42" }), "POMELO_API_KEY_UNKNOWN", /pk_t…/],
+    ["a stale timestamp", () => signed(pomeloEvents.otp(), OTP, { timestamp: Math.floor(Date.now() / 1000) - 301 }), "POMELO_TIMESTAMP_OUT_OF_TOLERANCE", /clock/],
+    ["a request signed for the other endpoint", () => signed(pomeloEvents.otp(), TOKENS), "POMELO_ENDPOINT_MISMATCH", /publicPaths/],
+  ])("refuses %s with 401 and its own code", async (_name, make, code, message) => {
+    const delivery = make();
+    const res = await deliver(app, OTP, delivery);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toMatch(message);
+    expect(res.text).not.toContain(SECRET);
+    expect(res.text).not.toContain("pk_test_unknown42");
+    const eventId = (JSON.parse(delivery.text) as { event_id: string }).event_id;
+    expect(main.calls.otps.some((o) => o.eventId === eventId)).toBe(false);
+  });
+
+  it("refuses a body re-serialised after it was signed with 401, naming re-serialisation as a likely cause", async () => {
+    const otp = pomeloEvents.otp();
+    const delivery = signed(JSON.stringify(otp, null, 2), OTP);
+    const res = await deliver(app, OTP, { ...delivery, text: JSON.stringify(otp) });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("POMELO_SIGNATURE_MISMATCH");
+    expect(res.body.error.message).toMatch(/re-serialised/);
+    expect((await deliver(app, OTP, delivery)).status).toBe(204);
+  });
+
+  it("never lets an OTP code reach a log line, an error body or onError's event", async () => {
+    const otp = pomeloEvents.otp({ otp: "482913" });
+    main.failOnce(otp.event_id);
+    const first = await deliver(app, OTP, signed(otp, OTP));
+    expect(first.status).toBe(500);
+    expect(first.text).not.toContain("482913");
+    expect((await deliver(app, OTP, signed(otp, OTP))).status).toBe(204);
+    // onError gets the framework's request as it is (the app's own object); what this library adds is redacted.
+    const { event, key } = main.calls.errors.at(-1)!.info as { event: PomeloOtp; key: string };
+    expect(JSON.stringify({ event, key })).not.toContain("482913");
+    expect(event.code).toBe("[redacted]");
+    for (const bad of [signed(otp, OTP, { secret: OTHER_SECRET }), signed(otp, TOKENS)]) {
+      expect((await deliver(app, OTP, bad)).text).not.toContain("482913");
+    }
+    expect(main.lines.join("\n")).not.toContain("482913");
+    expect(main.lines.join("\n")).not.toContain(SECRET);
+  });
+
+  it("accepts a publicPath as X-Endpoint when a proxy rewrites paths, and signs answers on request", async () => {
+    const proxied = recorder({ publicPaths: { otp: "/public/pomelo/otp" }, signResponses: true });
+    const proxiedApp = await adapter.startPomelo(proxied.options);
+    try {
+      const otp = pomeloEvents.otp();
+      const res = await deliver(proxiedApp, OTP, signed(otp, "/public/pomelo/otp"));
+      expect(res.status).toBe(204);
+      expect(proxied.calls.otps.map((o) => o.eventId)).toEqual([otp.event_id]);
+      expect(res.headers["x-endpoint"]).toBe("/public/pomelo/otp");
+      const expected = pomeloSignedRequest("", { apiKey: API_KEY, apiSecret: SECRET, endpoint: "/public/pomelo/otp", timestamp: Number(res.headers["x-timestamp"]) });
+      expect(res.headers["x-signature"]).toBe(expected.headers["x-signature"]);
+    } finally {
+      await proxiedApp.close();
+    }
+  });
+});

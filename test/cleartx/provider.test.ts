@@ -142,6 +142,32 @@ describe("the verify contract", () => {
   });
 });
 
+describe("what onError is told", () => {
+  it("gets the notification and its key, but of /confirmed-data only the typed fields, never the IVMS.101 part", async () => {
+    const infos: Record<string, unknown>[] = [];
+    const failing = () => {
+      throw new Error("storage down");
+    };
+    const { post } = counting({
+      verify: () => true,
+      onError: (_error, info) => void infos.push(info as Record<string, unknown>),
+      onNotification: failing,
+      onConfirmedData: failing,
+    });
+    const declined = clearTxRequest("declined");
+    const data = clearTxRequest("confirmed-data");
+    expect((await post(declined.path, declined.headers, declined.body)).status).toBe(500);
+    expect((await post(data.path, data.headers, data.body)).status).toBe(500);
+    const sent = JSON.parse(data.text) as Record<string, unknown>;
+    expect(infos[0]).toMatchObject({ provider: "cleartx", route: "declined", event: JSON.parse(declined.text) });
+    expect(infos[1]).toMatchObject({ provider: "cleartx", route: "confirmed-data", key: `cleartx:confirmed-data:${sent.transactionRef as string}` });
+    const { ivms101, ...typed } = sent;
+    expect(ivms101).toBeDefined();
+    expect(infos[1]!.event).toEqual(typed);
+    expect(JSON.stringify(infos[1])).not.toContain("Yılmaz");
+  });
+});
+
 describe("random headers and bodies", () => {
   const headerValue = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.stringMatching(/^[0-9a-f]{64}$/));
   const headers = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), headerValue, { maxKeys: 6 });

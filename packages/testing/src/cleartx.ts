@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { merge, type DeepPartial } from "./adyen.js";
+import { bodyBytes } from "./body.js";
 
 type Overrides = DeepPartial<Record<string, unknown>>;
 
@@ -111,12 +112,7 @@ export function clearTxRequest(
   const route = kind in ROUTE_OF_STATUS ? ROUTE_OF_STATUS[kind as keyof typeof ROUTE_OF_STATUS] : (kind as keyof typeof BUILDERS);
   const build = BUILDERS[route];
   if (build === undefined) throw new TypeError(`clearTxRequest: unknown kind ${JSON.stringify(kind)}.`);
-  const body =
-    typeof overrides === "string"
-      ? Buffer.from(overrides)
-      : overrides instanceof Uint8Array
-        ? Buffer.from(overrides.buffer, overrides.byteOffset, overrides.byteLength)
-        : Buffer.from(JSON.stringify(build(overrides)));
+  const body = bodyBytes(typeof overrides === "string" || overrides instanceof Uint8Array ? overrides : build(overrides));
   const headers: ClearTxRequest["headers"] = { "content-type": options.contentType ?? "application/json", ...options.sign?.(body) };
   const base = (options.basePath ?? "/v1/notify").replace(/\/+$/, "");
   return { body, text: body.toString("utf8"), headers, path: `${base}/${route}` };

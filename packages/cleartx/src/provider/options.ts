@@ -49,7 +49,8 @@ export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TReq
   basePath?: string | undefined;
   /**
    * A handler threw or timed out, the verifier threw, a store failed. Default: the logger (without the
-   * payload). `info.event` is the payload, when one was verified: personal data, keep it out of logs.
+   * payload). `info.event` is the verified payload (of /confirmed-data only its typed fields, without the
+   * IVMS.101 personal data).
    */
   onError?: ((error: unknown, info: WebhookErrorInfo<TRequest> & { route?: ClearTxRouteName }) => unknown) | undefined;
 }

@@ -31,6 +31,19 @@ export interface ClearTxProvider<TRequest = unknown> extends WebhookProvider<TRe
   readonly verifies: boolean;
 }
 
+const CONFIRMED_DATA_TYPED = ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"];
+
+/**
+ * What onError's `info.event` gets: the payload, but of /confirmed-data only its typed fields. The rest
+ * there is IVMS.101 personal data, which an error reporter should not receive (reviews do get it all).
+ */
+function eventInfo(route: ClearTxRouteName, payload: unknown): unknown {
+  if (route !== "confirmed-data" || typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
+  const typed: Record<string, unknown> = {};
+  for (const field of CONFIRMED_DATA_TYPED) if (field in payload) typed[field] = (payload as Record<string, unknown>)[field];
+  return typed;
+}
+
 function clearTxRoutes(basePath: unknown, fail: (message: string) => never): WebhookRoute[] {
   if (typeof basePath !== "string" || (basePath !== "" && !basePath.startsWith("/")) || /[\s?#]/.test(basePath)) {
     fail(`basePath must be a path starting with "/", like "${DEFAULT_CLEARTX_BASE_PATH}"; got ${JSON.stringify(basePath)}.`);
@@ -122,7 +135,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
       },
       acknowledge: RECEIVED,
       reused,
-      info: { event: review.payload, key, route: review.route },
+      info: { event: eventInfo(review.route, review.payload), key, route: review.route },
     };
   }
 
@@ -167,7 +180,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
       },
       acknowledge: RECEIVED,
       reused,
-      info: { event: payload, key, route },
+      info: { event: eventInfo(route, payload), key, route },
     };
   }
 

@@ -144,13 +144,13 @@ describe("the verify contract", () => {
 
 describe("what onError is told", () => {
   it("gets the notification and its key, but of /confirmed-data only the typed fields, never the IVMS.101 part", async () => {
-    const infos: Record<string, unknown>[] = [];
+    const infos: Parameters<NonNullable<ClearTxOptions["onError"]>>[1][] = [];
     const failing = () => {
       throw new Error("storage down");
     };
     const { post } = counting({
       verify: () => true,
-      onError: (_error, info) => void infos.push(info as Record<string, unknown>),
+      onError: (_error, info) => void infos.push(info),
       onNotification: failing,
       onConfirmedData: failing,
     });

@@ -3,7 +3,7 @@
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
 // what the endpoint answered and what the app did; then runs a whole payment
 // through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →
-// signed webhook → order paid once.
+// signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples.
 import { spawnSync } from "node:child_process";
 import { DEMO_SECRET, FRAMEWORKS, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
 
@@ -157,5 +157,27 @@ const otps = (pomelo.output().match(/\] OTP for card /g) ?? []).length;
 const tokens = (pomelo.output().match(/\] token /g) ?? []).length;
 check(otps === 1 && tokens === 1, `the Pomelo app delivered 1 OTP and recorded 1 token update (saw ${otps} and ${tokens})`);
 await pomelo.stop();
+
+// ClearTX's travel-rule notifications: the app's own verify (ClearTX's scheme is not public), five endpoints.
+const clearTx = await startExample("cleartx", { onOutput: indent("cleartx") });
+const clearTxUrl = (route) => `${clearTx.origin}/v1/notify/${route}`;
+const CLEARTX_TOKEN = ["--header", "x-cleartx-token:demo-token"];
+const clearTxSteps = [
+  ["ClearTX: a CONFIRMED notification, passed by the app's verify: 200 received", ["send", "cleartx-confirmed", ...CLEARTX_TOKEN], "confirmed", 0, /\{"status":"received"\}/],
+  ["ClearTX: a BROADCASTED notification ClearTX retries 3 times: handled once, 200 thrice", ["send", "cleartx-broadcasted", "--repeat", "3", ...CLEARTX_TOKEN], "broadcasted", 0, /\{"status":"received"\}/],
+  ["ClearTX: a DECLINED notification posted to /confirmed: reviewed, and still 200 (ClearTX would retry a 4xx for 24 hours)", ["send", "cleartx-declined", ...CLEARTX_TOKEN], "confirmed", 0, /\{"status":"received"\}/],
+  ["ClearTX: a notification the app's verify refuses: 401, nothing runs", ["send", "cleartx-confirmed", "--header", "x-cleartx-token:guess"], "confirmed", 1, /CLEARTX_VERIFICATION_FAILED/],
+];
+for (const [title, args, route, expectedExit, expectedOutput] of clearTxSteps) {
+  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${clearTxUrl(route)}`);
+  const result = spawnSync(process.execPath, [cli, ...args, "--url", clearTxUrl(route)], { encoding: "utf8" });
+  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
+  await settle();
+  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+}
+const handled = (clearTx.output().match(/\[cleartx\] (confirmed|broadcasted) /g) ?? []).length;
+const clearTxReviews = (clearTx.output().match(/\[cleartx\] review confirmed: status_mismatch/g) ?? []).length;
+check(handled === 2 && clearTxReviews === 1, `the ClearTX app handled 2 notifications and reviewed 1 (saw ${handled} and ${clearTxReviews})`);
+await clearTx.stop();
 console.log(failures === 0 ? `\n${framework}: every demo step passed.` : `\n${framework}: ${failures} demo step(s) failed.`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,9 +1,9 @@
 // Adyen's authentication webhooks, every case on every adapter (NestJS on both platforms), real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import type { WebhookLogger } from "@siglume-middleware/core";
 import { adyenEvents, adyenSignedRequest, type AdyenSignedRequest } from "@siglume-middleware/testing";
 import type { RunningApp } from "./support/apps.js";
+import { recordingLogger } from "./support/logger.js";
 import { providerAdapters, type AdyenHarnessOptions } from "./support/provider-apps.js";
 import { sleep } from "./support/timing.js";
 
@@ -13,16 +13,6 @@ const NEW_KEY = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB
 const AUTH = { username: "adyen-ws", password: "s3cret-pa55" };
 const PROCEED = { authenticationDecision: { status: "proceed" } };
 const REFUSED = { authenticationDecision: { status: "refused" } };
-
-function recordingLogger() {
-  const entries: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  const logger: WebhookLogger = {
-    info: (message, fields) => void entries.push({ level: "info", message, fields }),
-    warn: (message, fields) => void entries.push({ level: "warn", message, fields }),
-    error: (message, fields) => void entries.push({ level: "error", message, fields }),
-  };
-  return { entries, logger };
-}
 
 /** Records every dispatch; relayed decisions come from `decide` (per request id), default proceed. */
 function recorder(overrides: Partial<AdyenHarnessOptions> = {}) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
 /** Examples for the other senders (one framework each). */
-export const PROVIDER_EXAMPLES = ["adyen", "pomelo"];
+export const PROVIDER_EXAMPLES = ["adyen", "pomelo", "cleartx"];
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
 export function freePort() {

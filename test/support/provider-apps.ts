@@ -12,6 +12,7 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import type { WebhookProvider } from "@siglume-middleware/core";
 import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
+import { clearTxWebhooks, type ClearTxOptions } from "@siglume-middleware/cleartx";
 import { webhookRouter } from "@siglume-middleware/express";
 import { webhookPlugin } from "@siglume-middleware/fastify";
 import { webhookMiddleware } from "@siglume-middleware/koa";
@@ -23,10 +24,17 @@ import {
 } from "@siglume-middleware/nestjs/adyen";
 import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
 import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule } from "@siglume-middleware/nestjs/pomelo";
+import {
+  ClearTxWebhooksModule,
+  OnClearTxConfirmedData,
+  OnClearTxNotification,
+  OnClearTxReview,
+} from "@siglume-middleware/nestjs/cleartx";
 import type { RunningApp } from "./apps.js";
 
 /** Every option, handlers included, as the framework-free factories take them. */
 export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type ClearTxHarnessOptions = ClearTxOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type PomeloHarnessOptions = PomeloOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -36,6 +44,7 @@ export interface ProviderFixture {
   frameworkParsesFirst: boolean;
   startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
   startPomelo(options: PomeloHarnessOptions): Promise<RunningApp>;
+  startClearTx(options: ClearTxHarnessOptions): Promise<RunningApp>;
 }
 
 async function listenExpress(provider: WebhookProvider<unknown>): Promise<RunningApp> {
@@ -142,6 +151,42 @@ function nestPomeloModule(options: PomeloHarnessOptions): DynamicModule {
   };
 }
 
+/** ClearTX's decorated methods: every status to one method, confirmed-data when the case has a handler for it. */
+function clearTxHarness(withConfirmedData: boolean): Type<unknown> {
+  @Injectable()
+  class ClearTxHarness {
+    constructor(@Inject(HARNESS) readonly options: ClearTxHarnessOptions) {}
+    @OnClearTxNotification()
+    notification(payload: never, ctx: never) {
+      return this.options.onNotification(payload, ctx);
+    }
+    @OnClearTxReview()
+    review(payload: never, ctx: never) {
+      return this.options.onReview(payload, ctx);
+    }
+  }
+  if (!withConfirmedData) return ClearTxHarness;
+  @Injectable()
+  class ClearTxHarnessWithData extends ClearTxHarness {
+    @OnClearTxConfirmedData()
+    confirmedData(payload: never, ctx: never) {
+      return this.options.onConfirmedData!(payload, ctx);
+    }
+  }
+  return ClearTxHarnessWithData;
+}
+
+function nestClearTxModule(options: ClearTxHarnessOptions): DynamicModule {
+  const { onNotification: _n, onConfirmedData, onReview: _r, basePath, ...moduleOptions } = options;
+  @Module({})
+  class ClearTxTestApp {}
+  return {
+    module: ClearTxTestApp,
+    imports: [ClearTxWebhooksModule.forRoot({ ...moduleOptions, ...(basePath ? { basePath } : {}) })],
+    providers: [{ provide: HARNESS, useValue: options }, clearTxHarness(onConfirmedData !== undefined)],
+  };
+}
+
 function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   const create = async (module: DynamicModule): Promise<RunningApp> => {
     const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
@@ -154,6 +199,7 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
     frameworkParsesFirst: true,
     startAdyen: (options) => create(nestAdyenModule(options)),
     startPomelo: (options) => create(nestPomeloModule(options)),
+    startClearTx: (options) => create(nestClearTxModule(options)),
   };
 }
 
@@ -163,18 +209,21 @@ export const providerAdapters: ProviderFixture[] = [
     frameworkParsesFirst: false,
     startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenExpress(pomeloWebhooks(options)),
+    startClearTx: (options) => listenExpress(clearTxWebhooks(options)),
   },
   {
     name: "fastify",
     frameworkParsesFirst: false,
     startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenFastify(pomeloWebhooks(options)),
+    startClearTx: (options) => listenFastify(clearTxWebhooks(options)),
   },
   {
     name: "koa",
     frameworkParsesFirst: false,
     startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenKoa(pomeloWebhooks(options)),
+    startClearTx: (options) => listenKoa(clearTxWebhooks(options)),
   },
   nestFixture("express"),
   nestFixture("fastify"),

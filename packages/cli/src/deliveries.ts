@@ -1,6 +1,7 @@
 import {
   adyenEvents,
   adyenSignedRequest,
+  clearTxRequest,
   EVENT_KINDS,
   pomeloEvents,
   pomeloSignedRequest,
@@ -45,6 +46,11 @@ const PROVIDER_KINDS: Record<string, (values: Values, url: URL) => Outgoing> = {
   "adyen-result": (values) => adyen(adyenEvents.authenticationCreated(), values),
   "pomelo-otp": (values, url) => pomelo(pomeloEvents.otp(), values, url),
   "pomelo-token": (values, url) => pomelo(pomeloEvents.tokenUpdated(), values, url),
+  "cleartx-confirmed": () => clearTx("confirmed"),
+  "cleartx-declined": () => clearTx("declined"),
+  "cleartx-rejected": () => clearTx("rejected"),
+  "cleartx-broadcasted": () => clearTx("broadcasted"),
+  "cleartx-confirmed-data": () => clearTx("confirmed-data"),
 };
 
 function pomelo(payload: Record<string, unknown>, values: Values, url: URL): Outgoing {
@@ -69,10 +75,51 @@ function adyen(payload: Record<string, unknown>, values: Values): Outgoing {
   };
 }
 
+/**
+ * A ClearTX notification for one endpoint. ClearTX's signing scheme is not public, so nothing is signed
+ * here: pass what your verifier checks with --header.
+ */
+function clearTx(route: Parameters<typeof clearTxRequest>[0]): Outgoing {
+  const { body, headers, text } = clearTxRequest(route);
+  return {
+    label: `ClearTX ${route} ${(JSON.parse(text) as { transactionRef: string }).transactionRef}`,
+    sign: () => ({ body, headers }),
+  };
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** `--header name:value`, repeatable: added to every attempt (e.g. what a receiver's own verifier checks). */
+function extraHeaders(values: Values): Record<string, string> {
+  // parseArgs gives an array for an option declared `multiple`.
+  const given = (values as Record<string, unknown>).header as string | string[] | undefined;
+  const headers: Record<string, string> = {};
+  for (const entry of given === undefined ? [] : [given].flat()) {
+    const colon = entry.indexOf(":");
+    const name = entry.slice(0, Math.max(colon, 0)).trim().toLowerCase();
+    if (colon <= 0 || !HEADER_NAME.test(name)) throw new CliError("--header must be name:value with a valid header name, e.g. --header x-api-key:abc");
+    headers[name] = entry.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
 export const ALL_KINDS = [...Object.keys(EVENT_KINDS), ...Object.keys(PROVIDER_KINDS)];
 
-/** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind. */
+/** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind; plus any --header. */
 export function outgoing(source: string | undefined, values: Values, url: URL): Outgoing {
+  const extra = extraHeaders(values);
+  const event = outgoingEvent(source, values, url);
+  if (Object.keys(extra).length === 0) return event;
+  return {
+    label: event.label,
+    sign: () => {
+      const delivery = event.sign();
+      return { body: delivery.body, headers: { ...delivery.headers, ...extra } };
+    },
+  };
+}
+
+function outgoingEvent(source: string | undefined, values: Values, url: URL): Outgoing {
   const provider = source === undefined ? undefined : PROVIDER_KINDS[source];
   if (provider) return provider(values, url);
   const event = loadEvent(source);

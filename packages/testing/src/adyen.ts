@@ -37,9 +37,9 @@ export function adyenSignedRequest(payload: object | string | Uint8Array, option
   return { body, text: body.toString("utf8"), headers };
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-function merge<T extends Record<string, unknown>>(base: T, overrides: Record<string, unknown> = {}): T {
+export function merge<T extends Record<string, unknown>>(base: T, overrides: Record<string, unknown> = {}): T {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const current = out[key];

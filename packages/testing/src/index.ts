@@ -6,3 +6,5 @@ export { adyenEvents, adyenSignedRequest } from "./adyen.js";
 export type { AdyenSignedRequest, AdyenSignedRequestOptions } from "./adyen.js";
 export { pomeloEvents, pomeloSignedRequest } from "./pomelo.js";
 export type { PomeloSignedRequest, PomeloSignedRequestOptions } from "./pomelo.js";
+export { CLEARTX_TEST_SIGNATURE_HEADER, clearTxEvents, clearTxRequest, clearTxTestSigner } from "./cleartx.js";
+export type { ClearTxRequest, ClearTxRequestKind, ClearTxRequestOptions } from "./cleartx.js";

@@ -14,7 +14,7 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
 export const deliver: Command = {
   name: "deliver",
   usage:
-    "deliver <kind|file.json> --url URL [--retry] [--secret S] [--max-attempts N] [--base-delay-ms MS] [--max-delay-ms MS] [--timeout-ms MS]",
+    "deliver <kind|file.json> --url URL [--retry] [--secret S] [--max-attempts N] [--base-delay-ms MS] [--max-delay-ms MS] [--timeout-ms MS] [--header NAME:VALUE]...",
   summary: "Emulate Siglume's sender: with --retry, redeliver on non-2xx or timeout with capped, jittered backoff.",
   details: [
     "Each attempt is signed afresh (new t=) with the same event id, as a real redelivery is.",
@@ -29,6 +29,7 @@ export const deliver: Command = {
     "api-key": { type: "string" },
     "api-secret": { type: "string" },
     endpoint: { type: "string" },
+    header: { type: "string", multiple: true },
     retry: { type: "boolean" },
     "max-attempts": { type: "string" },
     "base-delay-ms": { type: "string" },

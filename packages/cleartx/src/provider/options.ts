@@ -1,0 +1,56 @@
+import type { EngineOptions, WebhookErrorInfo } from "@siglume-middleware/core";
+import type { ClearTxConfirmedData, ClearTxNotification, ClearTxReview, ClearTxRouteName } from "../event/types.js";
+import type { ClearTxVerifier } from "../verify/verify.js";
+
+/** Where the five endpoints are mounted unless `basePath` says otherwise. */
+export const DEFAULT_CLEARTX_BASE_PATH = "/v1/notify";
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What every ClearTX handler receives beside its payload. */
+export interface ClearTxContext<TRequest = unknown> {
+  /** The framework's own request object. */
+  request: TRequest;
+  /** The idempotency store's open transaction, when it has one (the PostgreSQL store's client). */
+  transaction?: unknown;
+  /** The endpoint it arrived at. */
+  route: ClearTxRouteName;
+  /** The idempotency key it runs under, e.g. "cleartx:confirmed:<transactionRef>". */
+  key: string;
+}
+
+export interface ClearTxHandlers<TRequest = unknown> {
+  /**
+   * A CONFIRMED, DECLINED, REJECTED or BROADCASTED notification (narrow on `status`), once per
+   * transfer and endpoint. Answered 200 after it returned; throw to have ClearTX retry it.
+   */
+  onNotification(notification: ClearTxNotification, ctx: ClearTxContext<TRequest>): MaybePromise<unknown>;
+  /**
+   * A /confirmed-data notification (IVMS.101 personal data, MAIN protocol), once per transfer.
+   * Without it, these go to onReview (`unhandled_confirmed_data`).
+   */
+  onConfirmedData?: ((notification: ClearTxConfirmedData, ctx: ClearTxContext<TRequest>) => MaybePromise<unknown>) | undefined;
+  /** A verified notification no handler can take (see ClearTxReviewReason), once per body. Answered 200. */
+  onReview(review: ClearTxReview, ctx: ClearTxContext<TRequest>): MaybePromise<unknown>;
+}
+
+export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TRequest>, Omit<EngineOptions<TRequest>, "onError"> {
+  /**
+   * Decides whether a request comes from ClearTX, from the exact bytes and the headers, before anything
+   * is parsed. Required: ClearTX has not published its signing scheme, so the check is yours.
+   */
+  verify?: ClearTxVerifier<TRequest> | undefined;
+  /**
+   * Start without `verify`: anyone who can reach the endpoints can post notifications. For local
+   * development only; logged as a warning at start-up.
+   */
+  insecureSkipVerification?: boolean | undefined;
+  /** Default "/v1/notify": mounts /confirmed, /declined, /rejected, /broadcasted and /confirmed-data below it. */
+  basePath?: string | undefined;
+  /**
+   * A handler threw or timed out, the verifier threw, a store failed. Default: the logger (without the
+   * payload). `info.event` is the verified payload (of /confirmed-data only its typed fields, without the
+   * IVMS.101 personal data).
+   */
+  onError?: ((error: unknown, info: WebhookErrorInfo<TRequest> & { route?: ClearTxRouteName }) => unknown) | undefined;
+}

@@ -1,0 +1,247 @@
+import {
+  bodyDigest,
+  configurationFailure,
+  resolveEngineOptions,
+  type OncePlan,
+  type Plan,
+  type ReceivedRequest,
+  type WebhookProvider,
+  type WebhookResponse,
+  type WebhookRoute,
+} from "@siglume-middleware/core";
+import { parseClearTxNotification } from "../event/parse.js";
+import { CLEARTX_ROUTES, type ClearTxReview, type ClearTxRouteName } from "../event/types.js";
+import { firstHeader, requestHeaders, runVerifier, type ClearTxVerifyInput } from "../verify/verify.js";
+import { DEFAULT_CLEARTX_BASE_PATH, type ClearTxContext, type ClearTxOptions } from "./options.js";
+
+const PROVIDER = "cleartx";
+const KEY_PREFIX = `${PROVIDER}:`;
+
+/** ClearTX's documented answer once a notification is processed; also for duplicates and reviews. */
+const RECEIVED: WebhookResponse = Object.freeze({
+  status: 200,
+  headers: Object.freeze({ "content-type": "application/json; charset=utf-8" }),
+  body: JSON.stringify({ status: "received" }),
+});
+
+export interface ClearTxProvider<TRequest = unknown> extends WebhookProvider<TRequest> {
+  /** The path of each endpoint, e.g. `paths.confirmed === "/v1/notify/confirmed"`. */
+  readonly paths: Readonly<Record<ClearTxRouteName, string>>;
+  /** False when started with `insecureSkipVerification: true`. */
+  readonly verifies: boolean;
+}
+
+const CONFIRMED_DATA_TYPED = ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"];
+
+/**
+ * What onError's `info.event` gets: the payload, but of /confirmed-data only its typed fields. The rest
+ * there is IVMS.101 personal data, which an error reporter should not receive (reviews do get it all).
+ */
+function eventInfo(route: ClearTxRouteName, payload: unknown): unknown {
+  if (route !== "confirmed-data" || typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
+  const typed: Record<string, unknown> = {};
+  for (const field of CONFIRMED_DATA_TYPED) if (field in payload) typed[field] = (payload as Record<string, unknown>)[field];
+  return typed;
+}
+
+function clearTxRoutes(basePath: unknown, fail: (message: string) => never): WebhookRoute[] {
+  if (typeof basePath !== "string" || (basePath !== "" && !basePath.startsWith("/")) || /[\s?#]/.test(basePath)) {
+    fail(`basePath must be a path starting with "/", like "${DEFAULT_CLEARTX_BASE_PATH}"; got ${JSON.stringify(basePath)}.`);
+  }
+  const base = (basePath as string).replace(/\/+$/, "");
+  return CLEARTX_ROUTES.map((name) => ({ name, path: `${base}/${name}` }));
+}
+
+/**
+ * ClearTX travel-rule notifications as a provider:
+ * `app.use(webhookRouter(clearTxWebhooks({ verify, onNotification, onReview })))`.
+ *
+ * Five endpoints below `basePath`. Your `verify` sees the exact bytes and the headers before anything
+ * is parsed (ClearTX's signing scheme is not public); `false` or a throw is 401. A verified
+ * notification runs once per transfer and endpoint (`cleartx:<endpoint>:<transactionRef>`) and is
+ * answered `200 {"status":"received"}` after the handler returned; one that is not what its endpoint
+ * receives goes to `onReview`, answered 200 too (ClearTX would resend a refused one unchanged for 24
+ * hours). Payloads never reach the logger: log lines carry the endpoint, a code and the transactionRef.
+ */
+export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TRequest>): ClearTxProvider<TRequest> {
+  const fail = configurationFailure(PROVIDER);
+  if (typeof options !== "object" || options === null) fail("options are required.");
+  const { verify, insecureSkipVerification, onNotification, onConfirmedData, onReview } = options;
+  if (typeof onNotification !== "function") {
+    fail("onNotification is required: it receives the CONFIRMED, DECLINED, REJECTED and BROADCASTED notifications.");
+  }
+  if (typeof onReview !== "function") {
+    fail(
+      "onReview is required: verified notifications that cannot be read go there, answered 200 (ClearTX would resend a " +
+        "refused one for 24 hours). Without it they would be acknowledged with no record.",
+    );
+  }
+  if (onConfirmedData !== undefined && typeof onConfirmedData !== "function") fail("onConfirmedData must be a function when given.");
+  if (insecureSkipVerification !== undefined && typeof insecureSkipVerification !== "boolean") {
+    fail("insecureSkipVerification must be true or false.");
+  }
+  if (verify !== undefined && typeof verify !== "function") fail("verify must be a function: ({ rawBody, headers }) => boolean.");
+  if (verify === undefined && insecureSkipVerification !== true) {
+    fail(
+      "verify is required. ClearTX has not published how it signs notifications, so this app must say how to check " +
+        "them: verify: ({ rawBody, headers }) => boolean, over the exact bytes received. To accept notifications " +
+        "unchecked (local development only), pass insecureSkipVerification: true.",
+    );
+  }
+  if (verify !== undefined && insecureSkipVerification === true) {
+    fail("verify and insecureSkipVerification: true were both given. Pass verify, or (local development only) the opt-out.");
+  }
+  const routes = clearTxRoutes(options.basePath ?? DEFAULT_CLEARTX_BASE_PATH, fail);
+
+  const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], PROVIDER);
+  const { logger } = engine;
+  if (verify === undefined) {
+    logger.warn(
+      "ClearTX notifications are NOT verified (insecureSkipVerification: true): anyone who can reach " +
+        `${routes[0]!.path.replace(/\/confirmed$/, "")}/* can post transfer notifications your handlers will act on. ` +
+        "For local development only.",
+      { provider: PROVIDER, code: "CLEARTX_VERIFICATION_SKIPPED" },
+    );
+  }
+  const report = (error: unknown, request: TRequest, info: Record<string, unknown>) =>
+    engine.report(error, { provider: PROVIDER, request, ...info });
+
+  const contextFor = (received: ReceivedRequest<TRequest>, route: ClearTxRouteName, key: string): ClearTxContext<TRequest> => ({
+    request: received.request,
+    transaction: undefined,
+    route,
+    key,
+  });
+
+  /** Runs onReview once under `key`; `reused` when the key is a transfer's (another body then is reviewed too). */
+  function reviewPlan(review: ClearTxReview, received: ReceivedRequest<TRequest>, key: string, digest: string, reused?: () => Plan): OncePlan {
+    const ctx = contextFor(received, review.route, key);
+    return {
+      kind: "once",
+      key,
+      type: `${PROVIDER}.${review.route}`,
+      digest,
+      outcome: `review:${review.reason}`,
+      run(transaction) {
+        ctx.transaction = transaction;
+        // The endpoint, the reason and the reference: never the payload, which may hold personal data.
+        logger.warn("A ClearTX notification went to review.", {
+          provider: PROVIDER,
+          route: review.route,
+          code: review.reason,
+          transactionRef: review.transactionRef,
+        });
+        return onReview(review, ctx);
+      },
+      acknowledge: RECEIVED,
+      reused,
+      info: { event: eventInfo(review.route, review.payload), key, route: review.route },
+    };
+  }
+
+  /**
+   * A readable notification of one transfer: `run` once under `cleartx:<route>:<transactionRef>`. The
+   * same key completed before with another body is not a duplicate: that body is reviewed, once.
+   */
+  function transferPlan(
+    received: ReceivedRequest<TRequest>,
+    route: ClearTxRouteName,
+    payload: unknown,
+    transactionRef: string,
+    digest: string,
+    handle: { outcome: string; run: (ctx: ClearTxContext<TRequest>) => unknown } | { review: ClearTxReview },
+  ): OncePlan {
+    const key = `${KEY_PREFIX}${route}:${transactionRef.toLowerCase()}`;
+    const reused = () =>
+      reviewPlan(
+        {
+          reason: "transaction_ref_reused",
+          message: `this transfer's ${route} notification was handled before with another body, so this one reached no handler`,
+          route,
+          transactionRef,
+          payload,
+          rawBody: received.body.toString(),
+        },
+        received,
+        `${key}#reused:${digest}`,
+        digest,
+      );
+    if ("review" in handle) return reviewPlan(handle.review, received, key, digest, reused);
+    const ctx = contextFor(received, route, key);
+    return {
+      kind: "once",
+      key,
+      type: `${PROVIDER}.${route}`,
+      digest,
+      outcome: handle.outcome,
+      run(transaction) {
+        ctx.transaction = transaction;
+        return handle.run(ctx);
+      },
+      acknowledge: RECEIVED,
+      reused,
+      info: { event: eventInfo(route, payload), key, route },
+    };
+  }
+
+  function plan(received: ReceivedRequest<TRequest>, route: ClearTxRouteName): Plan {
+    const { body } = received;
+    const digest = bodyDigest(body);
+    const parsed = parseClearTxNotification(route, body);
+    if (!parsed.ok) {
+      // Keyed by the body: once per body, never taking the transfer's own key from a readable notification.
+      const { problem, transactionRef, payload } = parsed;
+      const review: ClearTxReview = { ...problem, route, transactionRef, payload, rawBody: body.toString() };
+      return reviewPlan(review, received, `${KEY_PREFIX}${route}:review:${digest}`, digest);
+    }
+    const { transactionRef } = parsed;
+    if (parsed.route === "confirmed-data") {
+      const notification = parsed.payload;
+      if (onConfirmedData === undefined) {
+        const review: ClearTxReview = {
+          reason: "unhandled_confirmed_data",
+          message: "a confirmed-data notification arrived, and no onConfirmedData handler takes it",
+          route,
+          transactionRef,
+          payload: notification,
+          rawBody: body.toString(),
+        };
+        return transferPlan(received, route, notification, transactionRef, digest, { review });
+      }
+      return transferPlan(received, route, notification, transactionRef, digest, {
+        outcome: "confirmed_data",
+        run: (ctx) => onConfirmedData(notification, ctx),
+      });
+    }
+    const notification = parsed.payload;
+    return transferPlan(received, route, notification, transactionRef, digest, {
+      outcome: `notification:${notification.status}`,
+      run: (ctx) => onNotification(notification, ctx),
+    });
+  }
+
+  return {
+    name: PROVIDER,
+    displayName: "ClearTX",
+    routes,
+    engine,
+    paths: Object.freeze(Object.fromEntries(routes.map((r) => [r.name, r.path]))) as Record<ClearTxRouteName, string>,
+    verifies: verify !== undefined,
+
+    receive(received): Plan | Promise<Plan> {
+      const route = received.route.name as ClearTxRouteName;
+      if (verify === undefined) return plan(received, route);
+      const headers = requestHeaders(received);
+      const input: ClearTxVerifyInput<TRequest> = {
+        rawBody: typeof received.body === "string" ? Buffer.from(received.body, "utf8") : received.body,
+        headers,
+        header: firstHeader(headers),
+        route,
+        path: received.route.path,
+        request: received.request,
+      };
+      const verified = runVerifier(verify, input, (error) => report(error, received.request, { route }));
+      return verified === undefined ? plan(received, route) : verified.then(() => plan(received, route));
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { SiglumeWebhookError, type ReceivedRequest } from "@siglume-middleware/core";
+import type { ClearTxRouteName } from "../event/types.js";
+
+/** Request headers as Node gives them: names in lower case, repeated headers as arrays. */
+export type ClearTxHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What your `verify` function receives: the exact bytes, before anything parsed them, and the headers. */
+export interface ClearTxVerifyInput<TRequest = unknown> {
+  /** The exact bytes received. Verify these, never a re-serialised body. */
+  rawBody: Buffer;
+  /** Every request header, names in lower case. */
+  headers: ClearTxHeaders;
+  /** One header by name (any case); the first value when it was repeated. */
+  header(name: string): string | undefined;
+  /** The endpoint: "confirmed", "declined", "rejected", "broadcasted" or "confirmed-data". */
+  route: ClearTxRouteName;
+  /** The path it is mounted at, e.g. "/v1/notify/confirmed". */
+  path: string;
+  /** The framework's own request object. */
+  request: TRequest;
+}
+
+/**
+ * Decides whether a request comes from ClearTX. ClearTX has not published its signing scheme, so
+ * this is yours: return `true` to accept; `false` (or a throw) refuses with 401 and nothing runs.
+ */
+export type ClearTxVerifier<TRequest = unknown> = (input: ClearTxVerifyInput<TRequest>) => boolean | PromiseLike<boolean>;
+
+export const CLEARTX_VERIFICATION_FAILED = "CLEARTX_VERIFICATION_FAILED";
+export const CLEARTX_VERIFIER_FAILED = "CLEARTX_VERIFIER_FAILED";
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === "function";
+
+const threw = new SiglumeWebhookError(
+  CLEARTX_VERIFIER_FAILED,
+  "Your verify function threw, so this request could not be authenticated. It was refused and nothing was " +
+    "processed; ClearTX will retry it. The error went to onError (this server's logs).",
+  { status: 401 },
+);
+
+function refused(result: unknown, path: string): SiglumeWebhookError {
+  if (result === false) {
+    return new SiglumeWebhookError(
+      CLEARTX_VERIFICATION_FAILED,
+      `Your verify function returned false for this request to ${path}, so it was refused and nothing was processed. ` +
+        "If ClearTX sent it: the body may have been changed before this route (a JSON body parser or a proxy that " +
+        "re-serialised it; verify gets the bytes as received), or the verifier checks another key or header.",
+      { status: 401 },
+    );
+  }
+  const got = result === undefined ? "undefined" : result === null ? "null" : `a ${typeof result}`;
+  return new SiglumeWebhookError(
+    CLEARTX_VERIFICATION_FAILED,
+    `Your verify function returned ${got} instead of true or false, so this request was refused (only true lets a ` +
+      "request through). A missing return statement, or a promise it did not await?",
+    { status: 401 },
+  );
+}
+
+/** Headers for the verifier: the framework's own header object when the request has one (all four adapters). */
+export function requestHeaders(received: Pick<ReceivedRequest<unknown>, "header" | "request">): ClearTxHeaders {
+  const own = (received.request as { headers?: unknown } | null | undefined)?.headers;
+  if (typeof own === "object" && own !== null) {
+    const proto = Object.getPrototypeOf(own) as unknown;
+    if (proto === Object.prototype || proto === null) return own as ClearTxHeaders;
+  }
+  // Another caller of the engine: lookups through its header reader.
+  return new Proxy({} as ClearTxHeaders, {
+    get: (_target, name) => (typeof name === "string" ? received.header(name.toLowerCase()) : undefined),
+    has: (_target, name) => typeof name === "string" && received.header(name.toLowerCase()) !== undefined,
+  });
+}
+
+export function firstHeader(headers: ClearTxHeaders): (name: string) => string | undefined {
+  return (name) => {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  };
+}
+
+/**
+ * Runs the user's verifier: nothing but `true` passes. A throw is reported (onError) and refused
+ * like a `false`, with its own code; neither answer repeats the verifier's message or the body.
+ * Synchronous when the verifier is.
+ */
+export function runVerifier<TRequest>(
+  verify: ClearTxVerifier<TRequest>,
+  input: ClearTxVerifyInput<TRequest>,
+  report: (error: unknown) => void,
+): void | Promise<void> {
+  let result: unknown;
+  try {
+    result = verify(input);
+  } catch (error) {
+    report(error);
+    throw threw;
+  }
+  if (!isPromiseLike(result)) {
+    if (result !== true) throw refused(result, input.path);
+    return;
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      if (value !== true) throw refused(value, input.path);
+    },
+    (error: unknown) => {
+      report(error);
+      throw threw;
+    },
+  );
+}

@@ -1,0 +1,122 @@
+// `@siglume-middleware/nestjs/cleartx`: ClearTX's travel-rule notifications as a NestJS module.
+import { Module } from "@nestjs/common";
+import {
+  CLEARTX_ROUTES,
+  CLEARTX_STATUSES,
+  clearTxWebhooks,
+  DEFAULT_CLEARTX_BASE_PATH,
+  type ClearTxHandlers,
+  type ClearTxNotification,
+  type ClearTxOptions,
+  type ClearTxStatus,
+} from "@siglume-middleware/cleartx";
+import { SiglumeConfigurationError } from "@siglume-middleware/core";
+import { handlerMetadata } from "../provider/decorator.js";
+import { defineWebhookModule, type NestRequest } from "../provider/define.js";
+import { sequence, type DiscoveredHandler, type WebhookHandlerMetadata } from "../provider/discovery.js";
+
+export const CLEARTX_HANDLER_METADATA = "siglume-middleware:cleartx-handler";
+
+export type ClearTxHandlerMetadata =
+  | { role: "notification"; statuses: readonly ClearTxStatus[] }
+  | { role: "confirmed-data" }
+  | { role: "review" };
+
+/**
+ * Handles CONFIRMED, DECLINED, REJECTED and BROADCASTED notifications: `(notification, ctx)`. With no
+ * arguments it receives all four; name statuses to split them across methods. Every status must
+ * reach at least one method, or the app refuses to start.
+ */
+export const OnClearTxNotification = (...statuses: ClearTxStatus[]): MethodDecorator =>
+  handlerMetadata(CLEARTX_HANDLER_METADATA, { role: "notification", statuses } satisfies ClearTxHandlerMetadata as WebhookHandlerMetadata);
+
+/** Handles /confirmed-data (IVMS.101 personal data): `(notification, ctx)`. Without one they go to review. */
+export const OnClearTxConfirmedData = (): MethodDecorator =>
+  handlerMetadata(CLEARTX_HANDLER_METADATA, { role: "confirmed-data" } satisfies ClearTxHandlerMetadata);
+
+/** Verified notifications no handler can take: `(review, ctx)`. At least one is required. */
+export const OnClearTxReview = (): MethodDecorator =>
+  handlerMetadata(CLEARTX_HANDLER_METADATA, { role: "review" } satisfies ClearTxHandlerMetadata);
+
+/** Everything but the handlers (decorated methods) and the extras (basePath). */
+export type ClearTxWebhooksModuleOptions = Omit<ClearTxOptions<NestRequest>, keyof ClearTxHandlers | "basePath">;
+
+export interface ClearTxWebhooksModuleExtras {
+  /** Default "/v1/notify" (before any global prefix): /confirmed, /declined, … /confirmed-data below it. */
+  basePath: string;
+}
+
+function fail(message: string): never {
+  throw new SiglumeConfigurationError(`ClearTxWebhooksModule: ${message}`);
+}
+
+/** Turns decorated methods into the provider's handlers, failing at start-up when a status would reach no method. */
+function composeClearTxHandlers(found: DiscoveredHandler[]): ClearTxHandlers<NestRequest> {
+  const byRole = (role: ClearTxHandlerMetadata["role"]) => found.filter((handler) => handler.metadata.role === role);
+  const notifications = byRole("notification").map((handler) => {
+    const declared = (handler.metadata as unknown as { statuses: readonly string[] }).statuses;
+    for (const status of declared) {
+      if (!(CLEARTX_STATUSES as readonly string[]).includes(status)) {
+        fail(`${handler.name} listens for ${JSON.stringify(status)}, which is not a ClearTX status (${CLEARTX_STATUSES.join(", ")}).`);
+      }
+    }
+    return { handler, statuses: new Set<string>(declared.length > 0 ? declared : CLEARTX_STATUSES) };
+  });
+  for (const status of CLEARTX_STATUSES) {
+    if (!notifications.some(({ statuses }) => statuses.has(status))) {
+      fail(
+        `no @OnClearTxNotification() method accepts "${status}", so such notifications would be acknowledged with no ` +
+          "record. Add one (no arguments accepts every status).",
+      );
+    }
+  }
+  const review = sequence(byRole("review"));
+  if (!review) {
+    fail(
+      "no @OnClearTxReview() method found. One is required: verified notifications that cannot be read go there " +
+        "(answered 200, since ClearTX would resend a refused one for 24 hours).",
+    );
+  }
+  return {
+    onNotification: async (notification: ClearTxNotification, ctx) => {
+      for (const { handler, statuses } of notifications) {
+        if (statuses.has(notification.status)) await handler.call(notification, ctx);
+      }
+    },
+    onConfirmedData: sequence(byRole("confirmed-data")),
+    onReview: review!,
+  };
+}
+
+const definition = defineWebhookModule<ClearTxWebhooksModuleOptions, ClearTxWebhooksModuleExtras>({
+  moduleName: "ClearTxWebhooksModule",
+  metadataKey: CLEARTX_HANDLER_METADATA,
+  extras: { basePath: DEFAULT_CLEARTX_BASE_PATH },
+  routes: ({ basePath }) => CLEARTX_ROUTES.map((name) => ({ name, path: `${basePath.replace(/\/+$/, "")}/${name}` })),
+  build(options, { basePath }, found, logger) {
+    return clearTxWebhooks<NestRequest>({
+      // The error only (its stack): info.event is the payload, which may hold personal data.
+      onError: (error) => logger.error("ClearTX webhook failed", error instanceof Error ? error.stack : error),
+      ...options,
+      ...composeClearTxHandlers(found),
+      basePath,
+    });
+  },
+});
+
+export const {
+  OPTIONS_TYPE: CLEARTX_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CLEARTX_ASYNC_OPTIONS_TYPE,
+  OPTIONS_TOKEN: CLEARTX_MODULE_OPTIONS,
+  Service: ClearTxWebhookService,
+} = definition;
+
+/**
+ * `ClearTxWebhooksModule.forRoot({ verify, basePath? })` or `forRootAsync({ useFactory, inject })`, with
+ * @OnClearTxNotification() and @OnClearTxReview() methods (and @OnClearTxConfirmedData()) on providers or
+ * controllers.
+ */
+@Module({})
+export class ClearTxWebhooksModule extends definition.ConfigurableModuleClass {}
+
+export * from "@siglume-middleware/cleartx";

@@ -7,18 +7,17 @@
 //                1.5 s deadline.
 import "reflect-metadata";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import getRawBody from "raw-body";
 import { Controller, HttpCode, Injectable, Module, Post, Req, Res } from "@nestjs/common";
-import { NestFactory } from "@nestjs/core";
 import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
 import { webhookRouter } from "@siglume-middleware/express";
 import { webhookPlugin } from "@siglume-middleware/fastify";
 import { webhookMiddleware } from "@siglume-middleware/koa";
 import { AdyenWebhooksModule, OnAdyenAuthenticationResult, OnAdyenRelayedAuthentication } from "@siglume-middleware/nestjs/adyen";
+import { listening, nestListening, portOf, serve } from "./serve.js";
 
 export const ADYEN_BENCH_KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
 export const ADYEN_BENCH_AUTH = { username: "adyen-bench", password: "bench-password" };
@@ -62,9 +61,7 @@ async function start(framework: string, ours: boolean): Promise<number> {
         if (decision === undefined) res.status(401).end();
         else res.status(200).type("application/json").send(decision);
       });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    return (server.address() as AddressInfo).port;
+    return listening((port, host) => app.listen(port, host));
   }
   if (framework === "fastify") {
     const app = Fastify();
@@ -77,7 +74,7 @@ async function start(framework: string, ours: boolean): Promise<number> {
       });
     }
     await app.listen({ port: 0, host: "127.0.0.1" });
-    return (app.server.address() as AddressInfo).port;
+    return portOf(app.server);
   }
   if (framework === "koa") {
     const app = new Koa();
@@ -93,9 +90,7 @@ async function start(framework: string, ours: boolean): Promise<number> {
           ctx.body = decision;
         }
       });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    return (server.address() as AddressInfo).port;
+    return listening((port, host) => app.listen(port, host));
   }
   if (framework === "nestjs") {
     @Injectable()
@@ -123,17 +118,9 @@ async function start(framework: string, ours: boolean): Promise<number> {
     const { onRelayedAuthentication: _r, onAuthenticationResult: _a, ...moduleOptions } = options;
     @Module(ours ? { imports: [AdyenWebhooksModule.forRoot(moduleOptions)], providers: [Handlers] } : { controllers: [HandWritten] })
     class AppModule {}
-    const app = await NestFactory.create(AppModule, { rawBody: true, logger: false });
-    await app.listen(0, "127.0.0.1");
-    return (app.getHttpServer().address() as AddressInfo).port;
+    return nestListening(AppModule);
   }
   throw new Error(`unknown FRAMEWORK ${framework}`);
 }
 
-if (process.env.FRAMEWORK) {
-  const port = await start(process.env.FRAMEWORK, process.env.VARIANT !== "handwritten");
-  process.stdout.write(`LISTENING ${port}\n`);
-}
-
-// Exit through process.exit so --cpu-prof can write its profile.
-process.on("SIGTERM", () => process.exit(0));
+serve((framework, variant) => start(framework, variant !== "handwritten"), "ours");

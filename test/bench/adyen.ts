@@ -1,65 +1,29 @@
 // The Adyen rows of `npm run bench`: relayed decisions through each adapter against the hand-written
 // route in the same framework, and the deadline under 200 concurrent requests whose handler takes 5 s.
-import { writeFileSync } from "node:fs";
 import { request as httpRequest, Agent } from "node:http";
-import { join } from "node:path";
 import { adyenEvents, adyenSignedRequest } from "@siglume-middleware/testing";
 import { ADYEN_BENCH_AUTH, ADYEN_BENCH_KEY, ADYEN_PATH, DECISION_TIMEOUT_MS } from "./adyen-server.js";
-import { runWrk, scratch, startServer, type Load } from "./lib.js";
+import { requestFile, startServer } from "./lib.js";
+import { benchProviderThroughput, type ProviderRow } from "./providers.js";
 
 const AUTHORIZATION = `Basic ${Buffer.from(`${ADYEN_BENCH_AUTH.username}:${ADYEN_BENCH_AUTH.password}`).toString("base64")}`;
 
-/** Relayed authentications with unique ids, signed, one per line for wrk. Sized for 25k req/s. */
-function relayedRequestFile(seconds: number): string {
-  const lines: string[] = [];
-  for (let i = 0; i < seconds * 25_000; i++) {
+/** Relayed authentications with unique ids, signed, for wrk. Sized for 25k req/s. */
+const relayedRequestFile = (seconds: number) =>
+  requestFile("adyen", seconds * 25_000, () => {
     const delivery = adyenSignedRequest(adyenEvents.relayed(), { hmacKey: ADYEN_BENCH_KEY });
-    lines.push(`${delivery.headers.hmacsignature}\t${delivery.text}`);
-  }
-  const file = join(scratch, `adyen-${Math.random().toString(36).slice(2)}.tsv`);
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  return file;
-}
-
-export interface AdyenRow {
-  framework: string;
-  oursRps: number;
-  handwrittenRps: number;
-  ratio: number;
-  oursCpuUs: number;
-  handwrittenCpuUs: number;
-  non2xx: number;
-}
-
-/** Best of `rounds` interleaved runs per variant (interference only slows a run down). */
-export async function benchAdyenThroughput(framework: string, seconds: number, rounds: number): Promise<AdyenRow> {
-  const servers = { ours: await startServer(framework, "ours", "adyen-server.ts"), handwritten: await startServer(framework, "handwritten", "adyen-server.ts") };
-  try {
-    const runs: Record<"ours" | "handwritten", Load[]> = { ours: [], handwritten: [] };
-    const once = async (variant: "ours" | "handwritten", s: number) =>
-      runWrk(servers[variant].port, s, relayedRequestFile(s), "adyen-requests.lua", [AUTHORIZATION], servers[variant].pid);
-    await once("ours", 1);
-    await once("handwritten", 1);
-    for (let round = 0; round < rounds; round++) {
-      for (const variant of round % 2 === 0 ? (["ours", "handwritten"] as const) : (["handwritten", "ours"] as const)) {
-        runs[variant].push(await once(variant, seconds));
-      }
-    }
-    const best = (variant: "ours" | "handwritten") => Math.max(...runs[variant].map((l) => l.rps));
-    const cpu = (variant: "ours" | "handwritten") => Math.min(...runs[variant].map((l) => l.cpuMicrosPerRequest));
     return {
-      framework,
-      oursRps: best("ours"),
-      handwrittenRps: best("handwritten"),
-      ratio: best("ours") / best("handwritten"),
-      oursCpuUs: cpu("ours"),
-      handwrittenCpuUs: cpu("handwritten"),
-      non2xx: [...runs.ours, ...runs.handwritten].reduce((sum, l) => sum + l.non2xx, 0),
+      path: ADYEN_PATH,
+      headers: { "Content-Type": "application/json", Authorization: AUTHORIZATION, HmacSignature: delivery.headers.hmacsignature },
+      text: delivery.text,
     };
-  } finally {
-    await Promise.all(Object.values(servers).map((server) => server.stop()));
-  }
-}
+  });
+
+export type AdyenRow = ProviderRow;
+
+/** Relayed decisions, best of `rounds` interleaved runs per variant. */
+export const benchAdyenThroughput = (framework: string, seconds: number, rounds: number): Promise<AdyenRow> =>
+  benchProviderThroughput(framework, "adyen-server.ts", relayedRequestFile, seconds, rounds);
 
 export interface DeadlineRow {
   framework: string;

@@ -62,8 +62,27 @@ export async function startServer(framework: string, variant: Variant | string, 
 
 // ---------- load ----------
 
+/** One request as wrk sends it (provider-requests.lua): the path, its headers and the exact body. */
+export interface BenchDelivery {
+  path: string;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** `count` deliveries written one per line for provider-requests.lua; runWrk deletes the file. */
+export function requestFile(prefix: string, count: number, next: (i: number) => BenchDelivery): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { path, headers, text } = next(i);
+    lines.push([path, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), text].join("\t"));
+  }
+  const file = join(scratch, `${prefix}-${Math.random().toString(36).slice(2)}.tsv`);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
 /**
- * Writes ~1 KB events with unique ids, signed (bad: with the wrong secret), for wrk to send in order.
+ * ~1 KB events with unique ids, signed (bad: with the wrong secret), for wrk to send in order.
  * Sized for 25k req/s; past that (a faster machine) ids repeat and become duplicates (still 204).
  */
 function signedRequestFile(seconds: number, bad = false): string {
@@ -71,15 +90,11 @@ function signedRequestFile(seconds: number, bad = false): string {
   const secret = bad ? `${BENCH_SECRET}_wrong` : BENCH_SECRET;
   const t = Math.floor(Date.now() / 1000);
   const tag = Math.random().toString(36).slice(2);
-  const lines: string[] = [];
-  for (let i = 0; i < seconds * 25_000; i++) {
-    const body = `${head}"evt_${tag}_${i}"${tail}`;
-    const v1 = createHmac("sha256", secret).update(`${t}.`).update(body).digest("hex");
-    lines.push(`t=${t},v1=${v1}\t${body}`);
-  }
-  const file = join(scratch, `requests-${tag}.tsv`);
-  writeFileSync(file, `${lines.join("\n")}\n`);
-  return file;
+  return requestFile("requests", seconds * 25_000, (i) => {
+    const text = `${head}"evt_${tag}_${i}"${tail}`;
+    const v1 = createHmac("sha256", secret).update(`${t}.`).update(text).digest("hex");
+    return { path: "/webhooks/siglume", headers: { "Content-Type": "application/json", "Siglume-Signature": `t=${t},v1=${v1}` }, text };
+  });
 }
 
 export interface Load {
@@ -101,7 +116,7 @@ function cpuSeconds(pid: number): number {
 }
 
 export function load(port: number, seconds: number, bad = false, pid?: number): Promise<Load> {
-  return runWrk(port, seconds, signedRequestFile(seconds, bad), "signed-requests.lua", [], pid);
+  return runWrk(port, seconds, signedRequestFile(seconds, bad), "provider-requests.lua", [], pid);
 }
 
 /** Runs wrk with a request script and its file of pre-built requests (deleted afterwards). */

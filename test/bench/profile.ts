@@ -1,11 +1,13 @@
-// `node --import tsx bench/profile.ts <framework> [variantA] [variantB]` (from test/, after a build):
+// `node --import tsx bench/profile.ts <framework> [variantA] [variantB]` (from test/, after a build;
+// PROVIDER=pomelo profiles bench/pomelo-server.ts, whose variants are "ours" and "handwritten"):
 // runs each variant's server under --cpu-prof with 5 s of wrk load and prints, per request, the CPU
 // self-time of every function in A next to B, largest difference first. This is how the adapter
 // overheads in docs/maintainers.md were found. Not part of `npm run bench`.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { load, startServer, type Variant } from "./lib.js";
+import { load, runWrk, startServer, type Variant } from "./lib.js";
+import { tokenRequestFile } from "./pomelo.js";
 
 interface ProfileNode {
   id: number;
@@ -23,10 +25,13 @@ const [framework = "koa", a = "siglume", b = "handwritten-parse"] = process.argv
 async function profile(variant: Variant): Promise<Map<string, number>> {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-prof-"));
   process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
-  const server = await startServer(framework, variant);
+  const pomelo = process.env.PROVIDER === "pomelo";
+  const server = await startServer(framework, variant, pomelo ? "pomelo-server.ts" : undefined);
   delete process.env.BENCH_SERVER_NODE_ARGS;
-  await load(server.port, 1);
-  const result = await load(server.port, 5, false, server.pid);
+  const run = (seconds: number, pid?: number) =>
+    pomelo ? runWrk(server.port, seconds, tokenRequestFile(seconds), "provider-requests.lua", [], pid) : load(server.port, seconds, false, pid);
+  await run(1);
+  const result = await run(5, server.pid);
   await server.stop();
   // The main thread's profile is the largest (a loader thread writes a small one too).
   const file = readdirSync(dir)

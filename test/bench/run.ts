@@ -8,6 +8,7 @@ import { candidates, compare, sample, webCryptoPerCall } from "./core.js";
 import { flood, load, startServer, type Load, type Server, type Variant } from "./lib.js";
 import { benchPostgres, benchRedis } from "./stores.js";
 import { benchAdyenDeadline, benchAdyenThroughput } from "./adyen.js";
+import { benchPomeloThroughput } from "./pomelo.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -43,7 +44,7 @@ const report: Record<string, unknown> = {
   },
 };
 
-log("1/6 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
+log("1/7 core: verify + classify vs createHmac + timingSafeEqual + JSON.parse");
 const core = [];
 for (const size of [1024, 64 * 1024]) {
   const s = sample(size);
@@ -55,7 +56,7 @@ for (const size of [1024, 64 * 1024]) {
 }
 report.core = core;
 
-log("2/6 scaling: core cost per event by body size");
+log("2/7 scaling: core cost per event by body size");
 const scaling = [];
 for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) {
   const s = sample(size);
@@ -64,7 +65,7 @@ for (const size of [1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]) 
 }
 report.scaling = scaling;
 
-log(`3/6 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
+log(`3/7 adapters: ${LOAD_SECONDS} s per run, 32 connections, unique signed ~1 KB events, runs in S H P P H S S H P order`);
 const adapters = [];
 const rejection: { framework: string; rejectedPerSec: number; p99: number; allRefused: boolean }[] = [];
 for (const framework of FRAMEWORKS) {
@@ -118,7 +119,7 @@ for (const framework of FRAMEWORKS) {
 report.adapters = adapters;
 report.rejection = rejection;
 
-log("4/6 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
+log("4/7 flood: 20 clients × 3 chunked 50 MB bodies against each adapter");
 const floods: ({ framework: string } & Awaited<ReturnType<typeof flood>>)[] = [];
 for (const framework of FRAMEWORKS) {
   const server = await startServer(framework, "siglume");
@@ -130,11 +131,11 @@ for (const framework of FRAMEWORKS) {
 }
 report.flood = floods;
 
-log("5/6 stores: the core's handler on each shared store vs the shortest correct hand-written code (16 concurrent, pool 10, fsync on)");
+log("5/7 stores: the core's handler on each shared store vs the shortest correct hand-written code (16 concurrent, pool 10, fsync on)");
 const stores = [await benchPostgres(quick ? { rounds: 2 } : {}), await benchRedis(quick ? { rounds: 2 } : {})];
 report.stores = stores;
 
-log(`6/6 Adyen: relayed decisions vs a hand-written route (Basic auth + HMAC + JSON.parse + decision), best of ${quick ? 2 : 3} interleaved runs; 200 concurrent relayed requests to a 5 s handler`);
+log(`6/7 Adyen: relayed decisions vs a hand-written route (Basic auth + HMAC + JSON.parse + decision), best of ${quick ? 2 : 3} interleaved runs; 200 concurrent relayed requests to a 5 s handler`);
 const adyen = [];
 const deadlines = [];
 for (const framework of FRAMEWORKS) {
@@ -143,6 +144,11 @@ for (const framework of FRAMEWORKS) {
 }
 report.adyen = adyen;
 report.adyenDeadline = deadlines;
+
+log(`7/7 Pomelo: signed token events vs a hand-written route (api key + timestamp + endpoint + HMAC + JSON.parse + 204), best of ${quick ? 2 : 3} interleaved runs`);
+const pomelo = [];
+for (const framework of FRAMEWORKS) pomelo.push(await benchPomeloThroughput(framework, LOAD_SECONDS, quick ? 2 : 3));
+report.pomelo = pomelo;
 
 const targets = {
   coreRatioAtLeast0_8: core.every((c) => c.ratio >= 0.8),
@@ -153,6 +159,8 @@ const targets = {
   floodRssGrowthAtMost50Mb: floods.every((f) => f.growthMb <= 50),
   storeRatioAtLeast0_9: stores.every((row) => row.ratio >= 0.9),
   adyenRatioAtLeast0_9: adyen.every((row) => row.ratio >= 0.9),
+  pomeloRatioAtLeast0_9: pomelo.every((row) => row.ratio >= 0.9),
+  everyProviderDeliveryAnswered2xx: [...adyen, ...pomelo].every((row) => row.non2xx === 0),
   adyenDeadlineP100WithinDecisionTimeoutPlus150Ms: deadlines.every((row) => row.allRefused && row.withinDeadline),
   everyOrderPaidOnce: stores.every((row) => row.everyOrderPaidOnce),
 };
@@ -209,6 +217,12 @@ const out = [
   table([
     ["framework", "all refused", "p50 ms", "p100 ms", "within 1,650 ms"],
     ...deadlines.map((row) => [row.framework, row.allRefused ? "yes" : "NO", fmt(row.p50Ms, 0), fmt(row.maxMs, 0), row.withinDeadline ? "yes" : "NO"]),
+  ]),
+  "",
+  "Pomelo token events: req/s through each adapter vs the hand-written route in the same framework (wrk, 32 connections, unique signed requests)",
+  table([
+    ["framework", "pomelo req/s", "hand-written", "ratio", "server CPU µs/req", "hand-written CPU µs/req"],
+    ...pomelo.map((row) => [row.framework, fmt(row.oursRps), fmt(row.handwrittenRps), fmt(row.ratio, 2), fmt(row.oursCpuUs, 1), fmt(row.handwrittenCpuUs, 1)]),
   ]),
   "",
   `Targets: ${Object.entries(targets).map(([k, v]) => `${k} ${v ? "✓" : "✗"}`).join(", ")}`,

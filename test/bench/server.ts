@@ -4,17 +4,16 @@
 //   handwritten-parse the same plus JSON.parse of the body, the least a route that reads the event does.
 import "reflect-metadata";
 import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import getRawBody from "raw-body";
 import { Controller, HttpCode, Injectable, Module, Post, Req } from "@nestjs/common";
-import { NestFactory } from "@nestjs/core";
 import { siglumeRouter } from "@siglume-middleware/express";
 import { siglumePlugin } from "@siglume-middleware/fastify";
 import { siglumeMiddleware } from "@siglume-middleware/koa";
 import { OnDirectPaymentConfirmed, OnSiglumeReview, SiglumeModule } from "@siglume-middleware/nestjs";
+import { listening, nestListening, portOf, serve } from "./serve.js";
 
 export const BENCH_SECRET = "whsec_bench_secret_0123456789";
 const PATH = "/webhooks/siglume";
@@ -51,9 +50,7 @@ async function start(framework: string, variant: string): Promise<number> {
       app.post(PATH, express.raw({ type: "application/json", limit: LIMIT }), (req, res) => {
         res.status(handVerified(req.body as Buffer, req.headers["siglume-signature"]) ? 204 : 401).end();
       });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    return (server.address() as AddressInfo).port;
+    return listening((port, host) => app.listen(port, host));
   }
   if (framework === "fastify") {
     const app = Fastify();
@@ -65,7 +62,7 @@ async function start(framework: string, variant: string): Promise<number> {
       );
     }
     await app.listen({ port: 0, host: "127.0.0.1" });
-    return (app.server.address() as AddressInfo).port;
+    return portOf(app.server);
   }
   if (framework === "koa") {
     const app = new Koa();
@@ -76,9 +73,7 @@ async function start(framework: string, variant: string): Promise<number> {
         const body = await getRawBody(ctx.req, { limit: LIMIT, length: ctx.req.headers["content-length"] });
         ctx.status = handVerified(body, ctx.req.headers["siglume-signature"]) ? 204 : 401;
       });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    return (server.address() as AddressInfo).port;
+    return listening((port, host) => app.listen(port, host));
   }
   if (framework === "nestjs") {
     @Injectable()
@@ -102,17 +97,9 @@ async function start(framework: string, variant: string): Promise<number> {
         : { controllers: [HandWritten] },
     )
     class AppModule {}
-    const app = await NestFactory.create(AppModule, { rawBody: true, logger: false });
-    await app.listen(0, "127.0.0.1");
-    return (app.getHttpServer().address() as AddressInfo).port;
+    return nestListening(AppModule);
   }
   throw new Error(`unknown FRAMEWORK ${framework}`);
 }
 
-if (process.env.FRAMEWORK) {
-  const port = await start(process.env.FRAMEWORK, process.env.VARIANT ?? "siglume");
-  process.stdout.write(`LISTENING ${port}\n`);
-}
-
-// Exit through process.exit so --cpu-prof can write its profile.
-process.on("SIGTERM", () => process.exit(0));
+serve(start, "siglume");

@@ -26,8 +26,8 @@ export const OnPomeloReview = (options: HandlerDecoratorOptions = {}): MethodDec
 export type PomeloWebhooksModuleOptions = Omit<PomeloOptions<NestRequest>, keyof PomeloHandlers | "paths" | "name">;
 
 export interface PomeloWebhooksModuleExtras {
-  /** Defaults: /webhooks/pomelo/tokens and /webhooks/pomelo/otp (before any global prefix). */
-  paths: { tokens: string; otp: string };
+  /** Defaults: /webhooks/pomelo/tokens and /webhooks/pomelo/otp (before any global prefix); give one or both. */
+  paths: { tokens?: string | undefined; otp?: string | undefined };
   /** Name this instance when the app serves two Pomelo accounts; its decorators take the same `{ name }`. */
   name?: string | undefined;
 }
@@ -61,7 +61,7 @@ const definition = defineWebhookModule<PomeloWebhooksModuleOptions, PomeloWebhoo
     ];
   },
   build(options, { paths: given, name }, found, logger) {
-    // Untyped callers may give one path: the other keeps its default, as the controller's routes do.
+    // A path not given keeps its default, as the controller's routes do.
     const paths = { ...DEFAULT_POMELO_PATHS, ...given };
     return pomeloWebhooks<NestRequest>({
       // The error only: Pomelo payloads can hold OTP codes, and onError's event is not logged here.

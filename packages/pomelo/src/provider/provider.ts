@@ -119,7 +119,8 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const digest = bodyDigest(body, identity);
     const ack = acknowledge(signer, secrets.get(signer.apiKey), endpoint);
 
-    const plan = (key: string, type: string, outcome: string, run: () => unknown, event: unknown, reused?: () => Plan): OncePlan => ({
+    // `reported` builds the event onError sees (redacted) only when there is an error to report.
+    const plan = (key: string, type: string, outcome: string, run: () => unknown, reported: () => unknown, reused?: () => Plan): OncePlan => ({
       kind: "once",
       key,
       type,
@@ -131,16 +132,21 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       },
       acknowledge: ack,
       reused,
-      info: { event, key },
+      info: {
+        key,
+        get event() {
+          return reported();
+        },
+      },
     });
     const review = (key: string, detail: PomeloReview): Plan =>
-      plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), detail);
+      plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), () => detail);
 
     if (routeName === "otp") {
       const otp = recogniseOtp(payload);
       const key = keyFor("otp", otp.eventId, endpoint, body);
       const otpPlan = (planKey: string): Plan =>
-        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), otpForReports(otp),
+        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), () => otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
           planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
       return otpPlan(key);
@@ -152,7 +158,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
     }
     const key = keyFor("tokens", event.eventId, endpoint, body);
-    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), { ...event, payload: redactOtp(event.payload) }, () =>
+    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redactOtp(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,

@@ -14,6 +14,7 @@ import {
   type ClearTxNotification,
   type ClearTxReview,
 } from "@siglume-middleware/nestjs/cleartx";
+import { OnDirectPaymentConfirmed, OnSiglumeReview } from "@siglume-middleware/nestjs";
 import { clearTxRequest, clearTxTestSigner } from "@siglume-middleware/testing";
 
 const signer = clearTxTestSigner("nest-cleartx-secret");
@@ -155,6 +156,43 @@ describe("ClearTxWebhooksModule", () => {
     ],
   ])("refuses to start with %s", async (_name, providers, message) => {
     await expect(boot([ClearTxWebhooksModule.forRoot({ verify: signer.verify, logger: silent })], providers())).rejects.toThrow(message);
+  });
+
+  it("refuses two handler decorators of one provider on one method (Nest would keep only the last), naming the method", () => {
+    const stackedStatuses = () => {
+      class Transfers {
+        @OnClearTxNotification("CONFIRMED")
+        @OnClearTxNotification("DECLINED")
+        settled() {}
+      }
+      return Transfers;
+    };
+    const stackedRoles = () => {
+      class Transfers {
+        @OnClearTxNotification()
+        @OnClearTxReview()
+        everything() {}
+      }
+      return Transfers;
+    };
+    const stackedSiglume = () => {
+      class Payments {
+        @OnDirectPaymentConfirmed()
+        @OnSiglumeReview()
+        paid() {}
+      }
+      return Payments;
+    };
+    expect(stackedStatuses).toThrow(/Transfers\d*\.settled carries two webhook handler decorators of one provider/);
+    expect(stackedRoles).toThrow(/Transfers\d*\.everything carries two/);
+    expect(stackedSiglume).toThrow(/Payments\d*\.paid carries two/);
+    // Decorators of different providers on one method stay allowed.
+    class Both {
+      @OnClearTxReview()
+      @OnSiglumeReview()
+      review() {}
+    }
+    expect(Both).toBeDefined();
   });
 
   it("refuses to start without verify unless insecureSkipVerification: true", async () => {

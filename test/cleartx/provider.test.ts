@@ -143,28 +143,87 @@ describe("the verify contract", () => {
 });
 
 describe("what onError is told", () => {
-  it("gets the notification and its key, but of /confirmed-data only the typed fields, never the IVMS.101 part", async () => {
+  const failing = () => {
+    throw new Error("storage down");
+  };
+  function reporting(overrides: Partial<ClearTxOptions> = {}) {
     const infos: Parameters<NonNullable<ClearTxOptions["onError"]>>[1][] = [];
-    const failing = () => {
-      throw new Error("storage down");
-    };
     const { post } = counting({
       verify: () => true,
       onError: (_error, info) => void infos.push(info),
       onNotification: failing,
       onConfirmedData: failing,
+      onReview: failing,
+      ...overrides,
     });
+    return { infos, post };
+  }
+
+  it("gets the key and only the string fields that identify the transfer, on every endpoint, never the IVMS.101 part", async () => {
+    const { infos, post } = reporting();
     const declined = clearTxRequest("declined");
     const data = clearTxRequest("confirmed-data");
     expect((await post(declined.path, declined.headers, declined.body)).status).toBe(500);
     expect((await post(data.path, data.headers, data.body)).status).toBe(500);
+    const refused = JSON.parse(declined.text) as Record<string, unknown> & { reason: { category: string; description: string } };
     const sent = JSON.parse(data.text) as Record<string, unknown>;
-    expect(infos[0]).toMatchObject({ provider: "cleartx", route: "declined", event: JSON.parse(declined.text) });
+    const identifying = (payload: Record<string, unknown>) =>
+      Object.fromEntries(
+        ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"].filter((f) => typeof payload[f] === "string").map((f) => [f, payload[f]]),
+      );
+    expect(infos[0]).toMatchObject({ provider: "cleartx", route: "declined" });
+    expect(infos[0]!.event).toEqual({ ...identifying(refused), reasonCategory: refused.reason.category });
+    expect(JSON.stringify(infos[0]!.event)).not.toContain(refused.reason.description);
     expect(infos[1]).toMatchObject({ provider: "cleartx", route: "confirmed-data", key: `cleartx:confirmed-data:${sent.transactionRef as string}` });
-    const { ivms101, ...typed } = sent;
-    expect(ivms101).toBeDefined();
-    expect(infos[1]!.event).toEqual(typed);
+    expect(sent.ivms101).toBeDefined();
+    expect(infos[1]!.event).toEqual(identifying(sent));
     expect(JSON.stringify(infos[1])).not.toContain("Yılmaz");
+  });
+
+  it("never gets personal data a sender put elsewhere: an IVMS.101 body at /confirmed, an object in a typed field, an array body", async () => {
+    const { infos, post } = reporting();
+    const data = JSON.parse(clearTxRequest("confirmed-data").text) as Record<string, unknown>;
+    const atConfirmed = clearTxRequest("confirmed", { ivms101: data.ivms101 });
+    const objectInTyped = clearTxRequest("confirmed-data", { originatorVASPdid: { person: "Yılmaz Ayşe" } });
+    const arrayBody = clearTxRequest("confirmed-data", JSON.stringify([{ ivms101: { name: "Yılmaz Ayşe" } }]));
+    for (const delivery of [atConfirmed, objectInTyped, arrayBody]) {
+      expect((await post(delivery.path, delivery.headers, delivery.body)).status).toBe(500);
+    }
+    expect(infos).toHaveLength(3);
+    expect(atConfirmed.text).toContain("Yılmaz");
+    for (const info of infos) expect(JSON.stringify(info.event ?? null)).not.toContain("Yılmaz");
+    expect(infos[1]!.event).not.toHaveProperty("originatorVASPdid");
+    expect(infos[2]!.event).toBeUndefined();
+  });
+
+  it("a verifier whose answer has a throwing `then` is refused 401 like any verifier that throws, and reported", async () => {
+    const errors: unknown[] = [];
+    const { post } = counting({
+      verify: () =>
+        ({
+          get then() {
+            throw new Error("broken thenable");
+          },
+        }) as never,
+      onError: (error) => void errors.push(error),
+    });
+    const delivery = clearTxRequest("confirmed");
+    const response = await post(delivery.path, delivery.headers, delivery.body);
+    expect(response.status).toBe(401);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("hands verify's header() only header strings: constructor and __proto__ are no headers", async () => {
+    const seen: unknown[] = [];
+    const { post } = counting({
+      verify: ({ header }) => {
+        seen.push(header("constructor"), header("__proto__"), header("toString"));
+        return true;
+      },
+    });
+    const delivery = clearTxRequest("confirmed");
+    expect((await post(delivery.path, delivery.headers, delivery.body)).status).toBe(200);
+    expect(seen).toEqual([undefined, undefined, undefined]);
   });
 });
 

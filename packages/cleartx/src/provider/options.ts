@@ -49,8 +49,10 @@ export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TReq
   basePath?: string | undefined;
   /**
    * A handler threw or timed out, the verifier threw, a store failed. Default: the logger (without the
-   * payload). `info.event` is the verified payload (of /confirmed-data only its typed fields, without the
-   * IVMS.101 personal data).
+   * payload). `info.event` holds only the string fields that identify the transfer (transactionRef,
+   * protocol, status, the two VASP DIDs, reasonCategory, txHash), never the rest of a payload, which may be
+   * IVMS.101 personal data on any endpoint. `info.request` is your framework's request: where a body parser
+   * ran first (NestJS), it holds the parsed body too, so do not log it whole.
    */
   onError?: ((error: unknown, info: WebhookErrorInfo<TRequest> & { route?: ClearTxRouteName }) => unknown) | undefined;
 }

@@ -31,17 +31,30 @@ export interface ClearTxProvider<TRequest = unknown> extends WebhookProvider<TRe
   readonly verifies: boolean;
 }
 
-const CONFIRMED_DATA_TYPED = ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"];
+/** The fields onError's `info.event` keeps, on every endpoint: references and codes, never people. */
+const REPORTED_FIELDS = ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"] as const;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
- * What onError's `info.event` gets: the payload, but of /confirmed-data only its typed fields. The rest
- * there is IVMS.101 personal data, which an error reporter should not receive (reviews do get it all).
+ * What onError's `info.event` gets: of any payload, only the string fields that identify the transfer
+ * (and a decline's or rejection's reason category, and a broadcast's transaction hash). Anything else may
+ * be IVMS.101 personal data (names, addresses, account numbers), wherever a sender put it; reviews and
+ * handlers get the whole payload, an error reporter does not.
  */
-function eventInfo(route: ClearTxRouteName, payload: unknown): unknown {
-  if (route !== "confirmed-data" || typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
-  const typed: Record<string, unknown> = {};
-  for (const field of CONFIRMED_DATA_TYPED) if (field in payload) typed[field] = (payload as Record<string, unknown>)[field];
-  return typed;
+function eventInfo(payload: unknown): Record<string, string> | undefined {
+  if (!isRecord(payload)) return undefined;
+  const reported: Record<string, string> = {};
+  for (const field of REPORTED_FIELDS) {
+    const value = Object.hasOwn(payload, field) ? payload[field] : undefined;
+    if (typeof value === "string") reported[field] = value;
+  }
+  const reason = Object.hasOwn(payload, "reason") ? payload.reason : undefined;
+  if (isRecord(reason) && typeof reason.category === "string") reported.reasonCategory = reason.category;
+  const chain = Object.hasOwn(payload, "transactionBlockchainInfo") ? payload.transactionBlockchainInfo : undefined;
+  if (isRecord(chain) && typeof chain.txHash === "string") reported.txHash = chain.txHash;
+  return reported;
 }
 
 function clearTxRoutes(basePath: unknown, fail: (message: string) => never): WebhookRoute[] {
@@ -135,7 +148,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
       },
       acknowledge: RECEIVED,
       reused,
-      info: { event: eventInfo(review.route, review.payload), key, route: review.route },
+      info: { event: eventInfo(review.payload), key, route: review.route },
     };
   }
 
@@ -180,7 +193,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
       },
       acknowledge: RECEIVED,
       reused,
-      info: { event: eventInfo(route, payload), key, route },
+      info: { event: eventInfo(payload), key, route },
     };
   }
 

@@ -74,8 +74,10 @@ export function requestHeaders(received: Pick<ReceivedRequest<unknown>, "header"
 
 export function firstHeader(headers: ClearTxHeaders): (name: string) => string | undefined {
   return (name) => {
-    const value = headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
+    const value: unknown = headers[name.toLowerCase()];
+    // Strings only: "constructor" or "__proto__" reads the object's prototype, never a header.
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    return typeof first === "string" ? first : undefined;
   };
 }
 
@@ -90,13 +92,16 @@ export function runVerifier<TRequest>(
   report: (error: unknown) => void,
 ): void | Promise<void> {
   let result: unknown;
+  let pending: boolean;
   try {
     result = verify(input);
+    // Inside the try: a returned object whose `then` getter throws is the verifier throwing.
+    pending = isPromiseLike(result);
   } catch (error) {
     report(error);
     throw threw;
   }
-  if (!isPromiseLike(result)) {
+  if (!pending) {
     if (result !== true) throw refused(result, input.path);
     return;
   }

@@ -1,6 +1,6 @@
-import { SetMetadata } from "@nestjs/common";
 import type { ConfirmationKind } from "@siglume-middleware/core";
 import { SIGLUME_HANDLER_METADATA } from "../constants.js";
+import { handlerMetadata } from "../provider/decorator.js";
 
 export type FulfillableKind = Exclude<ConfirmationKind, "unknown">;
 
@@ -17,20 +17,20 @@ export type SiglumeHandlerMetadata =
  * unless allowMeteredPayments); name kinds to split them across methods.
  */
 export const OnDirectPaymentConfirmed = (...kinds: FulfillableKind[]): MethodDecorator =>
-  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "confirmed", kinds } satisfies SiglumeHandlerMetadata);
+  handlerMetadata(SIGLUME_HANDLER_METADATA, { role: "confirmed", kinds } satisfies SiglumeHandlerMetadata);
 
 /** Handles `direct_payment.spent`: `(event, ctx)`. */
 export const OnDirectPaymentSpent = (): MethodDecorator =>
-  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "spent" } satisfies SiglumeHandlerMetadata);
+  handlerMetadata(SIGLUME_HANDLER_METADATA, { role: "spent" } satisfies SiglumeHandlerMetadata);
 
 /** Records what must not be fulfilled automatically: `(review, ctx)`. At least one is required. */
 export const OnSiglumeReview = (): MethodDecorator =>
-  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "review" } satisfies SiglumeHandlerMetadata);
+  handlerMetadata(SIGLUME_HANDLER_METADATA, { role: "review" } satisfies SiglumeHandlerMetadata);
 
 /** Any other event type (and spent, without an @OnDirectPaymentSpent): `(event, ctx)`. */
 export const OnSiglumeEvent = (): MethodDecorator =>
-  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "event" } satisfies SiglumeHandlerMetadata);
+  handlerMetadata(SIGLUME_HANDLER_METADATA, { role: "event" } satisfies SiglumeHandlerMetadata);
 
 /** Siglume's readiness probe, which is acknowledged and never fulfilled: `(event, ctx)`. */
 export const OnSiglumeReadinessProbe = (): MethodDecorator =>
-  SetMetadata(SIGLUME_HANDLER_METADATA, { role: "readiness" } satisfies SiglumeHandlerMetadata);
+  handlerMetadata(SIGLUME_HANDLER_METADATA, { role: "readiness" } satisfies SiglumeHandlerMetadata);

@@ -248,6 +248,16 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     await Promise.all([fresh.close(), later.close()]);
   });
 
+  it("start-up DDL: instances starting together on a fresh database create the table one at a time, and every start works", async () => {
+    for (let round = 0; round < 20; round++) {
+      const stores = Array.from({ length: 4 }, () => postgresOrderStore({ connectionString: url, attemptsTable: `together_${round}` }));
+      const orders = await Promise.all(stores.map(() => order()));
+      const begun = await Promise.allSettled(stores.map((store, i) => beginFor(store, orders[i]!)));
+      await Promise.all(stores.map((store) => store.close()));
+      expect(begun.map((result) => (result.status === "fulfilled" ? result.value.state : String(result.reason)))).toEqual(["create", "create", "create", "create"]);
+    }
+  });
+
   /** A real client whose `query` stops after its `pauseAfter`-th statement (holding what it locked) until resumed. */
   function pausing(client: pg.PoolClient, pauseAfter: number) {
     let count = 0;

@@ -119,6 +119,28 @@ describe("postgresIdempotencyStore configuration", () => {
     expect(() => postgresIdempotencyStore({})).toThrow(/pool.*connectionString/);
   });
 
+  it("instances starting together on a fresh database create the table one at a time: no first delivery is 503", async () => {
+    // Unserialised, concurrent CREATE TABLE IF NOT EXISTS fails with 23505, 42P07 or 42710 in some sessions.
+    for (let round = 0; round < 8; round++) {
+      const table = `started_together_${round}`;
+      const stores = Array.from({ length: 4 }, () => postgresIdempotencyStore({ connectionString: postgres.url, table }));
+      const answers = await Promise.all(
+        stores.map((idempotencyStore) => {
+          const handler = createSiglumeWebhookHandler({
+            webhookSecret: SECRET,
+            idempotencyStore,
+            onError: () => {},
+            onReview: () => {},
+            onDirectPaymentConfirmed: () => {},
+          });
+          return deliver(handler, siglumeEvents.standardSettled());
+        }),
+      );
+      await Promise.all(stores.map((store) => store.close()));
+      expect(answers.map((answer) => answer.status)).toEqual([204, 204, 204, 204]);
+    }
+  });
+
   it("migrates a table made by the 0.1 store in place, keeping its records", async () => {
     await db.query(`CREATE TABLE old_events (
       event_id text PRIMARY KEY, event_type text NOT NULL,

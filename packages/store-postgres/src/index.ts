@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
+import { createSerialised, lockNamespace } from "./ddl.js";
 import {
   SiglumeWebhookError,
   type Claim,
@@ -91,13 +92,6 @@ ALTER TABLE ${name}
   ADD COLUMN IF NOT EXISTS result text`;
 }
 
-/** A 32-bit namespace for the advisory locks of one table, so they cannot meet the app's own. */
-function lockNamespace(table: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < table.length; i++) hash = Math.imul(hash ^ table.charCodeAt(i), 0x01000193);
-  return hash | 0;
-}
-
 const connectionLost = (cause: unknown) =>
   new SiglumeWebhookError(
     "STORE_CONNECTION_LOST",
@@ -158,13 +152,8 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
   const ensureTable = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
     tableReady ??= (async () => {
-      try {
-        await pool.query(createOnly);
-      } catch (error) {
-        // Two instances creating it at once: the loser sees a duplicate; the table exists.
-        const code = (error as { code?: string }).code;
-        if (code !== "23505" && code !== "42P07") throw error;
-      }
+      // Instances starting together create it one at a time (see createSerialised).
+      await createSerialised(pool, namespace, [createOnly]);
       const { rows } = await pool.query<{ present: string }>(
         "SELECT count(*) AS present FROM pg_attribute WHERE attrelid = $1::regclass AND attname = ANY($2) AND NOT attisdropped",
         [table, MIGRATED_COLUMNS],

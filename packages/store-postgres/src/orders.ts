@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
+import { createSerialised, lockNamespace } from "./ddl.js";
 import {
   CheckoutStoreUnavailableError,
   PAID_ORDER_STATUSES,
@@ -182,14 +183,8 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
   const ensureTable = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
     ready ??= (async () => {
-      for (const statement of await missingDdl(pool, ddl)) {
-        try {
-          await pool.query(statement);
-        } catch (error) {
-          // Another instance created it at the same moment: it exists.
-          if ((error as { code?: string }).code !== "23505" && (error as { code?: string }).code !== "42P07") throw error;
-        }
-      }
+      // Instances starting together create it one at a time; every statement is IF NOT EXISTS.
+      await createSerialised(pool, lockNamespace(ddl.table), await missingDdl(pool, ddl));
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;

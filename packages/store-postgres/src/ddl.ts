@@ -1,0 +1,34 @@
+import type { Pool } from "pg";
+
+/** A 32-bit namespace for the advisory locks of one table, so they cannot meet the app's own. */
+export function lockNamespace(table: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < table.length; i++) hash = Math.imul(hash ^ table.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
+/** What concurrent CREATE … IF NOT EXISTS raises in the sessions that lose the race. */
+const CREATED_MEANWHILE = new Set(["23505", "42P07", "42710"]);
+
+/**
+ * Runs start-up DDL (`CREATE … IF NOT EXISTS` statements) in one transaction under the advisory lock
+ * `(namespace, 0)`, held until it commits, so instances starting together create a table one at a time.
+ * Unserialised, the losers fail with 23505, 42P07 or 42710 ("type already exists") while the winner's
+ * table is not yet visible to them. An error of that kind is still taken as "created meanwhile", for a
+ * creator outside the lock (an older version of this package).
+ */
+export async function createSerialised(pool: Pool, namespace: number, statements: readonly string[]): Promise<void> {
+  if (statements.length === 0) return;
+  const client = await pool.connect();
+  try {
+    await client.query(["BEGIN", `SELECT pg_advisory_xact_lock(${namespace}, 0)`, ...statements, "COMMIT"].join(";\n"));
+    client.release();
+  } catch (error) {
+    const rolledBack = await client.query("ROLLBACK").then(
+      () => true,
+      () => false,
+    );
+    client.release(rolledBack ? undefined : (error as Error));
+    if (!CREATED_MEANWHILE.has((error as { code?: string }).code ?? "")) throw error;
+  }
+}

@@ -103,6 +103,18 @@ function extraHeaders(values: Values): Record<string, string> {
   return headers;
 }
 
+/** The options `outgoing()` reads, shared by the commands that send deliveries (send, deliver). */
+export const DELIVERY_OPTIONS = {
+  url: { type: "string" },
+  secret: { type: "string" },
+  "hmac-key": { type: "string" },
+  "basic-auth": { type: "string" },
+  "api-key": { type: "string" },
+  "api-secret": { type: "string" },
+  endpoint: { type: "string" },
+  header: { type: "string", multiple: true },
+} as const;
+
 export const ALL_KINDS = [...Object.keys(EVENT_KINDS), ...Object.keys(PROVIDER_KINDS)];
 
 /** A Siglume kind or event file (signed with the Siglume secret), or another sender's kind; plus any --header. */

@@ -1,4 +1,4 @@
-import type { EngineOptions, WebhookErrorInfo } from "@siglume-middleware/core";
+import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-middleware/core";
 import type { BasicAuthCredentials } from "../auth/basic.js";
 import type {
   AdyenOtherWebhook,
@@ -13,8 +13,6 @@ export const DEFAULT_DECISION_TIMEOUT_MS = 1500;
 export const ADYEN_DECISION_LIMIT_MS = 2000;
 /** Result notifications: Adyen waits 10 s for a 2xx. */
 export const DEFAULT_RESULT_HANDLER_TIMEOUT_MS = 8000;
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** What every Adyen handler receives beside its payload. */
 export interface AdyenContext<TRequest = unknown> {

@@ -1,11 +1,9 @@
-import type { EngineOptions, WebhookErrorInfo } from "@siglume-middleware/core";
+import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-middleware/core";
 import type { ClearTxConfirmedData, ClearTxNotification, ClearTxReview, ClearTxRouteName } from "../event/types.js";
 import type { ClearTxVerifier } from "../verify/verify.js";
 
 /** Where the five endpoints are mounted unless `basePath` says otherwise. */
 export const DEFAULT_CLEARTX_BASE_PATH = "/v1/notify";
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** What every ClearTX handler receives beside its payload. */
 export interface ClearTxContext<TRequest = unknown> {

@@ -1,4 +1,4 @@
-import { outgoing } from "../deliveries.js";
+import { DELIVERY_OPTIONS, outgoing } from "../deliveries.js";
 import { EXIT } from "../errors.js";
 import { isSuccess, post } from "../http.js";
 import { positiveInt, requireUrl } from "../input.js";
@@ -22,14 +22,7 @@ export const deliver: Command = {
     "Exit 0 once an attempt gets a 2xx; exit 1 after the last attempt fails.",
   ],
   options: {
-    url: { type: "string" },
-    secret: { type: "string" },
-    "hmac-key": { type: "string" },
-    "basic-auth": { type: "string" },
-    "api-key": { type: "string" },
-    "api-secret": { type: "string" },
-    endpoint: { type: "string" },
-    header: { type: "string", multiple: true },
+    ...DELIVERY_OPTIONS,
     retry: { type: "boolean" },
     "max-attempts": { type: "string" },
     "base-delay-ms": { type: "string" },

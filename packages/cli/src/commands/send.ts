@@ -1,4 +1,4 @@
-import { outgoing } from "../deliveries.js";
+import { DELIVERY_OPTIONS, outgoing } from "../deliveries.js";
 import { CliError, EXIT } from "../errors.js";
 import { isSuccess, post, type Attempt } from "../http.js";
 import { positiveInt, requireUrl } from "../input.js";
@@ -28,14 +28,7 @@ export const send: Command = {
     "published its scheme): --header NAME:VALUE, repeatable, adds what your verifier checks (any kind takes it).",
   ],
   options: {
-    url: { type: "string" },
-    secret: { type: "string" },
-    "hmac-key": { type: "string" },
-    "basic-auth": { type: "string" },
-    "api-key": { type: "string" },
-    "api-secret": { type: "string" },
-    endpoint: { type: "string" },
-    header: { type: "string", multiple: true },
+    ...DELIVERY_OPTIONS,
     repeat: { type: "string" },
     concurrency: { type: "string" },
     timestamp: { type: "string" },

@@ -44,7 +44,8 @@ export type FulfillableConfirmation<TAllowMetered extends boolean> = TAllowMeter
   ? StandardSettled | MeteredConfirmation
   : StandardSettled;
 
-type MaybePromise<T> = T | Promise<T>;
+/** A handler may answer at once or later. */
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest = unknown> {
   /** Fulfil here. Return only after the order update is durably written; throw to have Siglume redeliver. */

@@ -1,11 +1,9 @@
-import type { EngineOptions, WebhookErrorInfo } from "@siglume-middleware/core";
+import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-middleware/core";
 import type { PomeloOtp, PomeloReview, PomeloTokenEvent } from "../event/types.js";
 import type { PomeloApiKey } from "../signature/keys.js";
 
 export const DEFAULT_POMELO_PATHS = { tokens: "/webhooks/pomelo/tokens", otp: "/webhooks/pomelo/otp" } as const;
 export const DEFAULT_POMELO_TOLERANCE_SECONDS = 300;
-
-type MaybePromise<T> = T | Promise<T>;
 
 /** What every Pomelo handler receives beside its payload. */
 export interface PomeloContext<TRequest = unknown> {

@@ -11,7 +11,12 @@ import {
   type MeteredUsageAccepted,
   type StandardSettled,
 } from "@siglume-middleware/nestjs";
+import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
+import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule, type PomeloOtp } from "@siglume-middleware/nestjs/pomelo";
+import { pomeloEvents, pomeloSignedRequest } from "@siglume-middleware/testing";
 import { SECRET, events, signed } from "./support/events.js";
+
+const silentLogger = { info() {}, warn() {}, error() {} };
 
 const CONFIG = "CONFIG";
 
@@ -136,5 +141,47 @@ describe("SiglumeModule", () => {
   ])("refuses to start with %s", async (_name, setup, message) => {
     const { options, providers } = setup();
     await expect(boot([SiglumeModule.forRoot({ webhookSecret: SECRET, ...options })], providers)).rejects.toThrow(message);
+  });
+});
+
+describe("PomeloWebhooksModule under a global prefix", () => {
+  it("verifies X-Endpoint as the full path the sender posted to (setGlobalPrefix), on Express and Fastify platforms", async () => {
+    const secret = Buffer.from("nest-prefix-pomelo-secret-0123").toString("base64");
+    @Injectable()
+    class Codes {
+      delivered: string[] = [];
+      @OnPomeloOtp()
+      otp(otp: PomeloOtp) {
+        this.delivered.push(otp.eventId!);
+      }
+      @OnPomeloTokenEvent()
+      token() {}
+      @OnPomeloReview()
+      review() {}
+    }
+    for (const platform of ["express", "fastify"] as const) {
+      @Module({ imports: [PomeloWebhooksModule.forRoot({ apiKeys: [{ key: "pk_nest", secret }], logger: silentLogger })], providers: [Codes] })
+      class AppModule {}
+      const app =
+        platform === "express"
+          ? await NestFactory.create(AppModule, { rawBody: true, logger: false })
+          : await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { rawBody: true, logger: false });
+      app.setGlobalPrefix("api");
+      await app.init();
+      if (platform === "fastify") await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+      try {
+        const codes = app.get(Codes);
+        const full = "/api/webhooks/pomelo/otp";
+        const otp = pomeloEvents.otp();
+        const delivery = pomeloSignedRequest(otp, { apiKey: "pk_nest", apiSecret: secret, endpoint: full });
+        expect((await request(app.getHttpServer()).post(full).set(delivery.headers).send(delivery.text)).status, platform).toBe(204);
+        expect(codes.delivered).toEqual([otp.event_id]);
+        const elsewhere = pomeloSignedRequest(pomeloEvents.otp(), { apiKey: "pk_nest", apiSecret: secret, endpoint: "/other/otp" });
+        expect((await request(app.getHttpServer()).post(full).set(elsewhere.headers).send(elsewhere.text)).status).toBe(401);
+        expect(codes.delivered).toHaveLength(1);
+      } finally {
+        await app.close();
+      }
+    }
   });
 });

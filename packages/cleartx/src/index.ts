@@ -1,4 +1,4 @@
-export { clearTxWebhooks } from "./provider/provider.js";
+export { clearTxRoutes, clearTxWebhooks } from "./provider/provider.js";
 export type { ClearTxProvider } from "./provider/provider.js";
 export { DEFAULT_CLEARTX_BASE_PATH } from "./provider/options.js";
 export type { ClearTxContext, ClearTxHandlers, ClearTxOptions } from "./provider/options.js";

@@ -15,7 +15,6 @@ const RAW_BODY_HINT =
   "gone. Mount the router before the body parser, or keep the bytes with " +
   "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }).";
 
-const pathOf = (url: string) => url.split("?", 1)[0];
 
 /** Bytes the app kept: a verify hook's req.rawBody, or express.raw()'s Buffer body. */
 function capturedBody(req: Request): unknown {
@@ -58,7 +57,7 @@ export function webhookRouter(provider: WebhookProvider<Request> | WebhookProvid
         readBody: (limit, timeoutMs) => nodeRequestBody(req, limit, capturedBody(req), timeoutMs),
         request: req,
         route,
-        path: pathOf(req.originalUrl),
+        path: req.originalUrl,
         rawBodyHint: RAW_BODY_HINT,
       })
       .then((response) => {

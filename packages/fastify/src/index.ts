@@ -64,7 +64,7 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
                   : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
               request,
               route,
-              path: request.url.split("?", 1)[0],
+              path: request.url,
             }),
           ),
       };

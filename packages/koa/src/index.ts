@@ -28,7 +28,7 @@ export function webhookMiddleware(provider: WebhookProvider<Context> | WebhookPr
         nodeRequestBody(ctx.req, limit, (ctx.request as { rawBody?: unknown }).rawBody, timeoutMs),
       request: ctx,
       route,
-      path: ctx.originalUrl.split("?", 1)[0],
+      path: ctx.originalUrl,
       rawBodyHint: RAW_BODY_HINT,
     });
     // Another middleware (a timeout) answered first: leave its answer alone.

@@ -1,6 +1,6 @@
 export { pomeloWebhooks } from "./provider/provider.js";
 export type { PomeloProvider } from "./provider/provider.js";
-export { DEFAULT_POMELO_PATHS, DEFAULT_POMELO_TOLERANCE_SECONDS } from "./provider/options.js";
+export { DEFAULT_POMELO_PATHS, DEFAULT_POMELO_TOLERANCE_SECONDS, resolvePomeloPaths } from "./provider/options.js";
 export type { PomeloContext, PomeloHandlers, PomeloOptions } from "./provider/options.js";
 export { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "./signature/verify.js";
 export type { VerifiedPomeloRequest } from "./signature/verify.js";

@@ -57,7 +57,8 @@ function eventInfo(payload: unknown): Record<string, string> | undefined {
   return reported;
 }
 
-function clearTxRoutes(basePath: unknown, fail: (message: string) => never): WebhookRoute[] {
+/** The five endpoints below `basePath` (validated: a configuration error names a bad one). */
+export function clearTxRoutes(basePath: unknown = DEFAULT_CLEARTX_BASE_PATH, fail: (message: string) => never = configurationFailure(PROVIDER)): WebhookRoute[] {
   if (typeof basePath !== "string" || (basePath !== "" && !basePath.startsWith("/")) || /[\s?#]/.test(basePath)) {
     fail(`basePath must be a path starting with "/", like "${DEFAULT_CLEARTX_BASE_PATH}"; got ${JSON.stringify(basePath)}.`);
   }

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { toRawBytes } from "../body/raw.js";
 import { assertWithinLimit } from "../body/stream.js";
 import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
+import { matchesWebhookPath, pathWithoutQuery } from "../http/path.js";
 import { errorResponse, isJsonContentType } from "../http/response.js";
 import type { WebhookResponse } from "../http/response.js";
 import { decisionRunner } from "./decision.js";
@@ -23,7 +24,7 @@ export interface WebhookRequest<TRequest> {
   request: TRequest;
   /** The route the adapter matched (default: the provider's first). */
   route?: WebhookRoute | undefined;
-  /** The request's path as it arrived (mount prefixes included, no query). */
+  /** The request's URL as it arrived (mount prefixes included); a query is ignored. */
   path?: string | undefined;
   /** How to fix it when readBody finds the body already parsed (framework-specific advice). */
   rawBodyHint?: string | undefined;
@@ -139,7 +140,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     if (req.method !== "POST") return methodNotAllowed;
     if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
 
-    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path, header: req.header, request: req.request, receivedAt };
+    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path === undefined ? undefined : pathWithoutQuery(req.path), header: req.header, request: req.request, receivedAt };
     let plan: Plan;
     try {
       provider.preflight?.(inbound);
@@ -157,11 +158,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   }
 
   function match(path: string): WebhookRoute | undefined {
-    for (const route of routes) {
-      const configured = route.path;
-      if (path === configured) return route;
-      if (path.length === configured.length + 1 && path.endsWith("/") && path.startsWith(configured)) return route;
-    }
+    for (const route of routes) if (matchesWebhookPath(route.path, path)) return route;
     return undefined;
   }
 

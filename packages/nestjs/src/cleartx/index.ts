@@ -1,8 +1,8 @@
 // `@siglume-middleware/nestjs/cleartx`: ClearTX's travel-rule notifications as a NestJS module.
 import { Module } from "@nestjs/common";
 import {
-  CLEARTX_ROUTES,
   CLEARTX_STATUSES,
+  clearTxRoutes,
   clearTxWebhooks,
   DEFAULT_CLEARTX_BASE_PATH,
   type ClearTxHandlers,
@@ -92,7 +92,7 @@ const definition = defineWebhookModule<ClearTxWebhooksModuleOptions, ClearTxWebh
   moduleName: "ClearTxWebhooksModule",
   metadataKey: CLEARTX_HANDLER_METADATA,
   extras: { basePath: DEFAULT_CLEARTX_BASE_PATH },
-  routes: ({ basePath }) => CLEARTX_ROUTES.map((name) => ({ name, path: `${basePath.replace(/\/+$/, "")}/${name}` })),
+  routes: ({ basePath }) => clearTxRoutes(basePath),
   build(options, { basePath }, found, logger) {
     return clearTxWebhooks<NestRequest>({
       // The error only (its stack): info.event is the payload, which may hold personal data.

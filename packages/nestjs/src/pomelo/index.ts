@@ -1,6 +1,6 @@
 // `@siglume-middleware/nestjs/pomelo`: Pomelo's token and OTP webhooks as a NestJS module.
 import { Module } from "@nestjs/common";
-import { DEFAULT_POMELO_PATHS, pomeloWebhooks, type PomeloHandlers, type PomeloOptions } from "@siglume-middleware/pomelo";
+import { DEFAULT_POMELO_PATHS, pomeloWebhooks, resolvePomeloPaths, type PomeloHandlers, type PomeloOptions } from "@siglume-middleware/pomelo";
 import { SiglumeConfigurationError } from "@siglume-middleware/core";
 import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
@@ -54,15 +54,13 @@ const definition = defineWebhookModule<PomeloWebhooksModuleOptions, PomeloWebhoo
   metadataKey: POMELO_HANDLER_METADATA,
   extras: { paths: { ...DEFAULT_POMELO_PATHS }, name: undefined },
   routes: ({ paths }) => {
-    const { tokens, otp } = { ...DEFAULT_POMELO_PATHS, ...paths };
+    const { tokens, otp } = resolvePomeloPaths(paths);
     return [
       { path: tokens, name: "tokens" },
       { path: otp, name: "otp" },
     ];
   },
-  build(options, { paths: given, name }, found, logger) {
-    // A path not given keeps its default, as the controller's routes do.
-    const paths = { ...DEFAULT_POMELO_PATHS, ...given };
+  build(options, { paths, name }, found, logger) {
     return pomeloWebhooks<NestRequest>({
       // The error only: Pomelo payloads can hold OTP codes, and onError's event is not logged here.
       onError: (error) => logger.error("Pomelo webhook failed", error instanceof Error ? error.stack : error),

@@ -31,6 +31,9 @@ export interface NestRequest {
   rawBody?: Buffer;
   /** Fastify's underlying Node request. */
   raw?: IncomingMessage;
+  /** The URL as it arrived (Express platform), or as routed (Fastify platform: `url`). */
+  originalUrl?: string;
+  url?: string;
 }
 
 const RAW_BODY_HINT =
@@ -113,6 +116,7 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
         readBody: (limit, timeoutMs) => this.readBody(req, limit, timeoutMs),
         request: req,
         route,
+        path: req.originalUrl ?? req.url,
         rawBodyHint: RAW_BODY_HINT,
       });
       const adapter = this.adapterHost.httpAdapter;

@@ -5,6 +5,14 @@ import type { PomeloApiKey } from "../signature/keys.js";
 export const DEFAULT_POMELO_PATHS = { tokens: "/webhooks/pomelo/tokens", otp: "/webhooks/pomelo/otp" } as const;
 export const DEFAULT_POMELO_TOLERANCE_SECONDS = 300;
 
+/** `paths` over the defaults: a path not given (or given as undefined) keeps its default. */
+export function resolvePomeloPaths(paths: { tokens?: string | undefined; otp?: string | undefined } | undefined): {
+  tokens: string;
+  otp: string;
+} {
+  return { tokens: paths?.tokens ?? DEFAULT_POMELO_PATHS.tokens, otp: paths?.otp ?? DEFAULT_POMELO_PATHS.otp };
+}
+
 /** What every Pomelo handler receives beside its payload. */
 export interface PomeloContext<TRequest = unknown> {
   /** The framework's own request object. */

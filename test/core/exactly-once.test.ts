@@ -140,6 +140,29 @@ describe("failures that are not ours to foresee", () => {
     }
   });
 
+  it("a handler answering a thenable whose `then` throws is a failed run (500, claim released), and the redelivery runs", async () => {
+    let runs = 0;
+    const errors: unknown[] = [];
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      onError: (error) => void errors.push(error),
+      onDirectPaymentConfirmed: () => {
+        runs += 1;
+        if (runs > 1) return undefined;
+        return {
+          get then() {
+            throw new Error("broken thenable");
+          },
+        } as unknown as Promise<void>;
+      },
+    });
+    const delivery = signed(events.standardSettled());
+    expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("HANDLER_FAILED");
+    expect(errors).toEqual([expect.objectContaining({ message: "broken thenable" })]);
+    expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
+    expect(runs).toBe(2);
+  });
+
   it("a store whose renew() throws synchronously neither crashes the process nor loses the delivery", async () => {
     const memory = memoryIdempotencyStore();
     const store: IdempotencyStore = {

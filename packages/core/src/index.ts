@@ -54,7 +54,7 @@ export type * from "./idempotency/store.js";
 export { assertIdempotencyStore, legacyIdempotencyStore } from "./idempotency/legacy.js";
 export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
 export { bodyDigest } from "./idempotency/digest.js";
-export { MAX_EVENT_ID_LENGTH, eventIdProblem } from "./idempotency/key.js";
+export { MAX_EVENT_ID_LENGTH, eventIdProblem, recordLabel } from "./idempotency/key.js";
 
 export { DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
 export type { ResolvedSiglumeOptions } from "./dispatch/options.js";

@@ -1,7 +1,7 @@
 import {
   bodyDigest,
   configurationFailure,
-  eventIdProblem,
+  recordLabel,
   resolveEngineOptions,
   SiglumeWebhookError,
   type Plan,
@@ -198,13 +198,13 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
 
       if (webhook.kind === "result") {
         const notification = webhook.payload;
-        const key = `${keyPrefix}authentication.created:${notification.data.id}`;
+        const key = `${keyPrefix}authentication.created:${notification.data.id}`; // an eventIdSchema id
         const resultPlan = (planKey: string): Plan => ({
           kind: "once",
           key: planKey,
           type: AUTHENTICATION_CREATED,
           digest,
-          outcome: `result:${notification.data.status ?? "unknown"}`,
+          outcome: `result:${recordLabel(notification.data.status, "unknown")}`,
           run(transaction) {
             ctx.transaction = transaction;
             return options.onAuthenticationResult(notification, ctx);
@@ -225,14 +225,14 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
       }
       const data = payload.data as { id?: unknown } | undefined;
       // Both parts key the store's record: anything an id could not be is replaced by the body's digest.
-      const usable = (part: unknown): part is string => typeof part === "string" && part.length <= 120 && eventIdProblem(part) === undefined;
-      const key = `${keyPrefix}${usable(type) ? type : "event"}:${usable(data?.id) ? data.id : digest}`;
+      const label = recordLabel(type, "event");
+      const key = `${keyPrefix}${label}:${recordLabel(data?.id, digest)}`;
       return {
         kind: "once",
         key,
-        type,
+        type: label,
         digest,
-        outcome: `event:${type}`,
+        outcome: `event:${label}`,
         run(transaction) {
           ctx.transaction = transaction;
           return onEvent(payload, ctx);

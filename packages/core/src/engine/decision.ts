@@ -112,11 +112,11 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         // A transactional store records the fallback in place of the handler's work, inside the transaction
         // that holds the event: no other delivery can decide meanwhile, and nothing the late handler writes
         // commits against the fallback that was sent.
+        // If that commit fails, the key is free again: the fallback is recorded on a fresh claim, as below.
         recordedAtDeadline = true;
-        claim.completeInstead({ outcome: plan.outcome(fallback.body, "fallback"), result: fallback.body }).then(
-          (recorded) => recorded || report(new Error(`The fallback sent for ${plan.key} could not be recorded.`)),
-          report,
-        );
+        void record(plan, claim, fallback, report).then((recorded) => {
+          if (!recorded) return recordAfresh(plan, fallback, report);
+        });
       } else {
         // The handler keeps the claim, renewed, until it settles; then the fallback it was overtaken by is recorded.
         stopRenewing ??= keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });

@@ -159,18 +159,21 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
   const { claim } = claimed;
   const stopRenewing = keepClaimed(claim, options);
   let value: T | PromiseLike<T>;
+  let pending: boolean;
   try {
     value = run.run(claim.transaction);
+    pending = isPromiseLike(value); // inside the try: a `then` getter that throws is the handler throwing
   } catch (error) {
     stopRenewing();
     return finish(claim, run, { ok: false, error }, options.report);
   }
-  if (!isPromiseLike(value)) {
+  if (!pending) {
     stopRenewing();
-    return finish(claim, run, { ok: true, value }, options.report);
+    return finish(claim, run, { ok: true, value: value as T }, options.report);
   }
 
-  const settling: PromiseLike<Settled<T>> = value.then(
+  // Through Promise.resolve: a thenable whose `then` throws becomes a rejection, never an escape with the claim held.
+  const settling: PromiseLike<Settled<T>> = Promise.resolve(value as PromiseLike<T>).then(
     (result): Settled<T> => ({ ok: true, value: result }),
     (error: unknown): Settled<T> => ({ ok: false, error }),
   );

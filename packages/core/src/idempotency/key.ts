@@ -25,3 +25,11 @@ export function eventIdProblem(id: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Payload text as part of a record's key or label (store columns, Redis keys): itself when it could be an
+ * event id of at most 120 characters, else `fallback`. A NUL or a lone surrogate would fail every write.
+ */
+export function recordLabel(text: unknown, fallback: string): string {
+  return typeof text === "string" && text.length <= 120 && eventIdProblem(text) === undefined ? text : fallback;
+}

@@ -3,6 +3,7 @@ import {
   bodyDigest,
   configurationFailure,
   noContent,
+  recordLabel,
   resolveEngineOptions,
   type OncePlan,
   type Plan,
@@ -15,8 +16,8 @@ import type { PomeloReview } from "../event/types.js";
 import { pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
 import { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "../signature/verify.js";
 import {
-  DEFAULT_POMELO_PATHS,
   DEFAULT_POMELO_TOLERANCE_SECONDS,
+  resolvePomeloPaths,
   type PomeloContext,
   type PomeloOptions,
 } from "./options.js";
@@ -63,7 +64,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   // resent under another pair during a rotation is still recognised. Keep the first pair first while rotating.
   const identity = [...keys.values()][0]!.derived;
 
-  const paths = { ...DEFAULT_POMELO_PATHS, ...definedOnly(options.paths) };
+  const paths = resolvePomeloPaths(options.paths);
   for (const [route, path] of Object.entries(paths)) {
     if (typeof path !== "string" || !path.startsWith("/")) fail(`paths.${route} must start with "/", got ${JSON.stringify(path)}.`);
   }
@@ -158,7 +159,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
     }
     const key = keyFor("tokens", event.eventId, endpoint, body);
-    return plan(key, "token", `token:${event.status}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redactOtp(event.payload) }), () =>
+    return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redactOtp(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,

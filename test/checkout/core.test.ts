@@ -358,6 +358,22 @@ describe("fulfilSiglumePayment", () => {
     expect((await fulfilSiglumePayment(orders, payment)).status).toBe("paid");
   });
 
+  it("an order whose amount changes between reading the target and marking it paid is not paid: amount_mismatch, to review", async () => {
+    const { orders, payment } = await paidScenario();
+    const racing = {
+      ...orders,
+      async findOrderByChallengeHash(hash: string) {
+        const target = await orders.findOrderByChallengeHash(hash);
+        orders.put({ ...orders.get("o1")!, amount_minor: 1500 }); // the shop edits the order meanwhile
+        return target;
+      },
+      markPaid: orders.markPaid.bind(orders),
+    };
+    expect(await fulfilSiglumePayment(racing, payment)).toMatchObject({ status: "mismatch", reason: "amount_mismatch", orderId: "o1" });
+    expect(orders.paidCount("o1")).toBe(0);
+    expect(orders.get("o1")!.status).toBe("unpaid");
+  });
+
   it("a second, distinct charge on a paid checkout (another requirement_id) goes to review; a true repeat stays already_paid", async () => {
     const { orders, payment } = await paidScenario();
     expect(await fulfilSiglumePayment(orders, payment)).toMatchObject({ status: "paid" });

@@ -370,6 +370,24 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     expect((await faults.query("SELECT status FROM orders WHERE id = $1", [orderId])).rows[0].status).toBe("paid");
   });
 
+  it("paying: an order whose amount changed after its target was read (no transaction held it) is amount_changed, nothing written", async () => {
+    const store = postgresOrderStore({ pool: faults });
+    const orderId = await order();
+    await faults.query(
+      `INSERT INTO siglume_checkout_attempts (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency,
+         challenge_hash, session_id, checkout_url, expires_at)
+       VALUES ($1, $2, 1, $1, 'pending', 'sandbox_merchant', 1200, 'JPY', $3, $1, 'http://x', now() + interval '1 hour')`,
+      [`att_${orderId}_changed`, orderId, `sha256:${orderId}_changed`],
+    );
+    const target = (await store.findOrderByChallengeHash(`sha256:${orderId}_changed`))!;
+    expect(target.order.amount_minor).toBe(1200);
+    await faults.query("UPDATE orders SET amount_minor = 1500 WHERE id = $1", [orderId]); // the shop edits the order meanwhile
+    const payment = { status: "paid" as const, requirement_id: "dpr_changed", chain_receipt_id: "rc", event_id: "evt_changed" };
+    expect(await store.markPaid(target, payment)).toBe("amount_changed");
+    expect((await faults.query("SELECT status FROM orders WHERE id = $1", [orderId])).rows[0].status).not.toBe("paid");
+    expect((await faults.query("SELECT status FROM siglume_checkout_attempts WHERE attempt_id = $1", [`att_${orderId}_changed`])).rows[0].status).toBe("pending");
+  });
+
   it("an order whose amount changed: its open session is not answered again, nor its stuck attempt taken over; a new attempt is", async () => {
     const store = postgresOrderStore({ connectionString: url, owns: () => true });
     const handler = handlerFor(store);

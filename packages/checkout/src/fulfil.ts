@@ -86,5 +86,8 @@ export async function fulfilSiglumePayment(
   if (outcome === "paid") return { status: "paid", orderId: target.order.id, orderStatus };
   if (outcome === "duplicate_payment") return secondCharge();
   if (outcome === "order_already_paid") return secondPayment();
+  if (outcome === "amount_changed") {
+    return mismatch("amount_mismatch", `the order's amount changed while this payment of ${paidMinor} was being applied`);
+  }
   return repeat;
 }

@@ -351,6 +351,8 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
           return attempt.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
         }
         if (PAID_ORDER_STATUSES.has(String(order.status))) return "order_already_paid";
+        const locked = toOrder(order);
+        if (locked.amount_minor !== target.order.amount_minor || locked.currency !== target.order.currency) return "amount_changed";
         await db.query(
           `UPDATE ${attempts} SET status = $2, requirement_id = $3, chain_receipt_id = $4, paid_event_id = $5, paid_at = now(),
              creation_lease_until = NULL, updated_at = now()

@@ -135,9 +135,11 @@ export interface PaymentContext {
  * - `already_paid`: this same payment (same requirement_id) paid the attempt before: a repeat, nothing to do.
  * - `duplicate_payment`: the attempt was paid by another payment (another requirement_id): a second charge.
  * - `order_already_paid`: the order was paid through another attempt: a second payment.
- * Nothing is written for the last three.
+ * - `amount_changed`: the order's amount or currency, read under the lock, is no longer the target's
+ *   (it changed after the target was read, as it can when no transaction holds the order meanwhile).
+ * Nothing is written for the last four.
  */
-export type MarkPaidOutcome = "paid" | "already_paid" | "duplicate_payment" | "order_already_paid";
+export type MarkPaidOutcome = "paid" | "already_paid" | "duplicate_payment" | "order_already_paid" | "amount_changed";
 
 /**
  * The webhook side: `fulfilSiglumePayment()` calls these. Lock order: a store that locks rows locks the

@@ -153,6 +153,7 @@ export function memoryOrderStore<TRequest = unknown>(
         return row.payment?.requirement_id === payment.requirement_id ? "already_paid" : "duplicate_payment";
       }
       if (PAID_ORDER_STATUSES.has(order.status)) return "order_already_paid";
+      if (order.amount_minor !== target.order.amount_minor || order.currency !== target.order.currency) return "amount_changed";
       row.status = payment.status;
       row.payment = { requirement_id: payment.requirement_id, chain_receipt_id: payment.chain_receipt_id, event_id: payment.event_id };
       order.status = payment.status;

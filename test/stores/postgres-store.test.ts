@@ -6,6 +6,7 @@ import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
 import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
 import { testPool, type PostgresServer } from "../support/servers.js";
+import { until } from "../support/timing.js";
 
 const SECRET = "whsec_pg";
 let orders: OrdersDatabase;
@@ -138,6 +139,30 @@ describe("postgresIdempotencyStore configuration", () => {
       );
       await Promise.all(stores.map((store) => store.close()));
       expect(answers.map((answer) => answer.status)).toEqual([204, 204, 204, 204]);
+    }
+  });
+
+  it("a backend lost while a starting instance waits to create the table: the claim rejects, the process lives, the next claim works", async () => {
+    // The store's advisory-lock namespace for a table (FNV-1a of its name), held here so its start-up DDL waits.
+    let namespace = 0x811c9dc5;
+    for (const char of "ddl_wait_events") namespace = Math.imul(namespace ^ char.charCodeAt(0), 0x01000193);
+    const blocker = await db.connect();
+    await blocker.query(`BEGIN; SELECT pg_advisory_xact_lock(${namespace | 0}, 0)`);
+    const store = postgresIdempotencyStore({ connectionString: `${postgres.url}?application_name=ddl_wait`, table: "ddl_wait_events" });
+    try {
+      const claiming = store.claim("evt_ddl_wait", { type: "t", digest: "d" });
+      const waiting = async () =>
+        (await db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'ddl_wait' AND wait_event_type = 'Lock'")).rows;
+      await until(async () => (await waiting()).length === 1, 5000);
+      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ddl_wait'");
+      await expect(claiming).rejects.toThrow();
+      await blocker.query("ROLLBACK");
+      const claimed = await store.claim("evt_ddl_wait", { type: "t", digest: "d" });
+      expect(claimed.status).toBe("claimed");
+      if (claimed.status === "claimed") await claimed.claim.complete({ outcome: "ok" });
+    } finally {
+      blocker.release();
+      await store.close();
     }
   });
 

@@ -20,14 +20,20 @@ const CREATED_MEANWHILE = new Set(["23505", "42P07", "42710"]);
 export async function createSerialised(pool: Pool, namespace: number, statements: readonly string[]): Promise<void> {
   if (statements.length === 0) return;
   const client = await pool.connect();
+  // A checked-out client has no pool listener: a backend lost while this waits for the lock must be an
+  // error of this call (the query rejects), never an uncaught 'error' event that ends the process.
+  const ignore = () => {};
+  client.on("error", ignore);
   try {
     await client.query(["BEGIN", `SELECT pg_advisory_xact_lock(${namespace}, 0)`, ...statements, "COMMIT"].join(";\n"));
+    client.removeListener("error", ignore);
     client.release();
   } catch (error) {
     const rolledBack = await client.query("ROLLBACK").then(
       () => true,
       () => false,
     );
+    client.removeListener("error", ignore);
     client.release(rolledBack ? undefined : (error as Error));
     if (!CREATED_MEANWHILE.has((error as { code?: string }).code ?? "")) throw error;
   }

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import {
   bodyDigest,
   configurationFailure,
@@ -13,7 +12,7 @@ import {
 } from "@siglume-middleware/core";
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
-import { pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
+import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
 import { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
@@ -76,32 +75,27 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   if (typeof signResponses !== "boolean") fail("signResponses must be true or false.");
 
   const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], provider);
-  engine.logger.info("Pomelo api keys configured", { provider, apiKeys: [...keys.keys()].map((k) => `${k.slice(0, 4)}…`) });
+  engine.logger.info("Pomelo api keys configured", { provider, apiKeys: [...keys.keys()].map(keyHint) });
   const keyPrefix = `${provider}:`;
 
   /** The answer: 204, or, with signResponses, signed like Pomelo's examples (over an empty body). */
-  function acknowledge(signer: PomeloSigningKey, secret: string | undefined, endpoint: string): WebhookResponse {
-    if (!signResponses || secret === undefined) return noContent;
+  function acknowledge(signer: PomeloSigningKey, endpoint: string): WebhookResponse {
+    if (!signResponses) return noContent;
     const timestamp = Math.floor(Date.now() / 1000);
     return {
       status: 204,
       headers: {
         [POMELO_HEADERS.endpoint]: endpoint,
         [POMELO_HEADERS.timestamp]: String(timestamp),
-        [POMELO_HEADERS.signature]: signPomelo(secret, timestamp, endpoint, ""),
+        [POMELO_HEADERS.signature]: signPomelo(signer.key, timestamp, endpoint, ""),
         [POMELO_HEADERS.apiKey]: signer.apiKey,
       },
       body: undefined,
     };
   }
-  const secrets = new Map((options.apiKeys ?? []).map((pair) => [pair.key?.trim(), pair.secret?.trim()]));
-
-  /** The record's key: the event's own id, else an HMAC of endpoint + body keyed from the api secret. */
-  function keyFor(route: RouteName, eventId: string | undefined, endpoint: string, body: Buffer | string): string {
-    if (eventId !== undefined) return `${keyPrefix}${route}:${eventId}`;
-    const mac = createHmac("sha256", identity).update(endpoint).update("\n").update(body).digest().subarray(0, 16);
-    return `${keyPrefix}${route}:h:${mac.toString("base64url")}`;
-  }
+  /** The record's key: the event's own id, else the body's keyed digest (the route is in the key). */
+  const keyFor = (route: RouteName, eventId: string | undefined, digest: string): string =>
+    eventId !== undefined ? `${keyPrefix}${route}:${eventId}` : `${keyPrefix}${route}:h:${digest}`;
 
   function receive(received: ReceivedRequest<TRequest>): Plan {
     const { body, header, request, route } = received;
@@ -109,7 +103,8 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
     // (a router mounted under a prefix, NestJS's global prefix).
     const endpoints = [publicPaths[routeName], paths[routeName]];
-    if (received.path !== undefined) endpoints.push(received.path, received.path.replace(/(.)\/$/, "$1"));
+    const arrived = received.path;
+    if (arrived !== undefined) endpoints.push(arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived);
     const { signer, timestamp, endpoint } = verifyPomeloRequest(body, header, keys, {
       endpoints,
       toleranceSeconds,
@@ -118,7 +113,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
     const digest = bodyDigest(body, identity);
-    const ack = acknowledge(signer, secrets.get(signer.apiKey), endpoint);
+    const ack = acknowledge(signer, endpoint);
 
     // `reported` builds the event onError sees (redacted) only when there is an error to report.
     const plan = (key: string, type: string, outcome: string, run: () => unknown, reported: () => unknown, reused?: () => Plan): OncePlan => ({
@@ -145,7 +140,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
 
     if (routeName === "otp") {
       const otp = recogniseOtp(payload);
-      const key = keyFor("otp", otp.eventId, endpoint, body);
+      const key = keyFor("otp", otp.eventId, digest);
       const otpPlan = (planKey: string): Plan =>
         plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), () => otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
@@ -155,10 +150,10 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
 
     const event = recogniseTokenEvent(payload);
     if (typeof event === "string") {
-      const key = keyFor("tokens", undefined, endpoint, body);
+      const key = keyFor("tokens", undefined, digest);
       return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
     }
-    const key = keyFor("tokens", event.eventId, endpoint, body);
+    const key = keyFor("tokens", event.eventId, digest);
     return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redactOtp(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
@@ -177,7 +172,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     ],
     signatureHeader: POMELO_HEADERS.signature,
     engine,
-    apiKeyHints: [...keys.keys()].map((k) => `${k.slice(0, 4)}…`),
+    apiKeyHints: [...keys.keys()].map(keyHint),
     receive,
   };
 }

@@ -21,8 +21,9 @@ const digest = (key: KeyObject | Buffer, ...parts: (string | Buffer)[]) => {
 };
 
 /** `hmac-sha256 <base64>` over timestamp + endpoint + body, keyed with the base64-decoded api secret. */
-export function signPomelo(secret: string, timestamp: number | string, endpoint: string, body: Buffer | string): string {
-  return PREFIX + digest(Buffer.from(secret, "base64"), String(timestamp), endpoint, body).toString("base64");
+export function signPomelo(secret: string | KeyObject, timestamp: number | string, endpoint: string, body: Buffer | string): string {
+  const key = typeof secret === "string" ? Buffer.from(secret, "base64") : secret;
+  return PREFIX + digest(key, String(timestamp), endpoint, body).toString("base64");
 }
 
 function refuse(code: string, message: string): never {

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { bodyBytes } from "./body.js";
+import { bodyBytes, merge, type DeepPartial } from "./body.js";
 
 /** A delivery as Adyen sends it: the exact bytes, Basic auth and `HmacSignature`. */
 export interface AdyenSignedRequest {
@@ -35,20 +35,6 @@ export function adyenSignedRequest(payload: object | string | Uint8Array, option
     headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
   }
   return { body, text: body.toString("utf8"), headers };
-}
-
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-export function merge<T extends Record<string, unknown>>(base: T, overrides: Record<string, unknown> = {}): T {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    const current = out[key];
-    out[key] =
-      value !== null && typeof value === "object" && !Array.isArray(value) && current !== null && typeof current === "object"
-        ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
-        : value;
-  }
-  return out as T;
 }
 
 const purchase = () => ({

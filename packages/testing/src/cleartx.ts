@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { merge, type DeepPartial } from "./adyen.js";
+import { merge, type DeepPartial } from "./body.js";
 import { bodyBytes } from "./body.js";
 
 type Overrides = DeepPartial<Record<string, unknown>>;

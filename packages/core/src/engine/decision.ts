@@ -119,7 +119,16 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         });
       } else {
         // The handler keeps the claim, renewed, until it settles; then the fallback it was overtaken by is recorded.
-        stopRenewing ??= keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });
+        // Renewed at once too: a claim not renewed until now (lease longer than the deadline) must not lapse
+        // before keepClaimed's first renewal, one period from now.
+        if (stopRenewing === undefined) {
+          try {
+            void claim.renew().then(undefined, report);
+          } catch (error) {
+            report(error);
+          }
+          stopRenewing = keepClaimed(claim, { maxHandlerMs: engine.maxHandlerMs, report });
+        }
       }
     };
     const deadline = setTimeout(() => {

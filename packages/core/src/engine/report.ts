@@ -17,8 +17,8 @@ export function containedReporter<TInfo>(
     // The logger may be the user's too: nothing it does can escape into the request's answer.
     try {
       log(
-      "[siglume-middleware] onError itself threw; the delivery was answered as decided. Only this first failure " +
-        "of onError is logged:",
+        "[siglume-middleware] onError itself threw; the delivery was answered as decided. Only this first failure " +
+          "of onError is logged:",
         error,
       );
     } catch {

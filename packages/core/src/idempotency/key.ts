@@ -1,8 +1,6 @@
 /** Longest event id accepted, in UTF-16 code units. */
 export const MAX_EVENT_ID_LENGTH = 255;
 
-
-
 /**
  * Why `id` cannot be an idempotency key, or undefined when it can: 1–255
  * characters of well-formed UTF-16 (a lone surrogate would collide with

@@ -104,3 +104,31 @@ describe.each([
     }
   }, 30_000);
 });
+
+describe("two instances sharing Redis with a lock shorter than three renewal periods of the time left", () => {
+  it("a handler overtaken by the deadline keeps its claim (renewed at once), so a copy after the lock's first length never runs it again", async () => {
+    // lockTtlMs 1200 renews every 400 ms; with a 1000 ms deadline the claim is not renewed before it (3 × 400 > 1000).
+    const { stores, apps, runs } = await twoInstances(
+      () => redisIdempotencyStore({ url: redis.url, keyPrefix: "short-lock:", lockTtlMs: 1200 }),
+      async (run) => {
+        if (run === 1) await sleep(2500);
+        return "proceed";
+      },
+      1000,
+    );
+    try {
+      const delivery = adyenSignedRequest(adyenEvents.relayed(), { hmacKey: KEY, basicAuth: AUTH });
+      const send = (app: RunningApp) => request(app.url).post(PATH).set(delivery.headers).send(delivery.text);
+      const first = send(apps[0]!);
+      await sleep(1350); // past the deadline and past the lock's first 1200 ms
+      const copy = await send(apps[1]!);
+      expect((await first).body).toEqual({ authenticationDecision: { status: "refused" } });
+      expect(copy.body).toEqual({ authenticationDecision: { status: "refused" } });
+      await sleep(1500); // the overrunning handler settles
+      expect(runs).toHaveLength(1);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  }, 30_000);
+});

@@ -1,9 +1,9 @@
 // Types for examples.mjs, which the tests share with `npm run demo`.
 export const root: string;
 export const FRAMEWORKS: readonly ("express" | "fastify" | "koa" | "nestjs")[];
-export const PROVIDER_EXAMPLES: readonly ("adyen" | "pomelo")[];
+export const PROVIDER_EXAMPLES: readonly ("adyen" | "pomelo" | "cleartx")[];
 export const DEMO_SECRET: string;
-export function freePort(): Promise<number>;
+export { freePort } from "./ports.mjs";
 export interface RunningExample {
   url: string;
   origin: string;

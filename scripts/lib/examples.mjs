@@ -1,7 +1,7 @@
 // Starts one of examples/<framework> as a real subprocess (used by `npm run demo` and the CLI tests).
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./ports.mjs";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
@@ -9,15 +9,7 @@ export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
 export const PROVIDER_EXAMPLES = ["adyen", "pomelo", "cleartx"];
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
+export { freePort };
 
 /**
  * Resolves once the app prints "listening". `onOutput` receives its stdout as it arrives;

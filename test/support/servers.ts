@@ -5,25 +5,17 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { freePort } from "../../scripts/lib/ports.mjs";
 
 // Asynchronous on purpose: initdb and pg_ctl take seconds on a loaded machine, and a
 // blocked event loop in a test worker starves vitest's own RPC with the main process.
 const execFileAsync = promisify(execFile);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
+export { freePort };
 
 function findBinary(name: string, extraDirs: string[]): string {
   for (const dir of [...extraDirs, ...(process.env.PATH ?? "").split(":")]) {

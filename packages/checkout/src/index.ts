@@ -24,7 +24,7 @@ export type * from "./client/types.js";
 export { PAID_ORDER_STATUSES } from "./orders/contract.js";
 export { CheckoutStoreUnavailableError, isCheckoutStoreUnavailableError } from "./orders/errors.js";
 export type * from "./orders/contract.js";
-export { memoryOrderStore, newAttemptId, nonceFor } from "./orders/memory.js";
+export { memoryOrderStore, newAttemptId, newClaim, nonceFor } from "./orders/memory.js";
 export type { MemoryOrder, MemoryOrderStore, MemoryOrderStoreOptions } from "./orders/memory.js";
 
 export { fulfilSiglumePayment } from "./fulfil.js";

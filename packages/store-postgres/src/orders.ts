@@ -5,6 +5,7 @@ import {
   CheckoutStoreUnavailableError,
   PAID_ORDER_STATUSES,
   newAttemptId,
+  newClaim,
   nonceFor,
   type BeginAttemptResult,
   type CheckoutOrder,
@@ -73,6 +74,7 @@ function attemptsDdl(table = "siglume_checkout_attempts") {
   amount_minor         bigint NOT NULL,
   currency             text NOT NULL,
   creation_lease_until timestamptz,
+  creation_claim       text,
   session_id           text,
   checkout_url         text,
   challenge_hash       text UNIQUE,
@@ -93,7 +95,9 @@ function attemptsDdl(table = "siglume_checkout_attempts") {
     name: index,
     sql: `CREATE UNIQUE INDEX IF NOT EXISTS "${index}" ON ${name} (order_id) WHERE status IN ${where}`,
   }));
-  return { table: name, createTable, indexes };
+  // Columns added after the table's first release, each added to a table created before it.
+  const columns = [{ name: "creation_claim", sql: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS creation_claim text` }];
+  return { table: name, createTable, indexes, columns };
 }
 
 export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
@@ -107,15 +111,20 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
  * would queue behind every running transaction on the table, and every start would queue behind it.
  */
 async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Promise<string[]> {
-  const { rows } = await pool.query<{ present: boolean; indexes: string[] }>(
+  const { rows } = await pool.query<{ present: boolean; indexes: string[]; columns: string[] }>(
     `SELECT to_regclass($1) IS NOT NULL AS present,
             coalesce((SELECT array_agg(c.relname::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                      WHERE i.indrelid = to_regclass($1) AND c.relname = ANY($2::text[])), '{}') AS indexes`,
-    [ddl.table, ddl.indexes.map((index) => index.name)],
+                      WHERE i.indrelid = to_regclass($1) AND c.relname = ANY($2::text[])), '{}') AS indexes,
+            coalesce((SELECT array_agg(attname::text) FROM pg_attribute
+                      WHERE attrelid = to_regclass($1) AND attname = ANY($3::text[]) AND NOT attisdropped), '{}') AS columns`,
+    [ddl.table, ddl.indexes.map((index) => index.name), ddl.columns.map((column) => column.name)],
   );
-  const { present, indexes } = rows[0]!;
+  const { present, indexes, columns } = rows[0]!;
   if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
-  return ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql);
+  return [
+    ...ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.sql),
+    ...ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql),
+  ];
 }
 
 /** Errors that say the database is out of reach or the connection is gone, not that a statement failed. */
@@ -283,35 +292,44 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
         const amount = { amount_minor: order.amount_minor, currency: order.currency };
         if (active?.status === "creating") {
           if (active.leased) return { state: "creating", ...ref! };
-          await db.query(`UPDATE ${attempts} SET creation_lease_until = ${lease}, updated_at = now() WHERE attempt_id = $1`, [active.attempt_id, creationLeaseMs]);
-          return { state: "create", ...ref!, ...amount }; // taken over: same nonce, same amount
+          const claim = newClaim(); // taken over: same nonce, same amount, a claim of its own
+          await db.query(
+            `UPDATE ${attempts} SET creation_lease_until = ${lease}, creation_claim = $3, updated_at = now() WHERE attempt_id = $1`,
+            [active.attempt_id, creationLeaseMs, claim],
+          );
+          return { state: "create", ...ref!, claim, ...amount };
         }
         if (active) await db.query(`UPDATE ${attempts} SET status = 'expired', updated_at = now() WHERE attempt_id = $1`, [active.attempt_id]);
         const attemptId = newAttemptId();
+        const claim = newClaim();
         await db.query(
-          `INSERT INTO ${attempts} (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency, creation_lease_until)
-           SELECT $3, $1, coalesce(max(attempt_number), 0) + 1, $4, 'creating', $5, $6, $7, ${lease} FROM ${attempts} WHERE order_id = $1`,
-          [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency],
+          `INSERT INTO ${attempts} (attempt_id, order_id, attempt_number, nonce, status, merchant, amount_minor, currency, creation_lease_until, creation_claim)
+           SELECT $3, $1, coalesce(max(attempt_number), 0) + 1, $4, 'creating', $5, $6, $7, ${lease}, $8 FROM ${attempts} WHERE order_id = $1`,
+          [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency, claim],
         );
-        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId), ...amount };
+        return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId), claim, ...amount };
       });
     },
 
     async markPending(attempt, session) {
       const { rowCount } = await classified(() => pool.query(
         `UPDATE ${attempts} SET status = 'pending', session_id = $2, checkout_url = $3, challenge_hash = $4, expires_at = $5,
-           creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`,
-        [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at],
+           creation_lease_until = NULL, creation_claim = NULL, updated_at = now()
+         WHERE attempt_id = $1 AND status = 'creating' AND creation_claim = $6`,
+        [attempt.attemptId, session.session_id, session.checkout_url, session.challenge_hash, session.expires_at, attempt.claim ?? null],
       ));
       return rowCount === 1;
     },
 
     async markFailed(attempt, failure) {
+      // Owned by its writer: a create that failed holds the claim of a "creating" attempt; a stored session found
+      // over (no claim) ends a "pending" one. A late writer matches no row.
+      const owned = `attempt_id = $1 AND CASE WHEN $3::text IS NULL THEN status = 'pending' ELSE status = 'creating' AND creation_claim = $3 END`;
       await classified(() => pool.query(
         failure.retryable
-          ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE attempt_id = $1 AND status = 'creating'`
-          : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, updated_at = now() WHERE attempt_id = $1 AND status IN ('creating', 'pending')`,
-        [attempt.attemptId, failure.code.slice(0, 100)],
+          ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE ${owned}`
+          : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, creation_claim = NULL, updated_at = now() WHERE ${owned}`,
+        [attempt.attemptId, failure.code.slice(0, 100), attempt.claim ?? null],
       ));
     },
 

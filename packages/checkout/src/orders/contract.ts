@@ -30,6 +30,13 @@ export interface CheckoutAttempt {
   attemptId: string;
   orderId: string;
   nonce: string;
+  /**
+   * On a `create` result: the creation claim this start holds, new on every claim (a takeover gets another).
+   * `markPending` and `markFailed` of a "creating" attempt apply only while its claim is still this one, so a
+   * start that paused past its lease and was taken over changes nothing. Stores should set it; the start
+   * route hands it back unchanged.
+   */
+  claim?: string;
 }
 
 /** What the start route asks for when it begins (or resumes) an attempt. */
@@ -91,10 +98,16 @@ export interface SiglumeCheckoutOrders<TRequest = unknown> {
   beginAttempt(input: BeginAttemptInput): Promise<BeginAttemptResult>;
   /**
    * The session exists: store it with the attempt (challenge_hash finds the order when the webhook arrives),
-   * only while the attempt is still "creating". True when stored; false when the attempt was ended (or its
-   * session stored by another start) meanwhile: the start route then hands this session out to nobody.
+   * only while the attempt is still "creating" under `attempt.claim`. True when stored; false when the attempt
+   * was ended, taken over or its session stored by another start meanwhile: the start route then hands this
+   * session out to nobody.
    */
   markPending(attempt: CheckoutAttempt, session: StoredCheckoutSession): Promise<boolean>;
+  /**
+   * With `attempt.claim` (the start's own create failed): applies only while the attempt is "creating" under
+   * that claim. Without it (a stored session Siglume reports over): applies only while the attempt is "pending".
+   * Anything else is a late writer, and nothing changes.
+   */
   markFailed(attempt: CheckoutAttempt, failure: CheckoutAttemptFailure): Promise<void>;
 }
 

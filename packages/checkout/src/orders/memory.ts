@@ -20,6 +20,8 @@ interface AttemptRow extends CheckoutAttempt {
   amount_minor: number;
   currency: string;
   leaseUntil: number;
+  /** The creation claim's token while "creating" (see CheckoutAttempt.claim). */
+  claim?: string;
   session?: StoredCheckoutSession;
   failureCode?: string;
   payment?: { requirement_id: string; chain_receipt_id: string | null; event_id: string };
@@ -45,6 +47,8 @@ export interface MemoryOrderStore<TRequest = unknown> extends SiglumeOrderStore<
 export const newAttemptId = (): string => `att_${randomBytes(16).toString("base64url")}`;
 /** Nonces are per attempt, random, and never contain ':'. */
 export const nonceFor = (attemptId: string): string => `sdrp-${attemptId}`;
+/** A creation claim's token: new for every claim, so a start taken over cannot write as the one that took over. */
+export const newClaim = (): string => randomBytes(12).toString("base64url");
 
 const copy = (order: MemoryOrder): MemoryOrder => ({ ...order });
 
@@ -95,8 +99,9 @@ export function memoryOrderStore<TRequest = unknown>(
       }
       if (current?.status === "creating") {
         if (current.leaseUntil > now) return { state: "creating", ...ref(current) };
-        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce, same amount
-        return { state: "create", ...ref(current), amount_minor: current.amount_minor, currency: current.currency };
+        current.leaseUntil = now + creationLeaseMs; // taken over, same nonce, same amount, a claim of its own
+        current.claim = newClaim();
+        return { state: "create", ...ref(current), claim: current.claim, amount_minor: current.amount_minor, currency: current.currency };
       }
       if (current) current.status = "expired";
       const attemptId = newAttemptId();
@@ -109,29 +114,34 @@ export function memoryOrderStore<TRequest = unknown>(
         amount_minor: order.amount_minor,
         currency: order.currency,
         leaseUntil: now + creationLeaseMs,
+        claim: newClaim(),
       };
       attemptsByOrder.set(order.id, [...(attemptsByOrder.get(order.id) ?? []), row]);
       attemptsById.set(attemptId, row);
-      return { state: "create", ...ref(row), amount_minor: row.amount_minor, currency: row.currency };
+      return { state: "create", ...ref(row), claim: row.claim!, amount_minor: row.amount_minor, currency: row.currency };
     },
 
     async markPending(attempt, session) {
       const row = attemptsById.get(attempt.attemptId);
-      if (!row || row.status !== "creating") return false;
+      if (!row || row.status !== "creating" || row.claim !== attempt.claim) return false;
       row.status = "pending";
       row.session = { ...session };
       row.leaseUntil = 0;
+      delete row.claim;
       byChallenge.set(session.challenge_hash, row);
       return true;
     },
 
     async markFailed(attempt, failure) {
       const row = attemptsById.get(attempt.attemptId);
-      if (!row || (row.status !== "creating" && row.status !== "pending")) return;
+      const owned = attempt.claim === undefined ? row?.status === "pending" : row?.status === "creating" && row.claim === attempt.claim;
+      if (!row || !owned) return; // a late writer: the attempt moved on without it
       if (failure.retryable && row.status === "creating") row.leaseUntil = 0;
       else {
         row.status = "failed";
         row.failureCode = failure.code;
+        row.leaseUntil = 0;
+        delete row.claim;
       }
     },
 

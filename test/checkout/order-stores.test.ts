@@ -1,0 +1,184 @@
+// The order-store contract's ownership rules, on every store we ship (in memory, and PostgreSQL on a real
+// server): a state change is owned by the start that made the claim. A start that paused past its creation
+// lease and was taken over is a late writer: its markPending stores nothing and its markFailed ends nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryOrderStore, type BeginAttemptResult, type SiglumeOrderStore } from "@siglume-middleware/checkout";
+import { postgresOrderStore } from "@siglume-middleware/store-postgres";
+import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { sleep } from "../support/timing.js";
+
+interface StoreUnderTest {
+  store: SiglumeOrderStore;
+  /** Adds an unpaid JPY order and returns its id. */
+  order(amount_minor?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await postgres?.destroy();
+});
+
+let counter = 0;
+const nextId = () => `ord_contract_${++counter}_${Math.random().toString(36).slice(2, 6)}`;
+
+const stores: { name: string; open(): Promise<StoreUnderTest> }[] = [
+  {
+    name: "memoryOrderStore",
+    async open() {
+      const store = memoryOrderStore();
+      return {
+        store,
+        async order(amount_minor = 1200) {
+          const id = nextId();
+          store.put({ id, amount_minor, currency: "JPY", status: "unpaid" });
+          return id;
+        },
+        async close() {},
+      };
+    },
+  },
+  {
+    name: "postgresOrderStore",
+    async open() {
+      const db = testPool(postgres.url);
+      await db.query(`CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                      status text NOT NULL DEFAULT 'unpaid')`);
+      const store = postgresOrderStore({ connectionString: postgres.url });
+      return {
+        store,
+        async order(amount_minor = 1200) {
+          const id = nextId();
+          await db.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, $2, 'JPY')", [id, amount_minor]);
+          return id;
+        },
+        async close() {
+          await store.close();
+          await db.end();
+        },
+      };
+    },
+  },
+];
+
+const LEASE_MS = 150;
+const session = (tag: string) => ({
+  session_id: `cs_${tag}`,
+  checkout_url: `https://pay.example/${tag}`,
+  challenge_hash: `sha256:${tag}_${Math.random().toString(36).slice(2)}`,
+  expires_at: null,
+});
+
+describe.each(stores)("$name: every attempt change is owned by the start that holds its claim", ({ open }) => {
+  let under: StoreUnderTest;
+  beforeAll(async () => {
+    under = await open();
+  }, 60_000);
+  afterAll(async () => {
+    await under?.close();
+  });
+
+  async function begin(orderId: string): Promise<BeginAttemptResult> {
+    return under.store.beginAttempt({ order: { id: orderId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "m", creationLeaseMs: LEASE_MS });
+  }
+  /** A start claims the attempt, pauses past its lease, and another start takes it over. */
+  async function takenOver(orderId: string) {
+    const late = await begin(orderId);
+    await sleep(LEASE_MS + 50);
+    const current = await begin(orderId);
+    if (late.state !== "create" || current.state !== "create") throw new Error(`expected two creates, got ${late.state}, ${current.state}`);
+    return { late, current };
+  }
+
+  it("each claim has its own token; a start told 'creating' is not given it", async () => {
+    const orderId = await under.order();
+    const { late, current } = await takenOver(orderId);
+    expect(late.claim).toEqual(expect.any(String));
+    expect(current.claim).toEqual(expect.any(String));
+    expect(current.claim).not.toBe(late.claim);
+    expect(current.nonce).toBe(late.nonce); // same attempt, same nonce
+    const waiting = await begin(orderId);
+    expect(waiting.state).toBe("creating");
+    expect(waiting).not.toHaveProperty("claim");
+  });
+
+  it("the late start's markPending stores nothing; the current holder's does", async () => {
+    const orderId = await under.order();
+    const { late, current } = await takenOver(orderId);
+    expect(await under.store.markPending(late, session("late"))).toBe(false);
+    expect(await begin(orderId)).toMatchObject({ state: "creating" }); // the current holder's lease is intact
+    const stored = session("current");
+    expect(await under.store.markPending(current, stored)).toBe(true);
+    expect(await begin(orderId)).toMatchObject({ state: "pending", session: { session_id: "cs_current" } });
+  });
+
+  it("the late start's markFailed, final or retryable, neither ends the attempt nor releases the current lease", async () => {
+    const orderId = await under.order();
+    const { late, current } = await takenOver(orderId);
+    await under.store.markFailed(late, { code: "SIGLUME_REJECTED", retryable: false });
+    await under.store.markFailed(late, { code: "SIGLUME_UNAVAILABLE", retryable: true });
+    expect(await begin(orderId)).toMatchObject({ state: "creating", nonce: current.nonce });
+    expect(await under.store.markPending(current, session("kept"))).toBe(true);
+  });
+
+  it("a create failure arriving after the session was stored does not end the pending attempt", async () => {
+    const orderId = await under.order();
+    const { late, current } = await takenOver(orderId);
+    await under.store.markPending(current, session("live"));
+    await under.store.markFailed(late, { code: "SIGLUME_REJECTED", retryable: false });
+    expect(await begin(orderId)).toMatchObject({ state: "pending", session: { session_id: "cs_live" } });
+  });
+
+  it("a stored session found over (no claim) ends the pending attempt; the next start begins a new one", async () => {
+    const orderId = await under.order();
+    const first = await begin(orderId);
+    if (first.state !== "create") throw new Error(first.state);
+    await under.store.markPending(first, session("over"));
+    const pending = await begin(orderId);
+    expect(pending.state).toBe("pending");
+    await under.store.markFailed(pending as Extract<BeginAttemptResult, { state: "pending" }>, { code: "SESSION_EXPIRED", retryable: false });
+    const next = await begin(orderId);
+    expect(next.state).toBe("create");
+    expect(next.state === "create" && next.nonce).not.toBe(first.nonce);
+  });
+
+  it("a retryable failure by the holder releases the lease at once: the next start takes over with the same nonce", async () => {
+    const orderId = await under.order();
+    const first = await begin(orderId);
+    if (first.state !== "create") throw new Error(first.state);
+    await under.store.markFailed(first, { code: "SIGLUME_UNAVAILABLE", retryable: true });
+    const again = await begin(orderId);
+    expect(again).toMatchObject({ state: "create", nonce: first.nonce });
+    expect(again.state === "create" && again.claim).not.toBe(first.claim);
+    expect(await under.store.markPending(first, session("stale"))).toBe(false);
+  });
+});
+
+describe("postgresOrderStore on an attempts table created before creation_claim existed", () => {
+  it("adds the column at start-up and then enforces the claim", async () => {
+    const db = testPool(postgres.url);
+    const table = "legacy_attempts";
+    const current = postgresOrderStore({ pool: db, attemptsTable: table }).attemptsTableSql;
+    const legacy = current.replace(/\n\s*creation_claim\s+text,/, "");
+    expect(legacy).not.toMatch(/creation_claim/);
+    await db.query(`CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                    status text NOT NULL DEFAULT 'unpaid')`);
+    for (const statement of legacy.split(";\n")) await db.query(statement);
+    const store = postgresOrderStore({ pool: db, attemptsTable: table });
+    const id = nextId();
+    await db.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, 1200, 'JPY')", [id]);
+    const order = { id, amount_minor: 1200, currency: "JPY", status: "unpaid" };
+    const late = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
+    await sleep(LEASE_MS + 50);
+    const taker = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
+    if (late.state !== "create" || taker.state !== "create") throw new Error("expected two creates");
+    expect(await store.markPending(late, session("legacy_late"))).toBe(false);
+    expect(await store.markPending(taker, session("legacy_current"))).toBe(true);
+    const { rows } = await db.query(`SELECT session_id, creation_claim FROM ${table} WHERE order_id = $1`, [id]);
+    expect(rows).toEqual([{ session_id: "cs_legacy_current", creation_claim: null }]);
+    await db.end();
+  });
+});

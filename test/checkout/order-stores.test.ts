@@ -64,7 +64,9 @@ const stores: { name: string; open(): Promise<StoreUnderTest> }[] = [
   },
 ];
 
-const LEASE_MS = 150;
+// The late start's lease is short and lapses; the current holder's is long, so it holds however slow the machine.
+const SHORT_LEASE_MS = 100;
+const LEASE_MS = 60_000;
 const session = (tag: string) => ({
   session_id: `cs_${tag}`,
   checkout_url: `https://pay.example/${tag}`,
@@ -81,13 +83,13 @@ describe.each(stores)("$name: every attempt change is owned by the start that ho
     await under?.close();
   });
 
-  async function begin(orderId: string): Promise<BeginAttemptResult> {
-    return under.store.beginAttempt({ order: { id: orderId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "m", creationLeaseMs: LEASE_MS });
+  async function begin(orderId: string, creationLeaseMs = LEASE_MS): Promise<BeginAttemptResult> {
+    return under.store.beginAttempt({ order: { id: orderId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "m", creationLeaseMs });
   }
   /** A start claims the attempt, pauses past its lease, and another start takes it over. */
   async function takenOver(orderId: string) {
-    const late = await begin(orderId);
-    await sleep(LEASE_MS + 50);
+    const late = await begin(orderId, SHORT_LEASE_MS);
+    await sleep(SHORT_LEASE_MS + 100);
     const current = await begin(orderId);
     if (late.state !== "create" || current.state !== "create") throw new Error(`expected two creates, got ${late.state}, ${current.state}`);
     return { late, current };
@@ -145,6 +147,16 @@ describe.each(stores)("$name: every attempt change is owned by the start that ho
     expect(next.state === "create" && next.nonce).not.toBe(first.nonce);
   });
 
+  it("a retryable failure without a claim (no create of its own) changes nothing on a pending attempt", async () => {
+    const orderId = await under.order();
+    const first = await begin(orderId);
+    if (first.state !== "create") throw new Error(first.state);
+    await under.store.markPending(first, session("kept_pending"));
+    const pending = await begin(orderId);
+    await under.store.markFailed(pending as Extract<BeginAttemptResult, { state: "pending" }>, { code: "SIGLUME_UNAVAILABLE", retryable: true });
+    expect(await begin(orderId)).toMatchObject({ state: "pending", session: { session_id: "cs_kept_pending" } });
+  });
+
   it("a retryable failure by the holder releases the lease at once: the next start takes over with the same nonce", async () => {
     const orderId = await under.order();
     const first = await begin(orderId);
@@ -158,27 +170,92 @@ describe.each(stores)("$name: every attempt change is owned by the start that ho
 });
 
 describe("postgresOrderStore on an attempts table created before creation_claim existed", () => {
-  it("adds the column at start-up and then enforces the claim", async () => {
-    const db = testPool(postgres.url);
-    const table = "legacy_attempts";
+  const ordersDdl = `CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
+                     status text NOT NULL DEFAULT 'unpaid')`;
+  /** Creates `table` as the first release did (no creation_claim) and an order; answers the order. */
+  async function legacy(db: ReturnType<typeof testPool>, table: string) {
     const current = postgresOrderStore({ pool: db, attemptsTable: table }).attemptsTableSql;
-    const legacy = current.replace(/\n\s*creation_claim\s+text,/, "");
-    expect(legacy).not.toMatch(/creation_claim/);
-    await db.query(`CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, amount_minor integer NOT NULL, currency text NOT NULL,
-                    status text NOT NULL DEFAULT 'unpaid')`);
-    for (const statement of legacy.split(";\n")) await db.query(statement);
-    const store = postgresOrderStore({ pool: db, attemptsTable: table });
+    const old = current.replace(/\n\s*creation_claim\s+text,/, "").replace(/;\nALTER TABLE[^;]*/, "");
+    expect(old).not.toMatch(/creation_claim/);
+    await db.query(ordersDdl);
+    for (const statement of old.split(";\n")) await db.query(statement);
     const id = nextId();
     await db.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, 1200, 'JPY')", [id]);
-    const order = { id, amount_minor: 1200, currency: "JPY", status: "unpaid" };
-    const late = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
-    await sleep(LEASE_MS + 50);
-    const taker = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
-    if (late.state !== "create" || taker.state !== "create") throw new Error("expected two creates");
-    expect(await store.markPending(late, session("legacy_late"))).toBe(false);
-    expect(await store.markPending(taker, session("legacy_current"))).toBe(true);
-    const { rows } = await db.query(`SELECT session_id, creation_claim FROM ${table} WHERE order_id = $1`, [id]);
-    expect(rows).toEqual([{ session_id: "cs_legacy_current", creation_claim: null }]);
-    await db.end();
+    return { id, amount_minor: 1200, currency: "JPY", status: "unpaid" };
+  }
+  const claimColumn = async (db: ReturnType<typeof testPool>, table: string) =>
+    (await db.query("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'creation_claim'", [table])).rows[0].n;
+
+  it("adds the column at start-up and then enforces the claim", async () => {
+    const db = testPool(postgres.url);
+    try {
+      const table = "legacy_attempts";
+      const order = await legacy(db, table);
+      const store = postgresOrderStore({ pool: db, attemptsTable: table });
+      const late = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: SHORT_LEASE_MS });
+      await sleep(SHORT_LEASE_MS + 100);
+      const taker = await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
+      if (late.state !== "create" || taker.state !== "create") throw new Error("expected two creates");
+      expect(await store.markPending(late, session("legacy_late"))).toBe(false);
+      expect(await store.markPending(taker, session("legacy_current"))).toBe(true);
+      const { rows } = await db.query(`SELECT session_id, creation_claim FROM ${table} WHERE order_id = $1`, [order.id]);
+      expect(rows).toEqual([{ session_id: "cs_legacy_current", creation_claim: null }]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("attemptsTableSql, run as a migration (createTable: false), upgrades it too", async () => {
+    const db = testPool(postgres.url);
+    try {
+      const table = "legacy_migrated";
+      await legacy(db, table);
+      expect(await claimColumn(db, table)).toBe(0);
+      await db.query(postgresOrderStore({ pool: db, attemptsTable: table, createTable: false }).attemptsTableSql);
+      expect(await claimColumn(db, table)).toBe(1);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("a running transaction holding the table for over 5 s: the upgrade gives up after 5 s with an error saying so; once the table is free the next start upgrades it", async () => {
+    const db = testPool(postgres.url);
+    const table = "legacy_busy";
+    const order = await legacy(db, table);
+    const holder = await db.connect();
+    try {
+      await holder.query(`BEGIN; SELECT count(*) FROM ${table}`); // a long transaction on the table (ACCESS SHARE)
+      const store = postgresOrderStore({ pool: db, attemptsTable: table });
+      const begun = store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
+      const released = sleep(8000).then(() => holder.query("COMMIT")); // without the lock timeout the upgrade would then succeed
+      await expect(begun).rejects.toThrow(/adding it failed because transactions on it held its lock for more than 5 s/);
+      await released;
+      expect(await claimColumn(db, table)).toBe(0);
+      // Once the table is free, the next start upgrades it.
+      expect(await store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS })).toMatchObject({ state: "create" });
+      expect(await claimColumn(db, table)).toBe(1);
+    } finally {
+      holder.release();
+      await db.end();
+    }
+  }, 20_000);
+
+  it("a role that may not alter the table gets an error saying to run attemptsTableSql as the owner; nothing changes", async () => {
+    const admin = testPool(postgres.url);
+    const table = "legacy_not_owned";
+    const order = await legacy(admin, table);
+    await admin.query("DO $$ BEGIN CREATE ROLE shop_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+    await admin.query(`GRANT ALL ON orders, ${table} TO shop_app`);
+    const app = testPool(postgres.url.replace("postgres@", "shop_app@"));
+    try {
+      const store = postgresOrderStore({ pool: app, attemptsTable: table });
+      const begun = store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
+      await expect(begun).rejects.toThrow(/lacks a column this one needs \(creation_claim\).*not the table's owner.*attemptsTableSql/);
+      expect(await claimColumn(admin, table)).toBe(0);
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
+    } finally {
+      await app.end();
+      await admin.end();
+    }
   });
 });

@@ -100,9 +100,10 @@ function attemptsDdl(table = "siglume_checkout_attempts") {
   return { table: name, createTable, indexes, columns };
 }
 
+/** The whole DDL for a migration: the table, the columns added since its first release (for an existing table), the indexes. */
 export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
-  const { createTable, indexes } = attemptsDdl(table);
-  return [createTable, ...indexes.map((index) => index.sql)].join(";\n");
+  const { createTable, indexes, columns } = attemptsDdl(table);
+  return [createTable, ...columns.map((column) => column.sql), ...indexes.map((index) => index.sql)].join(";\n");
 }
 
 /**
@@ -110,6 +111,23 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
  * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
  * would queue behind every running transaction on the table, and every start would queue behind it.
  */
+const COLUMN_LOCK_TIMEOUT_MS = 5000;
+
+/** Why a table created by an earlier version could not get its new columns, and what to do. */
+function upgradeFailed(table: string, cause: unknown): Error {
+  const code = (cause as { code?: string } | undefined)?.code;
+  const why =
+    code === "42501"
+      ? "this database role may not alter it (it is not the table's owner)"
+      : `transactions on it held its lock for more than ${COLUMN_LOCK_TIMEOUT_MS / 1000} s`;
+  return new Error(
+    `postgresOrderStore: the attempts table ${table} was created by an earlier version and lacks a column this one needs ` +
+      `(creation_claim), and adding it failed because ${why}. Run the store's attemptsTableSql as the table's owner ` +
+      "(its ALTER TABLE … ADD COLUMN IF NOT EXISTS is quick), then restart; until then every start answers 500.",
+    { cause },
+  );
+}
+
 async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Promise<string[]> {
   const { rows } = await pool.query<{ present: boolean; indexes: string[]; columns: string[] }>(
     `SELECT to_regclass($1) IS NOT NULL AS present,
@@ -121,8 +139,10 @@ async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Prom
   );
   const { present, indexes, columns } = rows[0]!;
   if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
+  const added = ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.sql);
   return [
-    ...ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.sql),
+    // ALTER TABLE waits for an ACCESS EXCLUSIVE lock, and every start and payment queues behind it: give up soon.
+    ...(added.length > 0 ? [`SET LOCAL lock_timeout = '${COLUMN_LOCK_TIMEOUT_MS}ms'`, ...added] : []),
     ...ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql),
   ];
 }
@@ -193,7 +213,14 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
     if (options.createTable === false) return Promise.resolve();
     ready ??= (async () => {
       // Instances starting together create it one at a time; every statement is IF NOT EXISTS.
-      await createSerialised(pool, lockNamespace(ddl.table), await missingDdl(pool, ddl));
+      const statements = await missingDdl(pool, ddl);
+      try {
+        await createSerialised(pool, lockNamespace(ddl.table), statements);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const upgrading = statements.some((statement) => statement.startsWith("ALTER TABLE"));
+        throw upgrading && (code === "42501" || code === "55P03") ? upgradeFailed(ddl.table, error) : error;
+      }
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;
@@ -326,8 +353,9 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
       // over (no claim) ends a "pending" one. A late writer matches no row.
       const owned = `attempt_id = $1 AND CASE WHEN $3::text IS NULL THEN status = 'pending' ELSE status = 'creating' AND creation_claim = $3 END`;
       await classified(() => pool.query(
-        failure.retryable
-          ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now() WHERE ${owned}`
+        failure.retryable // only a create fails retryably, and only its claim's holder may release the claim
+          ? `UPDATE ${attempts} SET creation_lease_until = now(), failure_code = $2, updated_at = now()
+             WHERE attempt_id = $1 AND status = 'creating' AND creation_claim = $3`
           : `UPDATE ${attempts} SET status = 'failed', failure_code = $2, creation_lease_until = NULL, creation_claim = NULL, updated_at = now() WHERE ${owned}`,
         [attempt.attemptId, failure.code.slice(0, 100), attempt.claim ?? null],
       ));

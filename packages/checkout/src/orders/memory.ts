@@ -136,13 +136,15 @@ export function memoryOrderStore<TRequest = unknown>(
       const row = attemptsById.get(attempt.attemptId);
       const owned = attempt.claim === undefined ? row?.status === "pending" : row?.status === "creating" && row.claim === attempt.claim;
       if (!row || !owned) return; // a late writer: the attempt moved on without it
-      if (failure.retryable && row.status === "creating") row.leaseUntil = 0;
-      else {
-        row.status = "failed";
-        row.failureCode = failure.code;
-        row.leaseUntil = 0;
-        delete row.claim;
+      if (failure.retryable) {
+        // Only a create fails retryably: its claim's holder releases the claim, keeping the attempt and nonce.
+        if (row.status === "creating") row.leaseUntil = 0;
+        return;
       }
+      row.status = "failed";
+      row.failureCode = failure.code;
+      row.leaseUntil = 0;
+      delete row.claim;
     },
 
     async findOrderByChallengeHash(challengeHash): Promise<PaymentTarget | null> {

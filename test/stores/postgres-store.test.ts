@@ -150,12 +150,13 @@ describe("postgresIdempotencyStore configuration", () => {
     await blocker.query(`BEGIN; SELECT pg_advisory_xact_lock(${namespace | 0}, 0)`);
     const store = postgresIdempotencyStore({ connectionString: `${postgres.url}?application_name=ddl_wait`, table: "ddl_wait_events" });
     try {
-      const claiming = store.claim("evt_ddl_wait", { type: "t", digest: "d" });
+      // The expectation is attached at once: the claim may reject before the terminate query below answers.
+      const claimRejects = expect(store.claim("evt_ddl_wait", { type: "t", digest: "d" })).rejects.toThrow(/terminating connection/);
       const waiting = async () =>
         (await db.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'ddl_wait' AND wait_event_type = 'Lock'")).rows;
       await until(async () => (await waiting()).length === 1, 5000);
       await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ddl_wait'");
-      await expect(claiming).rejects.toThrow();
+      await claimRejects;
       await blocker.query("ROLLBACK");
       const claimed = await store.claim("evt_ddl_wait", { type: "t", digest: "d" });
       expect(claimed.status).toBe("claimed");

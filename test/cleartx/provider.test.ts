@@ -47,6 +47,7 @@ describe("clearTxWebhooks start-up checks", () => {
     ["no onNotification", { onNotification: undefined }, /onNotification is required/],
     ["no onReview", { onReview: undefined }, /onReview is required.*24 hours/s],
     ["an onConfirmedData that is not a function", { onConfirmedData: {} }, /onConfirmedData must be a function/],
+    ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive number of milliseconds/],
     ["a basePath without a leading slash", { basePath: "v1/notify" }, /basePath must be a path starting with "\/"/],
     ["a basePath with a query", { basePath: "/v1/notify?x=1" }, /basePath must be a path/],
   ])("refuses %s", (_name, override, message) => {

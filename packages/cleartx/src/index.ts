@@ -2,7 +2,7 @@ export { clearTxRoutes, clearTxWebhooks } from "./provider/provider.js";
 export type { ClearTxProvider } from "./provider/provider.js";
 export { DEFAULT_CLEARTX_BASE_PATH } from "./provider/options.js";
 export type { ClearTxContext, ClearTxHandlers, ClearTxOptions } from "./provider/options.js";
-export { CLEARTX_VERIFICATION_FAILED, CLEARTX_VERIFIER_FAILED } from "./verify/verify.js";
+export { CLEARTX_VERIFICATION_FAILED, CLEARTX_VERIFIER_FAILED, CLEARTX_VERIFIER_TIMEOUT, DEFAULT_VERIFY_TIMEOUT_MS } from "./verify/verify.js";
 export type { ClearTxHeaders, ClearTxVerifier, ClearTxVerifyInput } from "./verify/verify.js";
 export { clearTxPayloadProblem, parseClearTxNotification, usableTransactionRef } from "./event/parse.js";
 export type { ClearTxParsed, ClearTxPayloadProblem } from "./event/parse.js";

@@ -39,6 +39,11 @@ export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TReq
    */
   verify?: ClearTxVerifier<TRequest> | undefined;
   /**
+   * Default 5000: how long an asynchronous `verify` may take. Past it the request is answered 503
+   * CLEARTX_VERIFIER_TIMEOUT (nothing runs; ClearTX retries) and onError is told.
+   */
+  verifyTimeoutMs?: number | undefined;
+  /**
    * Start without `verify`: anyone who can reach the endpoints can post notifications. For local
    * development only; logged as a warning at start-up.
    */

@@ -11,7 +11,14 @@ import {
 } from "@siglume-middleware/core";
 import { parseClearTxNotification } from "../event/parse.js";
 import { CLEARTX_ROUTES, type ClearTxReview, type ClearTxRouteName } from "../event/types.js";
-import { firstHeader, requestHeaders, runVerifier, type ClearTxVerifyInput } from "../verify/verify.js";
+import {
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  firstHeader,
+  requestHeaders,
+  runVerifier,
+  verifierTimedOut,
+  type ClearTxVerifyInput,
+} from "../verify/verify.js";
 import { DEFAULT_CLEARTX_BASE_PATH, type ClearTxContext, type ClearTxOptions } from "./options.js";
 
 const PROVIDER = "cleartx";
@@ -105,6 +112,11 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
   if (verify !== undefined && insecureSkipVerification === true) {
     fail("verify and insecureSkipVerification: true were both given. Pass verify, or (local development only) the opt-out.");
   }
+  const { verifyTimeoutMs = DEFAULT_VERIFY_TIMEOUT_MS } = options;
+  if (typeof verifyTimeoutMs !== "number" || !Number.isFinite(verifyTimeoutMs) || verifyTimeoutMs <= 0) {
+    fail(`verifyTimeoutMs must be a positive number of milliseconds (default ${DEFAULT_VERIFY_TIMEOUT_MS}).`);
+  }
+  const verifyTimeout = { ms: verifyTimeoutMs, error: verifierTimedOut(verifyTimeoutMs) };
   const routes = clearTxRoutes(options.basePath ?? DEFAULT_CLEARTX_BASE_PATH, fail);
 
   const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], PROVIDER);
@@ -254,7 +266,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
         path: received.route.path,
         request: received.request,
       };
-      const verified = runVerifier(verify, input, (error) => report(error, received.request, { route }));
+      const verified = runVerifier(verify, input, (error) => report(error, received.request, { route }), verifyTimeout);
       return verified === undefined ? plan(received, route) : verified.then(() => plan(received, route));
     },
   };

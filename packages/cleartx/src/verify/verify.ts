@@ -28,6 +28,20 @@ export type ClearTxVerifier<TRequest = unknown> = (input: ClearTxVerifyInput<TRe
 
 export const CLEARTX_VERIFICATION_FAILED = "CLEARTX_VERIFICATION_FAILED";
 export const CLEARTX_VERIFIER_FAILED = "CLEARTX_VERIFIER_FAILED";
+export const CLEARTX_VERIFIER_TIMEOUT = "CLEARTX_VERIFIER_TIMEOUT";
+/** How long an asynchronous `verify` may take unless `verifyTimeoutMs` says otherwise. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 5000;
+
+/** The answer when `verify` has not settled in time: not an authentication failure, so 503 and ClearTX retries. */
+export function verifierTimedOut(timeoutMs: number): SiglumeWebhookError {
+  return new SiglumeWebhookError(
+    CLEARTX_VERIFIER_TIMEOUT,
+    `Your verify function did not answer within ${timeoutMs} ms (verifyTimeoutMs), so this request was neither ` +
+      "authenticated nor processed; ClearTX will retry it. If verify calls a key service, that service is slow or " +
+      "unreachable from this server.",
+    { status: 503, headers: { "retry-after": "5" } },
+  );
+}
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === "function";
@@ -84,12 +98,15 @@ export function firstHeader(headers: ClearTxHeaders): (name: string) => string |
 /**
  * Runs the user's verifier: nothing but `true` passes. A throw is reported (onError) and refused
  * like a `false`, with its own code; neither answer repeats the verifier's message or the body.
- * Synchronous when the verifier is.
+ * Synchronous when the verifier is; an asynchronous one that has not settled after `timeout.ms`
+ * is reported and answered with `timeout.error` (what it settles to later changes nothing; a later
+ * throw is still reported).
  */
 export function runVerifier<TRequest>(
   verify: ClearTxVerifier<TRequest>,
   input: ClearTxVerifyInput<TRequest>,
   report: (error: unknown) => void,
+  timeout: { ms: number; error: SiglumeWebhookError },
 ): void | Promise<void> {
   let result: unknown;
   let pending: boolean;
@@ -105,13 +122,22 @@ export function runVerifier<TRequest>(
     if (result !== true) throw refused(result, input.path);
     return;
   }
-  return Promise.resolve(result).then(
+  let timer: NodeJS.Timeout | undefined;
+  const verdict = Promise.resolve(result).then(
     (value) => {
       if (value !== true) throw refused(value, input.path);
     },
     (error: unknown) => {
-      report(error);
+      report(error); // also after the timeout: why it failed is worth knowing
       throw threw;
     },
   );
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      report(new Error(`verify did not settle within ${timeout.ms} ms (verifyTimeoutMs) for a request to ${input.path}.`));
+      reject(timeout.error);
+    }, timeout.ms);
+  });
+  // Promise.race handles both: the loser's later rejection is never unhandled.
+  return Promise.race([verdict, late]).finally(() => clearTimeout(timer));
 }

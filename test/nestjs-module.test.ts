@@ -13,6 +13,7 @@ import {
 } from "@siglume-middleware/nestjs";
 import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
 import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule, type PomeloOtp } from "@siglume-middleware/nestjs/pomelo";
+import { AdyenWebhooksModule, OnAdyenAuthenticationResult, OnAdyenRelayedAuthentication } from "@siglume-middleware/nestjs/adyen";
 import { pomeloEvents, pomeloSignedRequest } from "@siglume-middleware/testing";
 import { SECRET, events, signed } from "./support/events.js";
 
@@ -183,5 +184,64 @@ describe("PomeloWebhooksModule under a global prefix", () => {
         await app.close();
       }
     }
+  });
+});
+
+describe("Adyen and Pomelo modules refuse to start without a handler every webhook needs", () => {
+  const adyen = AdyenWebhooksModule.forRoot({ hmacKey: "44782def547aaa06c910c43932b1eb0c71fc68d9d0c057550c48ec2acf6ba056", basicAuth: { username: "u", password: "p" }, logger: silentLogger });
+  const pomelo = PomeloWebhooksModule.forRoot({ apiKeys: [{ key: "pk_start", secret: Buffer.from("start-secret").toString("base64") }], logger: silentLogger });
+
+  it.each([
+    [
+      "Adyen: no @OnAdyenAuthenticationResult() method",
+      () => {
+        @Injectable()
+        class OnlyDecides {
+          @OnAdyenRelayedAuthentication()
+          decide() {
+            return "proceed" as const;
+          }
+        }
+        return { module: adyen, providers: [OnlyDecides] };
+      },
+      /AdyenWebhooksModule: no @OnAdyenAuthenticationResult\(\) method found/,
+    ],
+    [
+      "Adyen: two methods deciding relayed authentications",
+      () => {
+        @Injectable()
+        class Twice {
+          @OnAdyenRelayedAuthentication()
+          first() {
+            return "proceed" as const;
+          }
+          @OnAdyenRelayedAuthentication()
+          second() {
+            return "refused" as const;
+          }
+          @OnAdyenAuthenticationResult()
+          result() {}
+        }
+        return { module: adyen, providers: [Twice] };
+      },
+      /Twice\.first and Twice\.second both decide relayed authentications/,
+    ],
+    [
+      "Pomelo: no @OnPomeloOtp() method",
+      () => {
+        @Injectable()
+        class NoOtp {
+          @OnPomeloTokenEvent()
+          token() {}
+          @OnPomeloReview()
+          review() {}
+        }
+        return { module: pomelo, providers: [NoOtp] };
+      },
+      /PomeloWebhooksModule: no @OnPomeloOtp\(\) method found. One is required/,
+    ],
+  ])("%s", async (_name, setup, message) => {
+    const { module, providers } = setup();
+    await expect(boot([module], providers)).rejects.toThrow(message);
   });
 });

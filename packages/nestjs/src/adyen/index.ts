@@ -9,7 +9,7 @@ import {
 import { SiglumeConfigurationError } from "@siglume-middleware/core";
 import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
-import { sequence, type DiscoveredHandler } from "../provider/discovery.js";
+import { required, sequence, withRole, type DiscoveredHandler } from "../provider/discovery.js";
 
 export const ADYEN_HANDLER_METADATA = "siglume-middleware:adyen-handler";
 
@@ -45,8 +45,7 @@ function composeAdyenHandlers(found: DiscoveredHandler[], name: string | undefin
   const fail = (message: string): never => {
     throw new SiglumeConfigurationError(`AdyenWebhooksModule: ${message}`);
   };
-  const byRole = (role: AdyenRole) => found.filter((handler) => handler.metadata.role === role);
-  const relayed = byRole("relayed");
+  const relayed = withRole(found, "relayed" satisfies AdyenRole);
   if (relayed.length !== 1) {
     fail(
       relayed.length === 0
@@ -56,18 +55,17 @@ function composeAdyenHandlers(found: DiscoveredHandler[], name: string | undefin
             "request, so keep exactly one @OnAdyenRelayedAuthentication() method.",
     );
   }
-  const result = sequence(byRole("result"));
-  if (!result) {
-    fail(
-      `no @OnAdyenAuthenticationResult() method found${instance}. One is required: without it Adyen's authentication ` +
-        "outcomes would be acknowledged with no record.",
-    );
-  }
   const decide = relayed[0]!;
   return {
     onRelayedAuthentication: (request, ctx) => decide.call(request, ctx) as "proceed" | "refused",
-    onAuthenticationResult: result!,
-    onEvent: sequence(byRole("event")),
+    onAuthenticationResult: required(
+      found,
+      "result" satisfies AdyenRole,
+      fail,
+      `no @OnAdyenAuthenticationResult() method found${instance}. One is required: without it Adyen's authentication ` +
+        "outcomes would be acknowledged with no record.",
+    ),
+    onEvent: sequence(withRole(found, "event" satisfies AdyenRole)),
   };
 }
 

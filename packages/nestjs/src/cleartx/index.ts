@@ -13,7 +13,7 @@ import {
 import { SiglumeConfigurationError } from "@siglume-middleware/core";
 import { handlerMetadata } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
-import { sequence, type DiscoveredHandler, type WebhookHandlerMetadata } from "../provider/discovery.js";
+import { fanOut, required, sequence, withRole, type DiscoveredHandler, type WebhookHandlerMetadata } from "../provider/discovery.js";
 
 export const CLEARTX_HANDLER_METADATA = "siglume-middleware:cleartx-handler";
 
@@ -52,39 +52,27 @@ function fail(message: string): never {
 
 /** Turns decorated methods into the provider's handlers, failing at start-up when a status would reach no method. */
 function composeClearTxHandlers(found: DiscoveredHandler[]): ClearTxHandlers<NestRequest> {
-  const byRole = (role: ClearTxHandlerMetadata["role"]) => found.filter((handler) => handler.metadata.role === role);
-  const notifications = byRole("notification").map((handler) => {
-    const declared = (handler.metadata as unknown as { statuses: readonly string[] }).statuses;
-    for (const status of declared) {
-      if (!(CLEARTX_STATUSES as readonly string[]).includes(status)) {
-        fail(`${handler.name} listens for ${JSON.stringify(status)}, which is not a ClearTX status (${CLEARTX_STATUSES.join(", ")}).`);
-      }
-    }
-    return { handler, statuses: new Set<string>(declared.length > 0 ? declared : CLEARTX_STATUSES) };
-  });
-  for (const status of CLEARTX_STATUSES) {
-    if (!notifications.some(({ statuses }) => statuses.has(status))) {
-      fail(
-        `no @OnClearTxNotification() method accepts "${status}", so such notifications would be acknowledged with no ` +
+  return {
+    onNotification: fanOut(withRole(found, "notification"), {
+      declared: (handler) => (handler.metadata as unknown as { statuses: readonly string[] }).statuses,
+      values: CLEARTX_STATUSES,
+      valueOf: (notification) => (notification as ClearTxNotification).status,
+      fail,
+      messages: {
+        outside: (handler, status) => `${handler} listens for ${JSON.stringify(status)}, which is not a ClearTX status (${CLEARTX_STATUSES.join(", ")}).`,
+        unreached: (status) =>
+          `no @OnClearTxNotification() method accepts "${status}", so such notifications would be acknowledged with no ` +
           "record. Add one (no arguments accepts every status).",
-      );
-    }
-  }
-  const review = sequence(byRole("review"));
-  if (!review) {
-    fail(
+      },
+    }),
+    onConfirmedData: sequence(withRole(found, "confirmed-data")),
+    onReview: required(
+      found,
+      "review",
+      fail,
       "no @OnClearTxReview() method found. One is required: verified notifications that cannot be read go there " +
         "(answered 200, since ClearTX would resend a refused one for 24 hours).",
-    );
-  }
-  return {
-    onNotification: async (notification: ClearTxNotification, ctx) => {
-      for (const { handler, statuses } of notifications) {
-        if (statuses.has(notification.status)) await handler.call(notification, ctx);
-      }
-    },
-    onConfirmedData: sequence(byRole("confirmed-data")),
-    onReview: review!,
+    ),
   };
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_POMELO_PATHS, pomeloWebhooks, resolvePomeloPaths, type PomeloHa
 import { SiglumeConfigurationError } from "@siglume-middleware/core";
 import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
-import { sequence, type DiscoveredHandler } from "../provider/discovery.js";
+import { required, type DiscoveredHandler } from "../provider/discovery.js";
 
 export const POMELO_HANDLER_METADATA = "siglume-middleware:pomelo-handler";
 
@@ -35,18 +35,18 @@ export interface PomeloWebhooksModuleExtras {
 const DECORATOR: Record<PomeloRole, string> = { token: "@OnPomeloTokenEvent()", otp: "@OnPomeloOtp()", review: "@OnPomeloReview()" };
 
 function composePomeloHandlers(found: DiscoveredHandler[], name: string | undefined): PomeloHandlers<NestRequest> {
-  const composed = {} as Record<PomeloRole, (payload: unknown, ctx: unknown) => Promise<void>>;
-  for (const role of ["token", "otp", "review"] as const) {
-    const run = sequence(found.filter((handler) => handler.metadata.role === role));
-    if (!run) {
-      throw new SiglumeConfigurationError(
-        `PomeloWebhooksModule: no ${DECORATOR[role]} method found${name === undefined ? "" : ` for name "${name}"`}. One is ` +
-          "required: without it such webhooks would be acknowledged with no record.",
-      );
-    }
-    composed[role] = run;
-  }
-  return { onTokenEvent: composed.token, onOtp: composed.otp, onReview: composed.review };
+  const fail = (message: string): never => {
+    throw new SiglumeConfigurationError(`PomeloWebhooksModule: ${message}`);
+  };
+  const one = (role: PomeloRole) =>
+    required(
+      found,
+      role,
+      fail,
+      `no ${DECORATOR[role]} method found${name === undefined ? "" : ` for name "${name}"`}. One is required: without ` +
+        "it such webhooks would be acknowledged with no record.",
+    );
+  return { onTokenEvent: one("token"), onOtp: one("otp"), onReview: one("review") };
 }
 
 const definition = defineWebhookModule<PomeloWebhooksModuleOptions, PomeloWebhooksModuleExtras>({

@@ -54,3 +54,47 @@ export function sequence(found: DiscoveredHandler[]): ((payload: unknown, ctx: u
     for (const handler of found) await handler.call(payload, ctx);
   };
 }
+
+/** The methods of one role, in discovery order. */
+export function withRole(found: DiscoveredHandler[], role: string): DiscoveredHandler[] {
+  return found.filter((handler) => handler.metadata.role === role);
+}
+
+/** Every method of `role`, run in order; at start-up, `fail(missing)` when there is none. */
+export function required(
+  found: DiscoveredHandler[],
+  role: string,
+  fail: (message: string) => never,
+  missing: string,
+): (payload: unknown, ctx: unknown) => Promise<void> {
+  return sequence(withRole(found, role)) ?? fail(missing);
+}
+
+/**
+ * Routes each payload to the methods that declared its value (`valueOf(payload)`: a Siglume confirmation's kind,
+ * a ClearTX status); a method that declared none takes every value in `values`. Checked at start-up: a declared
+ * value outside `values` fails with `messages.outside`, and a value in `values` no method takes fails with
+ * `messages.unreached` (it would be acknowledged with no record).
+ */
+export function fanOut<TValue extends string>(
+  methods: DiscoveredHandler[],
+  options: {
+    declared: (handler: DiscoveredHandler) => readonly string[];
+    values: readonly TValue[];
+    valueOf: (payload: unknown) => string;
+    fail: (message: string) => never;
+    messages: { outside(handler: string, value: string): string; unreached(value: TValue): string };
+  },
+): (payload: unknown, ctx: unknown) => Promise<void> {
+  const { values, valueOf, fail, messages } = options;
+  const routed = methods.map((handler) => {
+    const declared = options.declared(handler);
+    for (const value of declared) if (!(values as readonly string[]).includes(value)) fail(messages.outside(handler.name, value));
+    return { handler, accepts: new Set<string>(declared.length > 0 ? declared : values) };
+  });
+  for (const value of values) if (!routed.some(({ accepts }) => accepts.has(value))) fail(messages.unreached(value));
+  return async (payload, ctx) => {
+    const value = valueOf(payload);
+    for (const { handler, accepts } of routed) if (accepts.has(value)) await handler.call(payload, ctx);
+  };
+}

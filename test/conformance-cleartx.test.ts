@@ -259,13 +259,13 @@ describe.each(providerAdapters)("ClearTX conformance: $name", (adapter) => {
 
   it("answers 503 CLEARTX_VERIFIER_TIMEOUT with Retry-After when an async verify does not settle in verifyTimeoutMs; nothing runs; onError is told", async () => {
     let release!: (value: boolean) => void;
-    const stuck = recorder({ verifyTimeoutMs: 150, verify: () => new Promise<boolean>((resolve) => (release = resolve)) });
+    const stuck = recorder({ verifyTimeoutMs: 150, retryAfterSeconds: 7, verify: () => new Promise<boolean>((resolve) => (release = resolve)) });
     const stuckApp = await adapter.startClearTx(stuck.options);
     try {
       const delivery = signed("confirmed");
       const res = await deliver(stuckApp, delivery);
       expect(res.status).toBe(503);
-      expect(res.headers["retry-after"]).toBe("5");
+      expect(res.headers["retry-after"]).toBe("7"); // the engine's retryAfterSeconds, like its other retry answers
       expect(res.body.error.code).toBe("CLEARTX_VERIFIER_TIMEOUT");
       expect(res.body.error.message).toMatch(/did not answer within 150 ms/);
       expect(String(stuck.calls.errors[0])).toMatch(/verify did not settle within 150 ms/);

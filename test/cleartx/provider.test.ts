@@ -48,6 +48,7 @@ describe("clearTxWebhooks start-up checks", () => {
     ["no onReview", { onReview: undefined }, /onReview is required.*24 hours/s],
     ["an onConfirmedData that is not a function", { onConfirmedData: {} }, /onConfirmedData must be a function/],
     ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive number of milliseconds/],
+    ["a verifyTimeoutMs past what a timer can wait", { verifyTimeoutMs: 2 ** 31 }, /verifyTimeoutMs must be .* up to 2147483647/],
     ["a basePath without a leading slash", { basePath: "v1/notify" }, /basePath must be a path starting with "\/"/],
     ["a basePath with a query", { basePath: "/v1/notify?x=1" }, /basePath must be a path/],
   ])("refuses %s", (_name, override, message) => {

@@ -113,14 +113,15 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
     fail("verify and insecureSkipVerification: true were both given. Pass verify, or (local development only) the opt-out.");
   }
   const { verifyTimeoutMs = DEFAULT_VERIFY_TIMEOUT_MS } = options;
-  if (typeof verifyTimeoutMs !== "number" || !Number.isFinite(verifyTimeoutMs) || verifyTimeoutMs <= 0) {
-    fail(`verifyTimeoutMs must be a positive number of milliseconds (default ${DEFAULT_VERIFY_TIMEOUT_MS}).`);
+  // setTimeout fires at once for delays past 2^31 - 1 ms, which would answer every async verify 503.
+  if (typeof verifyTimeoutMs !== "number" || !(verifyTimeoutMs > 0 && verifyTimeoutMs <= 2 ** 31 - 1)) {
+    fail(`verifyTimeoutMs must be a positive number of milliseconds up to 2147483647 (default ${DEFAULT_VERIFY_TIMEOUT_MS}).`);
   }
-  const verifyTimeout = { ms: verifyTimeoutMs, error: verifierTimedOut(verifyTimeoutMs) };
   const routes = clearTxRoutes(options.basePath ?? DEFAULT_CLEARTX_BASE_PATH, fail);
 
   const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], PROVIDER);
   const { logger } = engine;
+  const verifyTimeout = { ms: verifyTimeoutMs, error: verifierTimedOut(verifyTimeoutMs, engine.retryAfterSeconds) };
   if (verify === undefined) {
     logger.warn(
       "ClearTX notifications are NOT verified (insecureSkipVerification: true): anyone who can reach " +

@@ -33,13 +33,13 @@ export const CLEARTX_VERIFIER_TIMEOUT = "CLEARTX_VERIFIER_TIMEOUT";
 export const DEFAULT_VERIFY_TIMEOUT_MS = 5000;
 
 /** The answer when `verify` has not settled in time: not an authentication failure, so 503 and ClearTX retries. */
-export function verifierTimedOut(timeoutMs: number): SiglumeWebhookError {
+export function verifierTimedOut(timeoutMs: number, retryAfterSeconds: number): SiglumeWebhookError {
   return new SiglumeWebhookError(
     CLEARTX_VERIFIER_TIMEOUT,
     `Your verify function did not answer within ${timeoutMs} ms (verifyTimeoutMs), so this request was neither ` +
       "authenticated nor processed; ClearTX will retry it. If verify calls a key service, that service is slow or " +
       "unreachable from this server.",
-    { status: 503, headers: { "retry-after": "5" } },
+    { status: 503, headers: { "retry-after": String(retryAfterSeconds) } },
   );
 }
 

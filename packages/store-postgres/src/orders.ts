@@ -96,7 +96,18 @@ function attemptsDdl(table = "siglume_checkout_attempts") {
     sql: `CREATE UNIQUE INDEX IF NOT EXISTS "${index}" ON ${name} (order_id) WHERE status IN ${where}`,
   }));
   // Columns added after the table's first release, each added to a table created before it.
-  const columns = [{ name: "creation_claim", sql: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS creation_claim text` }];
+  const columns = [{ name: "creation_claim", definition: "creation_claim text" }].map(({ name: column, definition }) => ({
+    name: column,
+    sql: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${definition}`,
+    // At start-up: checked again under the advisory lock (an instance that waited behind another's upgrade takes no
+    // table lock), and waiting for the table's lock at most COLUMN_LOCK_TIMEOUT_MS.
+    guarded: `DO $upgrade$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${name}'::regclass AND attname = '${column}' AND NOT attisdropped) THEN
+    PERFORM set_config('lock_timeout', '${COLUMN_LOCK_TIMEOUT_MS}ms', true);
+    ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${definition};
+  END IF;
+END $upgrade$`,
+  }));
   return { table: name, createTable, indexes, columns };
 }
 
@@ -111,7 +122,9 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
  * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
  * would queue behind every running transaction on the table, and every start would queue behind it.
  */
-const COLUMN_LOCK_TIMEOUT_MS = 5000;
+/** How long a start-up upgrade waits for the table's lock, and how long after a failed one the next is tried. */
+const COLUMN_LOCK_TIMEOUT_MS = 2000;
+const UPGRADE_RETRY_MS = 10_000;
 
 /** Why a table created by an earlier version could not get its new columns, and what to do. */
 function upgradeFailed(table: string, cause: unknown): Error {
@@ -120,11 +133,26 @@ function upgradeFailed(table: string, cause: unknown): Error {
     code === "42501"
       ? "this database role may not alter it (it is not the table's owner)"
       : `transactions on it held its lock for more than ${COLUMN_LOCK_TIMEOUT_MS / 1000} s`;
-  return new Error(
+  return new UpgradeError(
     `postgresOrderStore: the attempts table ${table} was created by an earlier version and lacks a column this one needs ` +
       `(creation_claim), and adding it failed because ${why}. Run the store's attemptsTableSql as the table's owner ` +
-      "(its ALTER TABLE … ADD COLUMN IF NOT EXISTS is quick), then restart; until then every start answers 500.",
+      `(its ALTER TABLE … ADD COLUMN IF NOT EXISTS is quick); the store tries again every ${UPGRADE_RETRY_MS / 1000} s, ` +
+      "and until it succeeds every start answers 500 and every payment webhook 500 (Siglume redelivers it).",
     { cause },
+  );
+}
+
+class UpgradeError extends Error {}
+
+/** A column this version needs is missing and the store was told not to create it (createTable: false). */
+function explainMissingColumn(error: unknown): unknown {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== "42703" || typeof message !== "string" || !message.includes("creation_claim")) return error;
+  return new Error(
+    "postgresOrderStore: the attempts table has no creation_claim column (this version needs it, and createTable: false " +
+      "keeps the store from adding it). Add attemptsTableSql's ALTER TABLE … ADD COLUMN IF NOT EXISTS creation_claim text " +
+      "to your migrations and run it.",
+    { cause: error },
   );
 }
 
@@ -139,10 +167,9 @@ async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Prom
   );
   const { present, indexes, columns } = rows[0]!;
   if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
-  const added = ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.sql);
   return [
     // ALTER TABLE waits for an ACCESS EXCLUSIVE lock, and every start and payment queues behind it: give up soon.
-    ...(added.length > 0 ? [`SET LOCAL lock_timeout = '${COLUMN_LOCK_TIMEOUT_MS}ms'`, ...added] : []),
+    ...ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.guarded),
     ...ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql),
   ];
 }
@@ -168,12 +195,15 @@ const unreachable = (cause: unknown) =>
     { cause },
   );
 
-/** Runs `work`, turning a lost or refused connection into CheckoutStoreUnavailableError (the start route's 503). */
+/**
+ * Runs `work`, turning a lost or refused connection into CheckoutStoreUnavailableError (the start route's 503) and
+ * a missing creation_claim column into an error saying which migration to run.
+ */
 async function classified<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw isConnectionFailure(error) && !(error instanceof CheckoutStoreUnavailableError) ? unreachable(error) : error;
+    throw isConnectionFailure(error) && !(error instanceof CheckoutStoreUnavailableError) ? unreachable(error) : explainMissingColumn(error);
   }
 }
 
@@ -218,11 +248,13 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
         await createSerialised(pool, lockNamespace(ddl.table), statements);
       } catch (error) {
         const code = (error as { code?: string }).code;
-        const upgrading = statements.some((statement) => statement.startsWith("ALTER TABLE"));
+        const upgrading = statements.some((statement) => statement.startsWith("DO $upgrade$"));
         throw upgrading && (code === "42501" || code === "55P03") ? upgradeFailed(ddl.table, error) : error;
       }
     })().catch((error: unknown) => {
-      ready = undefined;
+      // A failed upgrade is not tried again at once: each try queues every query on the table behind it.
+      if (error instanceof UpgradeError) setTimeout(() => (ready = undefined), UPGRADE_RETRY_MS).unref();
+      else ready = undefined;
       throw error;
     });
     return ready;
@@ -287,7 +319,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
 
     async beginAttempt({ order: given, merchant, creationLeaseMs }): Promise<BeginAttemptResult> {
       await classified(ensureTable);
-      return inTransaction(async (db) => {
+      return classified(() => inTransaction(async (db) => {
         // The order's row lock queues concurrent starts (and a payment being written) for this order, and
         // the attempt is for the amount and currency this row holds now.
         const locked = await orderRow(db, given.id, " FOR UPDATE");
@@ -335,7 +367,7 @@ export function postgresOrderStore<TRequest = unknown>(options: PostgresOrderSto
           [order.id, creationLeaseMs, attemptId, nonceFor(attemptId), merchant, order.amount_minor, order.currency, claim],
         );
         return { state: "create", attemptId, orderId: order.id, nonce: nonceFor(attemptId), claim, ...amount };
-      });
+      }));
     },
 
     async markPending(attempt, session) {

@@ -1,7 +1,7 @@
 // Pomelo's token and OTP webhooks, every case on every adapter (NestJS on both platforms), real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
-import type { WebhookLogger } from "@siglume-middleware/core";
+import { memoryIdempotencyStore, type WebhookLogger } from "@siglume-middleware/core";
 import type { PomeloOtp, PomeloReview, PomeloTokenEvent } from "@siglume-middleware/pomelo";
 import { pomeloEvents, pomeloSignedRequest, type PomeloSignedRequest } from "@siglume-middleware/testing";
 import type { RunningApp } from "./support/apps.js";
@@ -194,6 +194,29 @@ describe.each(providerAdapters)("Pomelo conformance: $name", (adapter) => {
       expect(rotating.calls.reviews).toEqual([]);
     } finally {
       await rotatingApp.close();
+    }
+  });
+
+  it("with digestKey, an event without an id stays handled once after the rotation ends and the old pair is removed", async () => {
+    const NEW = { key: "pk_live_new0Rot8", secret: OTHER_SECRET };
+    const store = memoryIdempotencyStore();
+    const digestKey = "pomelo-digest-key-of-this-app-0123456789";
+    const anonymous = { otp: "112233", method: "SMS", card_id: `crd_rot_${Date.now()}` };
+    const during = recorder({ apiKeys: [{ key: API_KEY, secret: SECRET }, NEW], idempotencyStore: store, digestKey });
+    const duringApp = await adapter.startPomelo(during.options);
+    try {
+      expect((await deliver(duringApp, OTP, signed(anonymous, OTP, { apiKey: NEW.key, secret: NEW.secret }))).status).toBe(204);
+    } finally {
+      await duringApp.close();
+    }
+    const after = recorder({ apiKeys: [NEW], idempotencyStore: store, digestKey }); // the old pair removed at the end of the rotation
+    const afterApp = await adapter.startPomelo(after.options);
+    try {
+      expect((await deliver(afterApp, OTP, signed(anonymous, OTP, { apiKey: NEW.key, secret: NEW.secret }))).status).toBe(204);
+      expect(during.calls.otps).toHaveLength(1);
+      expect(after.calls.otps).toEqual([]); // recognised as the same event: not run again
+    } finally {
+      await afterApp.close();
     }
   });
 

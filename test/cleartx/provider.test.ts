@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { clearTxWebhooks, type ClearTxOptions, type ClearTxVerifyInput } from "@siglume-middleware/cleartx";
-import { createWebhookHandler, SiglumeConfigurationError, type WebhookLogger } from "@siglume-middleware/core";
+import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, SiglumeConfigurationError, type IdempotencyStore, type WebhookLogger } from "@siglume-middleware/core";
 import { clearTxRequest, clearTxTestSigner } from "@siglume-middleware/testing";
 
 const SECRET = "cleartx-unit-secret";
@@ -49,6 +49,7 @@ describe("clearTxWebhooks start-up checks", () => {
     ["an onConfirmedData that is not a function", { onConfirmedData: {} }, /onConfirmedData must be a function/],
     ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive number of milliseconds/],
     ["a verifyTimeoutMs past what a timer can wait", { verifyTimeoutMs: 2 ** 31 }, /verifyTimeoutMs must be .* up to 2147483647/],
+    ["a digestKey too short to be a secret", { digestKey: "short" }, /digestKey must be a secret string of at least 16 characters/],
     ["a basePath without a leading slash", { basePath: "v1/notify" }, /basePath must be a path starting with "\/"/],
     ["a basePath with a query", { basePath: "/v1/notify?x=1" }, /basePath must be a path/],
   ])("refuses %s", (_name, override, message) => {
@@ -303,5 +304,27 @@ describe("random headers and bodies", () => {
       { numRuns: 600 },
     );
     expect(calls.errors).toEqual([]);
+  });
+});
+
+describe("clearTxWebhooks digestKey", () => {
+  /** The digest the store is given for one notification, handled by a provider with these options. */
+  async function recordedDigest(delivery: ReturnType<typeof clearTxRequest>, overrides: Partial<ClearTxOptions> = {}) {
+    const inner = memoryIdempotencyStore();
+    const digests: string[] = [];
+    const store: IdempotencyStore = { ...inner, claim: (key, info) => (digests.push(info.digest), inner.claim(key, info)) };
+    const { post } = counting({ idempotencyStore: store, ...overrides });
+    expect((await post(delivery.path, delivery.headers, delivery.body)).status).toBe(200);
+    return digests[0]!;
+  }
+
+  it("keys the recorded body digest: the same body gives one digest per key, and none of them the plain SHA-256", async () => {
+    const delivery = clearTxRequest("confirmed-data", undefined, { sign: signer.sign });
+    const plain = await recordedDigest(delivery);
+    expect(plain).toBe(bodyDigest(delivery.body)); // without digestKey: unkeyed, as documented
+    const keyed = await recordedDigest(delivery, { digestKey: "cleartx-digest-key-0123456789abcdef" });
+    expect(keyed).not.toBe(plain);
+    expect(await recordedDigest(delivery, { digestKey: "cleartx-digest-key-0123456789abcdef" })).toBe(keyed);
+    expect(await recordedDigest(delivery, { digestKey: "another-digest-key-0123456789abcdef" })).not.toBe(keyed);
   });
 });

@@ -100,6 +100,7 @@ describe("pomeloWebhooks start-up checks", () => {
     ["no OTP handler", { onOtp: undefined }, /onOtp is required/],
     ["no review handler", { onReview: undefined }, /onReview is required/],
     ["one path for both endpoints", { paths: { tokens: "/p", otp: "/p" } }, /must differ/],
+    ["a digestKey that is not a secret string", { digestKey: 12345 }, /digestKey must be a secret string of at least 16 characters/],
   ])("refuses %s", (_name, override, message) => {
     expect(() => pomeloWebhooks({ ...required, ...override } as never)).toThrow(SiglumeConfigurationError);
     expect(() => pomeloWebhooks({ ...required, ...override } as never)).toThrow(message);

@@ -53,7 +53,7 @@ export type { MemoryIdempotencyStoreOptions } from "./idempotency/memory.js";
 export type * from "./idempotency/store.js";
 export { assertIdempotencyStore, legacyIdempotencyStore } from "./idempotency/legacy.js";
 export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
-export { bodyDigest } from "./idempotency/digest.js";
+export { MIN_DIGEST_KEY_LENGTH, bodyDigest, digestKeyFrom } from "./idempotency/digest.js";
 export { MAX_EVENT_ID_LENGTH, eventIdProblem, recordLabel } from "./idempotency/key.js";
 
 export { DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";

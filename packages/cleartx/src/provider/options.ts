@@ -48,6 +48,13 @@ export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TReq
    * development only; logged as a warning at start-up.
    */
   insecureSkipVerification?: boolean | undefined;
+  /**
+   * A secret of your own (at least 16 characters, e.g. `process.env.CLEARTX_DIGEST_KEY`) that keys the body digests
+   * the idempotency store keeps. Without it they are plain SHA-256 (128 bits): someone who can read the store and
+   * knows every other byte of a /confirmed-data body could test guesses of its IVMS.101 part. Keep it stable: with
+   * another key, a redelivery of a handled notification is reviewed as `transaction_ref_reused` (never run again).
+   */
+  digestKey?: string | undefined;
   /** Default "/v1/notify": mounts /confirmed, /declined, /rejected, /broadcasted and /confirmed-data below it. */
   basePath?: string | undefined;
   /**

@@ -1,5 +1,6 @@
 import {
   bodyDigest,
+  digestKeyFrom,
   configurationFailure,
   resolveEngineOptions,
   type OncePlan,
@@ -117,6 +118,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
   if (typeof verifyTimeoutMs !== "number" || !(verifyTimeoutMs > 0 && verifyTimeoutMs <= 2 ** 31 - 1)) {
     fail(`verifyTimeoutMs must be a positive number of milliseconds up to 2147483647 (default ${DEFAULT_VERIFY_TIMEOUT_MS}).`);
   }
+  const digestKey = digestKeyFrom(options.digestKey, "cleartx", fail);
   const routes = clearTxRoutes(options.basePath ?? DEFAULT_CLEARTX_BASE_PATH, fail);
 
   const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], PROVIDER);
@@ -213,7 +215,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
 
   function plan(received: ReceivedRequest<TRequest>, route: ClearTxRouteName): Plan {
     const { body } = received;
-    const digest = bodyDigest(body);
+    const digest = bodyDigest(body, digestKey);
     const parsed = parseClearTxNotification(route, body);
     if (!parsed.ok) {
       // Keyed by the body: once per body, never taking the transfer's own key from a readable notification.

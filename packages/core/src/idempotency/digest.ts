@@ -8,8 +8,8 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer | string, e
  * A short digest of a signed body (128 bits, base64url), recorded with the
  * claim so the same event id with another body is recognised. Keyed when a
  * body may carry a short secret (an OTP code): an unkeyed hash of it could be
- * brute-forced from the store. Never derived from the signing secret, so it
- * stays the same across secret rotation.
+ * brute-forced from the store. Best keyed by an app secret that outlives the
+ * sender's key rotations (`digestKeyFrom`).
  */
 export function bodyDigest(body: Buffer | string, key?: KeyObject): string {
   const digest =
@@ -19,4 +19,23 @@ export function bodyDigest(body: Buffer | string, key?: KeyObject): string {
         ? oneShot("sha256", body, "buffer")
         : crypto.createHash("sha256").update(body).digest();
   return digest.subarray(0, 16).toString("base64url");
+}
+
+/** The fewest characters a `digestKey` option may have. */
+export const MIN_DIGEST_KEY_LENGTH = 16;
+
+/**
+ * The key for `bodyDigest` from a provider's `digestKey` option: a secret of the app's own, so digests (and the
+ * idempotency keys built from them) stay the same when the sender's keys rotate. `purpose` separates providers.
+ * Undefined when the option is absent; `fail` when it is not a string of at least 16 characters.
+ */
+export function digestKeyFrom(value: unknown, purpose: string, fail: (message: string) => never): KeyObject | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length < MIN_DIGEST_KEY_LENGTH) {
+    fail(
+      `digestKey must be a secret string of at least ${MIN_DIGEST_KEY_LENGTH} characters (e.g. 32 random bytes, base64), ` +
+        "kept as long as the idempotency store's records.",
+    );
+  }
+  return crypto.createSecretKey(crypto.createHmac("sha256", value).update(`siglume-middleware/${purpose}/digest/v1`).digest());
 }

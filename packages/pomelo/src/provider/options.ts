@@ -50,6 +50,13 @@ export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TReque
   toleranceSeconds?: number | undefined;
   /** Sign answers with X-Endpoint / X-Timestamp / X-Signature like Pomelo's examples. Default false. */
   signResponses?: boolean | undefined;
+  /**
+   * A secret of your own (at least 16 characters, e.g. `process.env.POMELO_DIGEST_KEY`) that keys the body digests
+   * and the idempotency keys of events without an id. Without it they are keyed from the first api pair's secret,
+   * so removing that pair at the end of a key rotation changes them, and a redelivery of an id-less event after
+   * that runs again. Set it before rotating; changing it later has the same effect once.
+   */
+  digestKey?: string | undefined;
   /** A name for this instance, when one app serves two Pomelo accounts (keys and logs carry it). */
   name?: string | undefined;
   /** A handler threw or timed out, a store failed. `event` has OTP codes redacted. Default: the logger. */

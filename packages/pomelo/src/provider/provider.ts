@@ -1,6 +1,7 @@
 import {
   bodyDigest,
   configurationFailure,
+  digestKeyFrom,
   noContent,
   recordLabel,
   resolveEngineOptions,
@@ -59,9 +60,10 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   }
   if (name !== undefined && (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(name))) fail("name must be 1–40 letters, digits, '_' or '-'.");
   const keys = pomeloSigningKeys(options.apiKeys, fail);
-  // Digests and id-less keys are keyed from the first pair's secret, whichever pair signed: the same event
-  // resent under another pair during a rotation is still recognised. Keep the first pair first while rotating.
-  const identity = [...keys.values()][0]!.derived;
+  // Digests and id-less keys are keyed by digestKey, else from the first pair's secret, whichever pair signed: the
+  // same event resent under another pair during a rotation is still recognised. Without digestKey, removing the
+  // first pair changes them (documented on the option).
+  const identity = digestKeyFrom(options.digestKey, "pomelo", fail) ?? [...keys.values()][0]!.derived;
 
   const paths = resolvePomeloPaths(options.paths);
   for (const [route, path] of Object.entries(paths)) {

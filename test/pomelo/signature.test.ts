@@ -106,6 +106,21 @@ describe("pomeloWebhooks start-up checks", () => {
     expect(() => pomeloWebhooks({ ...required, ...override } as never)).toThrow(message);
   });
 
+  it("warns at start-up when a rotation is configured without digestKey, and only then", () => {
+    const rotating = [{ key: "pk_1", secret: VECTOR.secret }, { key: "pk_2", secret: VECTOR.secret }];
+    const warningsFor = (override: object) => {
+      const warnings: { message: string; fields: unknown }[] = [];
+      pomeloWebhooks({ ...required, ...override, logger: { info() {}, error() {}, warn: (message, fields) => void warnings.push({ message, fields }) } });
+      return warnings;
+    };
+    const [warning, ...others] = warningsFor({ apiKeys: rotating });
+    expect(others).toEqual([]);
+    expect(warning!.message).toMatch(/Several Pomelo api keys and no digestKey.*first pair \(pk_1…\).*Set digestKey/);
+    expect(warning!.fields).toMatchObject({ code: "POMELO_DIGEST_KEY_MISSING" });
+    expect(warningsFor({ apiKeys: rotating, digestKey: "pomelo-digest-key-0123456789" })).toEqual([]);
+    expect(warningsFor({})).toEqual([]); // one pair: nothing to rotate away yet
+  });
+
   it("logs which api keys are configured by their first characters, never a secret", () => {
     const lines: string[] = [];
     pomeloWebhooks({ ...required, apiKeys: [{ key: "pk_live_abcdef", secret: VECTOR.secret }], logger: { info: (m, f) => void lines.push(JSON.stringify([m, f])), warn() {}, error() {} } });

@@ -78,6 +78,14 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
 
   const engine = resolveEngineOptions(options as Parameters<typeof resolveEngineOptions<TRequest>>[0], provider);
   engine.logger.info("Pomelo api keys configured", { provider, apiKeys: [...keys.keys()].map(keyHint) });
+  if (keys.size > 1 && options.digestKey === undefined) {
+    engine.logger.warn(
+      `Several Pomelo api keys and no digestKey: events without an id are recognised by a digest keyed from the first ` +
+        `pair (${keyHint([...keys.keys()][0]!)}), so removing that pair when the rotation ends would let a redelivery of ` +
+        "one run again. Set digestKey (a secret of your own) before removing it.",
+      { provider, code: "POMELO_DIGEST_KEY_MISSING" },
+    );
+  }
   const keyPrefix = `${provider}:`;
 
   /** The answer: 204, or, with signResponses, signed like Pomelo's examples (over an empty body). */

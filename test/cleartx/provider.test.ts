@@ -50,6 +50,9 @@ describe("clearTxWebhooks start-up checks", () => {
     ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive number of milliseconds/],
     ["a verifyTimeoutMs past what a timer can wait", { verifyTimeoutMs: 2 ** 31 }, /verifyTimeoutMs must be .* up to 2147483647/],
     ["a digestKey too short to be a secret", { digestKey: "short" }, /digestKey must be a secret string of at least 16 characters/],
+    ["a digestKey that is not a string", { digestKey: 12345 }, /digestKey must be a secret string of at least 16 characters/],
+    ["a digestKey of spaces", { digestKey: " ".repeat(20) }, /digestKey must be a secret string of at least 16 characters/],
+    ["a digestKey with a trailing newline", { digestKey: "cleartx-digest-key-0123456789\n" }, /digestKey starts or ends with whitespace/],
     ["a basePath without a leading slash", { basePath: "v1/notify" }, /basePath must be a path starting with "\/"/],
     ["a basePath with a query", { basePath: "/v1/notify?x=1" }, /basePath must be a path/],
   ])("refuses %s", (_name, override, message) => {

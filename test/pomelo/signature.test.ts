@@ -101,6 +101,8 @@ describe("pomeloWebhooks start-up checks", () => {
     ["no review handler", { onReview: undefined }, /onReview is required/],
     ["one path for both endpoints", { paths: { tokens: "/p", otp: "/p" } }, /must differ/],
     ["a digestKey that is not a secret string", { digestKey: 12345 }, /digestKey must be a secret string of at least 16 characters/],
+    ["a short digestKey", { digestKey: "short-key" }, /digestKey must be a secret string of at least 16 characters/],
+    ["a digestKey with a trailing newline", { digestKey: "pomelo-digest-key-0123456789\n" }, /digestKey starts or ends with whitespace/],
   ])("refuses %s", (_name, override, message) => {
     expect(() => pomeloWebhooks({ ...required, ...override } as never)).toThrow(SiglumeConfigurationError);
     expect(() => pomeloWebhooks({ ...required, ...override } as never)).toThrow(message);

@@ -51,8 +51,9 @@ export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TReq
   /**
    * A secret of your own (at least 16 characters, e.g. `process.env.CLEARTX_DIGEST_KEY`) that keys the body digests
    * the idempotency store keeps. Without it they are plain SHA-256 (128 bits): someone who can read the store and
-   * knows every other byte of a /confirmed-data body could test guesses of its IVMS.101 part. Keep it stable: with
-   * another key, a redelivery of a handled notification is reviewed as `transaction_ref_reused` (never run again).
+   * knows every other byte of a /confirmed-data body could test guesses of its IVMS.101 part. Best set at the first
+   * deployment and kept: adding or changing it changes every record's digest, so a redelivery of a notification
+   * handled before is reviewed as `transaction_ref_reused` (never run again), and an unreadable one reviewed again.
    */
   digestKey?: string | undefined;
   /** Default "/v1/notify": mounts /confirmed, /declined, /rejected, /broadcasted and /confirmed-data below it. */

@@ -31,11 +31,15 @@ export const MIN_DIGEST_KEY_LENGTH = 16;
  */
 export function digestKeyFrom(value: unknown, purpose: string, fail: (message: string) => never): KeyObject | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.length < MIN_DIGEST_KEY_LENGTH) {
+  if (typeof value !== "string" || value.trim().length < MIN_DIGEST_KEY_LENGTH) {
     fail(
       `digestKey must be a secret string of at least ${MIN_DIGEST_KEY_LENGTH} characters (e.g. 32 random bytes, base64), ` +
         "kept as long as the idempotency store's records.",
     );
+  }
+  if (value.trim() !== value) {
+    // Used as given, a key read once with a trailing newline and once without would be two keys: every digest changes.
+    fail("digestKey starts or ends with whitespace (a newline from a secrets file?). Remove it where the value is loaded.");
   }
   return crypto.createSecretKey(crypto.createHmac("sha256", value).update(`siglume-middleware/${purpose}/digest/v1`).digest());
 }

@@ -54,7 +54,9 @@ export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TReque
    * A secret of your own (at least 16 characters, e.g. `process.env.POMELO_DIGEST_KEY`) that keys the body digests
    * and the idempotency keys of events without an id. Without it they are keyed from the first api pair's secret,
    * so removing that pair at the end of a key rotation changes them, and a redelivery of an id-less event after
-   * that runs again. Set it before rotating; changing it later has the same effect once.
+   * that runs again. Best set at the first deployment: adding or changing it changes every record's digest, so for
+   * as long as Pomelo may still redeliver events handled before the switch, such a redelivery is handled again
+   * (an OTP, an event without an id) or reviewed as `event_id_reused` (a token event).
    */
   digestKey?: string | undefined;
   /** A name for this instance, when one app serves two Pomelo accounts (keys and logs carry it). */

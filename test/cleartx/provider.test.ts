@@ -47,7 +47,7 @@ describe("clearTxWebhooks start-up checks", () => {
     ["no onNotification", { onNotification: undefined }, /onNotification is required/],
     ["no onReview", { onReview: undefined }, /onReview is required.*24 hours/s],
     ["an onConfirmedData that is not a function", { onConfirmedData: {} }, /onConfirmedData must be a function/],
-    ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive number of milliseconds/],
+    ["a verifyTimeoutMs that is not a positive number", { verifyTimeoutMs: 0 }, /verifyTimeoutMs must be a positive whole number of milliseconds/],
     ["a verifyTimeoutMs past what a timer can wait", { verifyTimeoutMs: 2 ** 31 }, /verifyTimeoutMs must be .* up to 2147483647/],
     ["a digestKey too short to be a secret", { digestKey: "short" }, /digestKey must be a secret string of at least 16 characters/],
     ["a digestKey that is not a string", { digestKey: 12345 }, /digestKey must be a secret string of at least 16 characters/],

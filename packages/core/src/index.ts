@@ -18,7 +18,9 @@ export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_HANDLER_MS,
+  MAX_TIMER_MS,
   configurationFailure,
+  positiveMs,
   resolveEngineOptions,
 } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions, WebhookErrorInfo } from "./engine/options.js";

@@ -1,7 +1,8 @@
 import {
   bodyDigest,
-  digestKeyFrom,
   configurationFailure,
+  digestKeyFrom,
+  positiveMs,
   resolveEngineOptions,
   type OncePlan,
   type Plan,
@@ -113,11 +114,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
   if (verify !== undefined && insecureSkipVerification === true) {
     fail("verify and insecureSkipVerification: true were both given. Pass verify, or (local development only) the opt-out.");
   }
-  const { verifyTimeoutMs = DEFAULT_VERIFY_TIMEOUT_MS } = options;
-  // setTimeout fires at once for delays past 2^31 - 1 ms, which would answer every async verify 503.
-  if (typeof verifyTimeoutMs !== "number" || !(verifyTimeoutMs > 0 && verifyTimeoutMs <= 2 ** 31 - 1)) {
-    fail(`verifyTimeoutMs must be a positive number of milliseconds up to 2147483647 (default ${DEFAULT_VERIFY_TIMEOUT_MS}).`);
-  }
+  const verifyTimeoutMs = positiveMs(options.verifyTimeoutMs, DEFAULT_VERIFY_TIMEOUT_MS, "verifyTimeoutMs", fail, { timer: true });
   const digestKey = digestKeyFrom(options.digestKey, "cleartx", fail);
   const routes = clearTxRoutes(options.basePath ?? DEFAULT_CLEARTX_BASE_PATH, fail);
 

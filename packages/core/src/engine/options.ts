@@ -63,9 +63,24 @@ export function configurationFailure(provider: string): (message: string) => nev
   };
 }
 
-function positiveMs(value: number | undefined, fallback: number, name: string, fail: (message: string) => never): number {
+/** The longest delay `setTimeout` keeps: past it, Node fires the timer at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration option, checked at start-up: `value`, or `fallback` when absent, as a positive whole number of
+ * milliseconds; `timer: true` when it will be a `setTimeout` delay, which must also be at most MAX_TIMER_MS.
+ */
+export function positiveMs(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  fail: (message: string) => never,
+  { timer = false }: { timer?: boolean } = {},
+): number {
   const ms = value ?? fallback;
-  if (!Number.isSafeInteger(ms) || ms <= 0) fail(`${name} must be a positive whole number of milliseconds.`);
+  if (!Number.isSafeInteger(ms) || ms <= 0 || (timer && ms > MAX_TIMER_MS)) {
+    fail(`${name} must be a positive whole number of milliseconds${timer ? ` up to ${MAX_TIMER_MS}` : ""}.`);
+  }
   return ms;
 }
 

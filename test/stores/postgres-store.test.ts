@@ -6,7 +6,7 @@ import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
 import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
 import { testPool, type PostgresServer } from "../support/servers.js";
-import { until } from "../support/timing.js";
+import { sleep, until } from "../support/timing.js";
 
 const SECRET = "whsec_pg";
 let orders: OrdersDatabase;
@@ -24,6 +24,13 @@ function deliver(handler: ReturnType<typeof createSiglumeWebhookHandler>, event:
   return handler.handle(coreRequest(delivery));
 }
 
+
+/** The events table as the 0.1 store created it (no claim_token, body_digest or result). */
+const tableOf01 = (name: string) => `CREATE TABLE ${name} (
+  event_id text PRIMARY KEY, event_type text NOT NULL,
+  status text NOT NULL CHECK (status IN ('received', 'processing', 'failed', 'completed')),
+  outcome text, attempts integer NOT NULL DEFAULT 0, first_seen_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, locked_until timestamptz)`;
 describe("postgresIdempotencyStore, transactional (default)", () => {
   it("rolls the order update back with the claim when the handler throws, records the attempt, and runs it again", async () => {
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "tx_events" });
@@ -168,11 +175,7 @@ describe("postgresIdempotencyStore configuration", () => {
   });
 
   it("migrates a table made by the 0.1 store in place, keeping its records", async () => {
-    await db.query(`CREATE TABLE old_events (
-      event_id text PRIMARY KEY, event_type text NOT NULL,
-      status text NOT NULL CHECK (status IN ('received', 'processing', 'failed', 'completed')),
-      outcome text, attempts integer NOT NULL DEFAULT 0, first_seen_at timestamptz NOT NULL DEFAULT now(),
-      last_seen_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, locked_until timestamptz)`);
+    await db.query(tableOf01("old_events"));
     await db.query("INSERT INTO old_events (event_id, event_type, status, outcome, attempts) VALUES ('done', 't', 'completed', 'spent', 1)");
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "old_events" });
     try {
@@ -186,6 +189,25 @@ describe("postgresIdempotencyStore configuration", () => {
       await store.close();
     }
   });
+
+  it("upgrading a 0.1 table that a long transaction holds gives up after 2 s (claims do not queue behind it), then succeeds", async () => {
+    await db.query(tableOf01("busy_old_events"));
+    const holder = await db.connect();
+    const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "busy_old_events" });
+    try {
+      await holder.query("BEGIN; SELECT count(*) FROM busy_old_events");
+      const claiming = expect(store.claim("busy", { type: "t", digest: "d" })).rejects.toMatchObject({ code: "55P03" });
+      const released = sleep(5000).then(() => holder.query("COMMIT")); // without the lock timeout the claim would then succeed
+      await claiming;
+      await released;
+      const claimed = await store.claim("busy", { type: "t", digest: "d" });
+      expect(claimed.status).toBe("claimed");
+      if (claimed.status === "claimed") await claimed.claim.complete({ outcome: "ok" });
+    } finally {
+      holder.release();
+      await store.close();
+    }
+  }, 20_000);
 
   it("exposes its DDL for migrations and, with createTable: false, expects the table to exist", async () => {
     expect(createTableSql("migrated_events")).toMatch(/^CREATE TABLE IF NOT EXISTS "migrated_events"/);

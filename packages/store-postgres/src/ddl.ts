@@ -38,3 +38,22 @@ export async function createSerialised(pool: Pool, namespace: number, statements
     if (!CREATED_MEANWHILE.has((error as { code?: string }).code ?? "")) throw error;
   }
 }
+
+/** How long a start-up column upgrade waits for its table's lock before giving up. */
+export const COLUMN_LOCK_TIMEOUT_MS = 2000;
+
+/**
+ * Start-up SQL adding columns a later version needs to a table an earlier one created, for createSerialised:
+ * each column is checked again under the advisory lock (an instance that waited behind another's upgrade takes no
+ * table lock), and the ALTER TABLE waits at most COLUMN_LOCK_TIMEOUT_MS for its ACCESS EXCLUSIVE lock, since every
+ * query on the table queues behind it meanwhile. `table` is a quoted identifier; names and types are ours.
+ */
+export function addColumnsSql(table: string, columns: readonly { name: string; type: string }[]): string {
+  const missing = columns.map(
+    ({ name, type }) => `  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attname = '${name}' AND NOT attisdropped) THEN
+    PERFORM set_config('lock_timeout', '${COLUMN_LOCK_TIMEOUT_MS}ms', true);
+    ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${name} ${type};
+  END IF;`,
+  );
+  return `DO $upgrade$ BEGIN\n${missing.join("\n")}\nEND $upgrade$`;
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
-import { createSerialised, lockNamespace } from "./ddl.js";
+import { addColumnsSql, createSerialised, lockNamespace } from "./ddl.js";
 import {
   SiglumeWebhookError,
   type Claim,
@@ -158,7 +158,10 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
         "SELECT count(*) AS present FROM pg_attribute WHERE attrelid = $1::regclass AND attname = ANY($2) AND NOT attisdropped",
         [table, MIGRATED_COLUMNS],
       );
-      if (Number(rows[0]!.present) < MIGRATED_COLUMNS.length) await pool.query(ddl);
+      // A table from 0.1: its new columns, one instance at a time, each waiting for the table's lock only briefly.
+      if (Number(rows[0]!.present) < MIGRATED_COLUMNS.length) {
+        await createSerialised(pool, namespace, [addColumnsSql(table, MIGRATED_COLUMNS.map((name) => ({ name, type: "text" })))]);
+      }
     })().catch((error: unknown) => {
       tableReady = undefined;
       throw error;

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
-import { createSerialised, lockNamespace } from "./ddl.js";
+import { COLUMN_LOCK_TIMEOUT_MS, addColumnsSql, createSerialised, lockNamespace } from "./ddl.js";
 import {
   CheckoutStoreUnavailableError,
   PAID_ORDER_STATUSES,
@@ -95,18 +95,11 @@ function attemptsDdl(table = "siglume_checkout_attempts") {
     name: index,
     sql: `CREATE UNIQUE INDEX IF NOT EXISTS "${index}" ON ${name} (order_id) WHERE status IN ${where}`,
   }));
-  // Columns added after the table's first release, each added to a table created before it.
-  const columns = [{ name: "creation_claim", definition: "creation_claim text" }].map(({ name: column, definition }) => ({
-    name: column,
-    sql: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${definition}`,
-    // At start-up: checked again under the advisory lock (an instance that waited behind another's upgrade takes no
-    // table lock), and waiting for the table's lock at most COLUMN_LOCK_TIMEOUT_MS.
-    guarded: `DO $upgrade$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${name}'::regclass AND attname = '${column}' AND NOT attisdropped) THEN
-    PERFORM set_config('lock_timeout', '${COLUMN_LOCK_TIMEOUT_MS}ms', true);
-    ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${definition};
-  END IF;
-END $upgrade$`,
+  // Columns added after the table's first release: `sql` for a migration, `upgrade` at start-up (addColumnsSql).
+  const columns = [{ name: "creation_claim", type: "text" }].map((column) => ({
+    name: column.name,
+    sql: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}`,
+    upgrade: addColumnsSql(name, [column]),
   }));
   return { table: name, createTable, indexes, columns };
 }
@@ -117,13 +110,7 @@ export function attemptsTableSql(table = "siglume_checkout_attempts"): string {
   return [createTable, ...columns.map((column) => column.sql), ...indexes.map((index) => index.sql)].join(";\n");
 }
 
-/**
- * What of the DDL is missing, read from the catalog (which takes no lock on the table). Only that runs:
- * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
- * would queue behind every running transaction on the table, and every start would queue behind it.
- */
-/** How long a start-up upgrade waits for the table's lock, and how long after a failed one the next is tried. */
-const COLUMN_LOCK_TIMEOUT_MS = 2000;
+/** How long after a failed start-up upgrade the next is tried. */
 const UPGRADE_RETRY_MS = 10_000;
 
 /** Why a table created by an earlier version could not get its new columns, and what to do. */
@@ -156,6 +143,11 @@ function explainMissingColumn(error: unknown): unknown {
   );
 }
 
+/**
+ * What of the DDL is missing, read from the catalog (which takes no lock on the table). Only that runs:
+ * `CREATE … IF NOT EXISTS` on an existing table still locks it first (an index build takes SHARE), so it
+ * would queue behind every running transaction on the table, and every start would queue behind it.
+ */
 async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Promise<string[]> {
   const { rows } = await pool.query<{ present: boolean; indexes: string[]; columns: string[] }>(
     `SELECT to_regclass($1) IS NOT NULL AS present,
@@ -169,7 +161,7 @@ async function missingDdl(pool: Pool, ddl: ReturnType<typeof attemptsDdl>): Prom
   if (!present) return [ddl.createTable, ...ddl.indexes.map((index) => index.sql)];
   return [
     // ALTER TABLE waits for an ACCESS EXCLUSIVE lock, and every start and payment queues behind it: give up soon.
-    ...ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.guarded),
+    ...ddl.columns.filter((column) => !columns.includes(column.name)).map((column) => column.upgrade),
     ...ddl.indexes.filter((index) => !indexes.includes(index.name)).map((index) => index.sql),
   ];
 }

@@ -183,12 +183,20 @@ describe("postgresOrderStore on an attempts table created before creation_claim 
     await db.query("INSERT INTO orders (id, amount_minor, currency) VALUES ($1, 1200, 'JPY')", [id]);
     return { id, amount_minor: 1200, currency: "JPY", status: "unpaid" };
   }
+  /** Runs `test` with a pool of its own on the server, ended afterwards whatever happens. */
+  async function withPool(test: (db: ReturnType<typeof testPool>) => Promise<void>) {
+    const db = testPool(postgres.url);
+    try {
+      await test(db);
+    } finally {
+      await db.end();
+    }
+  }
   const claimColumn = async (db: ReturnType<typeof testPool>, table: string) =>
     (await db.query("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'creation_claim'", [table])).rows[0].n;
 
-  it("adds the column at start-up and then enforces the claim", async () => {
-    const db = testPool(postgres.url);
-    try {
+  it("adds the column at start-up and then enforces the claim", () =>
+    withPool(async (db) => {
       const table = "legacy_attempts";
       const order = await legacy(db, table);
       const store = postgresOrderStore({ pool: db, attemptsTable: table });
@@ -200,23 +208,16 @@ describe("postgresOrderStore on an attempts table created before creation_claim 
       expect(await store.markPending(taker, session("legacy_current"))).toBe(true);
       const { rows } = await db.query(`SELECT session_id, creation_claim FROM ${table} WHERE order_id = $1`, [order.id]);
       expect(rows).toEqual([{ session_id: "cs_legacy_current", creation_claim: null }]);
-    } finally {
-      await db.end();
-    }
-  });
+    }));
 
-  it("attemptsTableSql, run as a migration (createTable: false), upgrades it too", async () => {
-    const db = testPool(postgres.url);
-    try {
+  it("attemptsTableSql, run as a migration (createTable: false), upgrades it too", () =>
+    withPool(async (db) => {
       const table = "legacy_migrated";
       await legacy(db, table);
       expect(await claimColumn(db, table)).toBe(0);
       await db.query(postgresOrderStore({ pool: db, attemptsTable: table, createTable: false }).attemptsTableSql);
       expect(await claimColumn(db, table)).toBe(1);
-    } finally {
-      await db.end();
-    }
-  });
+    }));
 
   it("a transaction holding the table past 2 s: the upgrade gives up saying so, is not retried for 10 s, then succeeds", async () => {
     const db = testPool(postgres.url);
@@ -244,9 +245,8 @@ describe("postgresOrderStore on an attempts table created before creation_claim 
     }
   }, 30_000);
 
-  it("with createTable: false and no migration run, the error names the missing column and the statement to add", async () => {
-    const db = testPool(postgres.url);
-    try {
+  it("with createTable: false and no migration run, the error names the missing column and the statement to add", () =>
+    withPool(async (db) => {
       const table = "legacy_unmigrated";
       const order = await legacy(db, table);
       const store = postgresOrderStore({ pool: db, attemptsTable: table, createTable: false });
@@ -254,10 +254,7 @@ describe("postgresOrderStore on an attempts table created before creation_claim 
         /no creation_claim column .*createTable: false.*ADD COLUMN IF NOT EXISTS creation_claim text/,
       );
       expect(await claimColumn(db, table)).toBe(0);
-    } finally {
-      await db.end();
-    }
-  });
+    }));
 
   it("a role that may not alter the table gets an error saying to run attemptsTableSql as the owner; nothing changes", async () => {
     const admin = testPool(postgres.url);

@@ -1,3 +1,15 @@
 import { libraryConfig } from "../../tsup.base.js";
 
-export default libraryConfig();
+// index: the framework-free core (no node:*; its crypto comes from "#platform").
+// node: the Node adapters' http helpers (raw-body), importing the core by its own name so classes stay one.
+// platform/{node,web}: the two runtime seams package.json "imports" chooses between.
+export default libraryConfig({
+  entry: {
+    index: "src/index.ts",
+    node: "src/node.ts",
+    "platform/node": "src/platform/node.ts",
+    "platform/web": "src/platform/web.ts",
+  },
+  external: ["#platform", "@siglume-middleware/core"],
+  dts: { entry: { index: "src/index.ts", node: "src/node.ts" } },
+});

@@ -45,7 +45,7 @@ function decisions(
         kind: "decision",
         key: `decide:${id}`,
         type: "decision",
-        digest: bodyDigest(body),
+        digest: bodyDigest(body) as string, // synchronous on Node
         deadlineAt: receivedAt + deadlineMs,
         run: decide,
         body: (value: unknown) => JSON.stringify({ decision: value }),

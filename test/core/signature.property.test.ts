@@ -55,7 +55,7 @@ describe("signature header parser (property)", () => {
           const header = parts.map((p, i) => `${spaces[i % spaces.length]}${p}${spaces[(i + 5) % spaces.length]}`).join(",");
           const parsed = parseSignatureHeader(header);
           expect(parsed.timestamp).toBe(t);
-          expect(parsed.signatures.map((s) => s.toString("hex"))).toEqual(digests.map((d) => Buffer.from(d).toString("hex")));
+          expect(parsed.signatures.map((s) => Buffer.from(s).toString("hex"))).toEqual(digests.map((d) => Buffer.from(d).toString("hex")));
         },
       ),
     );

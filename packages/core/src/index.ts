@@ -30,14 +30,16 @@ export { runExactlyOnce, claimLost, storeUnavailable } from "./engine/exactly-on
 export type { ClaimedRun, ExactlyOnceOptions, RunOutcome } from "./engine/exactly-once.js";
 export { containedReporter } from "./engine/report.js";
 
-export { signSiglumeWebhook, computeSignature, signingKey } from "./signature/sign.js";
+export { signSiglumeWebhook, computeSignature, deliverySignature, signingKey } from "./signature/sign.js";
 export type { SigningKey } from "./signature/sign.js";
 export { parseSignatureHeader, SIGNATURE_HEADER } from "./signature/header.js";
 export type { ParsedSignatureHeader } from "./signature/header.js";
 export {
   DEFAULT_TOLERANCE_SECONDS,
+  verifySiglumeDelivery,
   verifySiglumeSignature,
   verifySiglumeWebhook,
+  verifySiglumeWebhookAsync,
 } from "./signature/verify.js";
 export type { VerifyOptions, VerifiedSignature } from "./signature/verify.js";
 
@@ -55,7 +57,7 @@ export type { MemoryIdempotencyStoreOptions } from "./idempotency/memory.js";
 export type * from "./idempotency/store.js";
 export { assertIdempotencyStore, legacyIdempotencyStore } from "./idempotency/legacy.js";
 export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
-export { MIN_DIGEST_KEY_LENGTH, bodyDigest, digestKeyFrom } from "./idempotency/digest.js";
+export { MIN_DIGEST_KEY_LENGTH, bodyDigest, derivedKey, digestKeyFrom } from "./idempotency/digest.js";
 export { MAX_EVENT_ID_LENGTH, eventIdProblem, recordLabel } from "./idempotency/key.js";
 
 export { DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
@@ -65,7 +67,8 @@ export type * from "./dispatch/types.js";
 
 export { toRawBytes } from "./body/raw.js";
 export type { RawBody } from "./body/raw.js";
-export { bodyTimeoutError, bodyTooLargeError, nodeRequestBody, readRawBody } from "./body/stream.js";
+export { assertWithinLimit, bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "./body/limits.js";
+export { readWebBody } from "./body/web.js";
 
 export { siglumeWebhooks } from "./siglume/provider.js";
 export type { SiglumeProvider } from "./siglume/provider.js";
@@ -73,5 +76,30 @@ export { createSiglumeWebhookHandler } from "./http/handler.js";
 export type { SiglumeWebhookHandler } from "./http/handler.js";
 export { errorResponse, isJsonContentType, noContent } from "./http/response.js";
 export type { WebhookResponse } from "./http/response.js";
-export { matchesWebhookPath } from "./http/path.js";
-export { writeNodeResponse } from "./http/node.js";
+export { matchesWebhookPath, pathWithoutQuery } from "./http/path.js";
+
+// The runtime seam: node:crypto on Node and Bun, WebCrypto elsewhere (package.json "imports" picks one).
+// Provider packages build on these instead of node:crypto and Buffer, so they run on every runtime.
+export {
+  byteLength,
+  deadlines,
+  ed25519PublicKey,
+  equalBytes,
+  fromBase64,
+  fromHex,
+  hmac,
+  hmacSync,
+  platformName,
+  secretKey,
+  sha256,
+  sha256Sync,
+  toBase64,
+  toBase64Url,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  verifyEd25519,
+} from "./platform/index.js";
+export type { Deadlines, HashInput, Platform, PublicKey, SecretKey, Watched } from "./platform/contract.js";
+export { all, isPromiseLike, andThen } from "./engine/maybe.js";
+export { emitWarning, environment, isProduction } from "./engine/environment.js";

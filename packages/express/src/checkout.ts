@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { createSiglumeCheckoutHandler, type SiglumeCheckoutOptions } from "@siglume-middleware/checkout";
-import { matchesWebhookPath, nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core";
+import { matchesWebhookPath } from "@siglume-middleware/core";
+import { nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core/node";
 
 export type SiglumeCheckoutRouterOptions = SiglumeCheckoutOptions<Request>;
 

@@ -1,12 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import {
   createWebhookHandler,
-  nodeRequestBody,
   siglumeWebhooks,
   type SiglumeOptions,
   type WebhookProvider,
-  writeNodeResponse,
 } from "@siglume-middleware/core";
+import { nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core/node";
 
 export type SiglumeRouterOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Request>;
 
@@ -79,4 +78,5 @@ export function siglumeRouter<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "@siglume-middleware/core/node";
 export * from "./checkout.js";

@@ -6,12 +6,12 @@ import {
   type SiglumeContext,
   type StandardSettled,
   createWebhookHandler,
-  readRawBody,
   siglumeWebhooks,
   type SiglumeOptions,
   type WebhookProvider,
   type WebhookResponse,
 } from "@siglume-middleware/core";
+import { readRawBody } from "@siglume-middleware/core/node";
 
 /**
  * Fastify infers plugin options from the plugin, not from the call, so the policy cannot narrow the
@@ -106,4 +106,5 @@ export const siglumePlugin = fp<SiglumePluginOptions>(
 
 export default siglumePlugin;
 export * from "@siglume-middleware/core";
+export * from "@siglume-middleware/core/node";
 export * from "./checkout.js";

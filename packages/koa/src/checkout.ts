@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from "koa";
 import { createSiglumeCheckoutHandler, type SiglumeCheckoutOptions } from "@siglume-middleware/checkout";
-import { matchesWebhookPath, nodeRequestBody } from "@siglume-middleware/core";
+import { matchesWebhookPath } from "@siglume-middleware/core";
+import { nodeRequestBody } from "@siglume-middleware/core/node";
 
 export type SiglumeCheckoutMiddlewareOptions = SiglumeCheckoutOptions<Context>;
 

@@ -1,11 +1,11 @@
 import type { Context, Middleware, Next } from "koa";
 import {
   createWebhookHandler,
-  nodeRequestBody,
   siglumeWebhooks,
   type SiglumeOptions,
   type WebhookProvider,
 } from "@siglume-middleware/core";
+import { nodeRequestBody } from "@siglume-middleware/core/node";
 
 export type SiglumeMiddlewareOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Context>;
 
@@ -49,4 +49,5 @@ export function siglumeMiddleware<TAllowMetered extends boolean = false>(
 }
 
 export * from "@siglume-middleware/core";
+export * from "@siglume-middleware/core/node";
 export * from "./checkout.js";

@@ -25,4 +25,5 @@ export { handlerMetadata } from "./provider/decorator.js";
 export type { HandlerDecoratorOptions } from "./provider/decorator.js";
 
 export * from "@siglume-middleware/core";
+export * from "@siglume-middleware/core/node";
 export * from "./checkout.js";

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isCheckoutCurrency, isChargeableAmount } from "@siglume-middleware/checkout";
-import { readRawBody } from "@siglume-middleware/core";
+import { readRawBody } from "@siglume-middleware/core/node";
 import { createDeliverer, type DeliverySchedule, type SandboxDelivery } from "./deliveries.js";
 import {
   challengeHashFor,

@@ -128,7 +128,7 @@ export const CLEARTX_TEST_SIGNATURE_HEADER = "x-test-signature";
 export function clearTxTestSigner(secret: string): {
   header: string;
   sign(body: Uint8Array | string): Record<string, string>;
-  verify(input: { rawBody: Buffer; headers: Readonly<Record<string, string | string[] | undefined>> }): boolean;
+  verify(input: { rawBody: Uint8Array; headers: Readonly<Record<string, string | string[] | undefined>> }): boolean;
 } {
   if (typeof secret !== "string" || secret === "") throw new TypeError("clearTxTestSigner: secret must be a non-empty string.");
   const mac = (body: Uint8Array | string) => createHmac("sha256", secret).update(body).digest();

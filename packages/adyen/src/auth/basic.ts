@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import { SiglumeWebhookError } from "@siglume-middleware/core";
+import { SiglumeWebhookError, equalBytes, fromBase64, sha256Sync, toBase64, utf8Decode, utf8Encode } from "@siglume-middleware/core";
 
 export interface BasicAuthCredentials {
   username: string;
@@ -15,13 +14,10 @@ const CHALLENGE = { "www-authenticate": 'Basic realm="adyen-webhooks", charset="
 export function basicAuthChecker(credentials: BasicAuthCredentials): (header: string | string[] | undefined) => void {
   const expectedText = `${credentials.username}:${credentials.password}`;
   // What Adyen sends, byte for byte: compared directly, in constant time for a header of the same length.
-  const expected = Buffer.from(`Basic ${Buffer.from(expectedText, "utf8").toString("base64")}`);
-  const expectedDigest = digest(expectedText);
+  const expected = utf8Encode(`Basic ${toBase64(utf8Encode(expectedText))}`);
+  const expectedDigest = sha256Sync(expectedText);
   return (header) => {
-    if (typeof header === "string" && header.length === expected.length) {
-      const given = Buffer.from(header, "latin1");
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-    }
+    if (typeof header === "string" && header.length === expected.length && equalBytes(latin1(header), expected)) return;
     const value = typeof header === "string" ? header.trim() : "";
     const space = value.indexOf(" ");
     if (value === "" || space === -1 || value.slice(0, space).toLowerCase() !== "basic") {
@@ -34,8 +30,8 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
     }
     // Any other form (spacing, case, base64 padding): decoded and compared as SHA-256 digests, equal in
     // length whatever was sent.
-    const given = Buffer.from(value.slice(space + 1).trim(), "base64").toString("utf8");
-    if (!timingSafeEqual(digest(given), expectedDigest)) {
+    const given = utf8Decode(fromBase64(value.slice(space + 1).trim()));
+    if (!equalBytes(sha256Sync(given), expectedDigest)) {
       throw new SiglumeWebhookError(
         "ADYEN_BASIC_AUTH_MISMATCH",
         "The Basic authentication username or password does not match this app's. Check both in the Customer Area " +
@@ -46,6 +42,9 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
   };
 }
 
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
+/** The header's characters as bytes (each code unit's low byte, as Node's "latin1"): compared only at equal length. */
+function latin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+  return bytes;
 }

@@ -1,4 +1,4 @@
-import { eventIdProblem, SiglumeWebhookError } from "@siglume-middleware/core";
+import { eventIdProblem, SiglumeWebhookError, utf8Decode } from "@siglume-middleware/core";
 import {
   AUTHENTICATION_CREATED,
   RELAYED_AUTHENTICATION,
@@ -90,10 +90,10 @@ export function notificationProblem(value: Record<string, unknown>): string | un
  * decision is still due: it is refused); an unreadable result notification
  * is a 400.
  */
-export function parseAdyenWebhook(body: Buffer | string): AdyenWebhook {
+export function parseAdyenWebhook(body: Uint8Array | string): AdyenWebhook {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+    parsed = JSON.parse(typeof body === "string" ? body : utf8Decode(body));
   } catch (error) {
     throw new SiglumeWebhookError(
       "PAYLOAD_INVALID_JSON",

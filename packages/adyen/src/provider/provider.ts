@@ -1,5 +1,6 @@
 import {
   bodyDigest,
+  andThen,
   configurationFailure,
   recordLabel,
   resolveEngineOptions,
@@ -10,7 +11,7 @@ import {
   type WebhookResponse,
 } from "@siglume-middleware/core";
 import { basicAuthChecker } from "../auth/basic.js";
-import { parseAdyenWebhook } from "../event/parse.js";
+import { parseAdyenWebhook, type AdyenWebhook } from "../event/parse.js";
 import {
   AUTHENTICATION_CREATED,
   RELAYED_AUTHENTICATION,
@@ -127,7 +128,7 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
     return { kind: "answer", response: refusedResponse };
   }
 
-  function relayedPlan(payload: RelayedAuthenticationRequest, received: ReceivedRequest<TRequest>): Plan {
+  function relayedPlan(payload: RelayedAuthenticationRequest, received: ReceivedRequest<TRequest>, digest: string): Plan {
     const { request } = received;
     if (environment !== undefined && payload.environment !== environment) {
       return refuse(environmentMessage(payload.environment, environment), request, payload);
@@ -143,7 +144,7 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
       kind: "decision",
       key,
       type: RELAYED_AUTHENTICATION,
-      digest: bodyDigest(received.body),
+      digest,
       deadlineAt: received.receivedAt + decisionTimeoutMs,
       run(transaction) {
         ctx.transaction = transaction;
@@ -165,6 +166,64 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
     };
   }
 
+  /** The plan for a verified, parsed webhook. */
+  function planFor(webhook: AdyenWebhook, received: ReceivedRequest<TRequest>, digest: string): Plan {
+    const { request } = received;
+    if (webhook.kind === "relayed") return relayedPlan(webhook.payload as RelayedAuthenticationRequest, received, digest);
+
+    const payload = webhook.payload;
+    if (environment !== undefined && payload.environment !== environment) {
+      throw new SiglumeWebhookError("ADYEN_ENVIRONMENT_MISMATCH", environmentMessage(payload.environment, environment), {
+        status: 401,
+      });
+    }
+    const ctx: AdyenContext<TRequest> = { request, transaction: undefined, name };
+    if (webhook.kind === "result") {
+      const notification = webhook.payload;
+      const key = `${keyPrefix}authentication.created:${notification.data.id}`; // an eventIdSchema id
+      const resultPlan = (planKey: string): Plan => ({
+        kind: "once",
+        key: planKey,
+        type: AUTHENTICATION_CREATED,
+        digest,
+        outcome: `result:${recordLabel(notification.data.status, "unknown")}`,
+        run(transaction) {
+          ctx.transaction = transaction;
+          return options.onAuthenticationResult(notification, ctx);
+        },
+        acknowledge: ACCEPTED,
+        // A notification id seen before with another body is handled as its own notification, once.
+        reused: planKey === key ? () => resultPlan(`${key}#${digest}`) : undefined,
+        info: { event: notification, key: planKey },
+      });
+      return resultPlan(key);
+    }
+
+    const { onEvent } = options;
+    const type = typeof payload.type === "string" ? payload.type : "(no type)";
+    if (onEvent === undefined) {
+      logger.warn("An Adyen webhook this endpoint does not handle was acknowledged (add onEvent to handle it).", { provider, type });
+      return { kind: "answer", response: ACCEPTED };
+    }
+    const data = payload.data as { id?: unknown } | undefined;
+    // Both parts key the store's record: anything an id could not be is replaced by the body's digest.
+    const label = recordLabel(type, "event");
+    const key = `${keyPrefix}${label}:${recordLabel(data?.id, digest)}`;
+    return {
+      kind: "once",
+      key,
+      type: label,
+      digest,
+      outcome: `event:${label}`,
+      run(transaction) {
+        ctx.transaction = transaction;
+        return onEvent(payload, ctx);
+      },
+      acknowledge: ACCEPTED,
+      info: { event: payload, key },
+    };
+  }
+
   return {
     name: provider,
     displayName: "Adyen",
@@ -175,71 +234,15 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
 
     preflight: checkBasicAuth === undefined ? undefined : ({ header }) => checkBasicAuth(header("authorization")),
 
-    receive(received): Plan {
-      const { body, header, request } = received;
-      verifyAdyenHmac(body, header(HMAC_HEADER), keys);
-      const webhook = parseAdyenWebhook(body);
-
-      if (webhook.kind === "relayed") {
-        if (webhook.problem !== undefined) {
-          return refuse(`A relayed authentication that cannot be read was refused: ${webhook.problem}.`, request, undefined);
+    receive(received) {
+      const { body, header } = received;
+      return andThen(verifyAdyenHmac(body, header(HMAC_HEADER), keys), () => {
+        const webhook = parseAdyenWebhook(body);
+        if (webhook.kind === "relayed" && webhook.problem !== undefined) {
+          return refuse(`A relayed authentication that cannot be read was refused: ${webhook.problem}.`, received.request, undefined);
         }
-        return relayedPlan(webhook.payload, received);
-      }
-
-      const payload = webhook.payload;
-      if (environment !== undefined && payload.environment !== environment) {
-        throw new SiglumeWebhookError("ADYEN_ENVIRONMENT_MISMATCH", environmentMessage(payload.environment, environment), {
-          status: 401,
-        });
-      }
-      const ctx: AdyenContext<TRequest> = { request, transaction: undefined, name };
-      const digest = bodyDigest(body);
-
-      if (webhook.kind === "result") {
-        const notification = webhook.payload;
-        const key = `${keyPrefix}authentication.created:${notification.data.id}`; // an eventIdSchema id
-        const resultPlan = (planKey: string): Plan => ({
-          kind: "once",
-          key: planKey,
-          type: AUTHENTICATION_CREATED,
-          digest,
-          outcome: `result:${recordLabel(notification.data.status, "unknown")}`,
-          run(transaction) {
-            ctx.transaction = transaction;
-            return options.onAuthenticationResult(notification, ctx);
-          },
-          acknowledge: ACCEPTED,
-          // A notification id seen before with another body is handled as its own notification, once.
-          reused: planKey === key ? () => resultPlan(`${key}#${digest}`) : undefined,
-          info: { event: notification, key: planKey },
-        });
-        return resultPlan(key);
-      }
-
-      const { onEvent } = options;
-      const type = typeof payload.type === "string" ? payload.type : "(no type)";
-      if (onEvent === undefined) {
-        logger.warn("An Adyen webhook this endpoint does not handle was acknowledged (add onEvent to handle it).", { provider, type });
-        return { kind: "answer", response: ACCEPTED };
-      }
-      const data = payload.data as { id?: unknown } | undefined;
-      // Both parts key the store's record: anything an id could not be is replaced by the body's digest.
-      const label = recordLabel(type, "event");
-      const key = `${keyPrefix}${label}:${recordLabel(data?.id, digest)}`;
-      return {
-        kind: "once",
-        key,
-        type: label,
-        digest,
-        outcome: `event:${label}`,
-        run(transaction) {
-          ctx.transaction = transaction;
-          return onEvent(payload, ctx);
-        },
-        acknowledge: ACCEPTED,
-        info: { event: payload, key },
-      };
+        return andThen(bodyDigest(body), (digest) => planFor(webhook, received, digest));
+      });
     },
   };
 }

@@ -1,5 +1,21 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
-import { SiglumeWebhookError } from "@siglume-middleware/core";
+import {
+  SiglumeWebhookError,
+  all,
+  byteLength,
+  equalBytes,
+  fromBase64,
+  fromHex,
+  hmac,
+  hmacSync,
+  secretKey,
+  andThen,
+  toBase64,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  type MaybePromise,
+  type SecretKey,
+} from "@siglume-middleware/core";
 
 /** The header Adyen signs Balance Platform webhooks in (lower case, as Node gives headers). */
 export const HMAC_HEADER = "hmacsignature";
@@ -8,11 +24,11 @@ const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
 /** An HMAC key from the Customer Area, decoded once, with the check value that names it in logs. */
 export interface AdyenHmacKey {
-  key: KeyObject;
+  key: SecretKey;
   /** Key check value: last 3 bytes, upper-case hex, of HMAC-SHA256(key, "00000000"). Safe to log. */
   kcv: string;
   /** The same hex used as text: only to recognise a signer that made that mistake. */
-  asText: KeyObject;
+  asText: SecretKey;
 }
 
 /**
@@ -32,23 +48,21 @@ export function adyenHmacKeys(keys: string | readonly string[] | undefined, fail
           "HMAC key exactly as the Customer Area shows it; it is hex, not text or base64.",
       );
     }
-    const key = createSecretKey(Buffer.from(hex, "hex"));
-    return { key, kcv: keyCheckValue(key), asText: createSecretKey(Buffer.from(hex, "utf8")) };
+    const key = secretKey(fromHex(hex));
+    return { key, kcv: keyCheckValue(key), asText: secretKey(utf8Encode(hex)) };
   });
 }
 
 /** Adyen's key check value: lets logs say which key is configured without showing it. */
-export function keyCheckValue(key: KeyObject | string): string {
-  const material = typeof key === "string" ? Buffer.from(key, "hex") : key;
-  return createHmac("sha256", material).update("00000000").digest().subarray(-3).toString("hex").toUpperCase();
+export function keyCheckValue(key: SecretKey | string): string {
+  const material = typeof key === "string" ? secretKey(fromHex(key)) : key;
+  return toHex(hmacSync(material, ["00000000"]).subarray(-3)).toUpperCase();
 }
 
 /** base64 HMAC-SHA256 of the exact bytes with the hex-decoded key, as Adyen computes `HmacSignature`. */
-export function signAdyenPayload(body: Buffer | string, hexKey: string): string {
-  return createHmac("sha256", Buffer.from(hexKey, "hex")).update(body).digest("base64");
+export function signAdyenPayload(body: Uint8Array | string, hexKey: string): string {
+  return toBase64(hmacSync(secretKey(fromHex(hexKey)), [body]));
 }
-
-const digestOf = (key: KeyObject, body: Buffer | string) => createHmac("sha256", key).update(body).digest();
 
 /** Bodies past this size skip the mismatch diagnosis: it re-hashes variants of the body. */
 const DIAGNOSIS_LIMIT = 8 * 1024; // re-parsing a deeply nested 64 KB body blocks the event loop for ~15 ms
@@ -59,7 +73,11 @@ const DIAGNOSIS_LIMIT = 8 * 1024; // re-parsing a deeply nested 64 KB body block
  * was re-serialised after Adyen signed it (Adyen escapes "/" as "\/"), a
  * signer that used the key as text, or a key that is not this webhook's.
  */
-export function verifyAdyenHmac(body: Buffer | string, header: string | string[] | undefined, keys: readonly AdyenHmacKey[]): void {
+export function verifyAdyenHmac(
+  body: Uint8Array | string,
+  header: string | string[] | undefined,
+  keys: readonly AdyenHmacKey[],
+): MaybePromise<void> {
   if (typeof header !== "string" || header.trim() === "") {
     throw new SiglumeWebhookError(
       "ADYEN_HMAC_MISSING",
@@ -68,27 +86,33 @@ export function verifyAdyenHmac(body: Buffer | string, header: string | string[]
       { status: 401 },
     );
   }
-  const given = Buffer.from(header.trim(), "base64");
-  if (given.length === 32) {
+  const given = fromBase64(header.trim());
+  const mismatch = () => {
+    throw new SiglumeWebhookError("ADYEN_HMAC_MISMATCH", `HmacSignature does not match the body. ${diagnose(body, given, keys)}`, {
+      status: 401,
+    });
+  };
+  if (given.length !== 32) return mismatch();
+  const check = (digest: Uint8Array) => equalBytes(digest, given);
+  if (keys.length === 1) return andThen(hmac(keys[0]!.key, [body]), (digest) => (check(digest) ? undefined : mismatch()));
+  return andThen(all(keys.map(({ key }) => hmac(key, [body]))), (digests) => {
     let matched = false;
-    for (const { key } of keys) if (timingSafeEqual(digestOf(key, body), given)) matched = true;
-    if (matched) return;
-  }
-  throw new SiglumeWebhookError("ADYEN_HMAC_MISMATCH", `HmacSignature does not match the body. ${diagnose(body, given, keys)}`, {
-    status: 401,
+    for (const digest of digests) if (check(digest)) matched = true; // every key compared, in constant time each
+    return matched ? undefined : mismatch();
   });
 }
 
-function diagnose(body: Buffer | string, given: Buffer, keys: readonly AdyenHmacKey[]): string {
+/** On a mismatch only: which mistake explains it (variants re-hashed synchronously, bodies up to 8 KB). */
+function diagnose(body: Uint8Array | string, given: Uint8Array, keys: readonly AdyenHmacKey[]): string {
   const rotation =
     `Configured keys (check values): ${keys.map((k) => k.kcv).join(", ")}. If the key was rotated in the Customer ` +
     "Area, configure the new and the old key (hmacKey: [newKey, oldKey]) until every webhook is signed with the new one.";
-  const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  const size = byteLength(body);
   if (given.length !== 32) return `The header is not a base64 HMAC-SHA256 (it decodes to ${given.length} bytes). ${rotation}`;
   if (size > DIAGNOSIS_LIMIT) return `Likely causes: the body was changed after Adyen signed it, or a wrong key. ${rotation}`;
   const matches = (variant: string, asText = false) =>
-    keys.some((k) => timingSafeEqual(digestOf(asText ? k.asText : k.key, variant), given));
-  const text = typeof body === "string" ? body : body.toString("utf8");
+    keys.some((k) => equalBytes(hmacSync(asText ? k.asText : k.key, [variant]), given));
+  const text = typeof body === "string" ? body : utf8Decode(body);
   if (matches(text.replaceAll("/", "\\/"))) {
     return (
       'The body was re-serialised after Adyen signed it: Adyen escapes "/" as "\\/", and these bytes have a plain ' +

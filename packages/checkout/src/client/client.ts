@@ -1,4 +1,4 @@
-import { SiglumeConfigurationError } from "@siglume-middleware/core";
+import { SiglumeConfigurationError, environment } from "@siglume-middleware/core";
 import {
   SiglumeApiError,
   SiglumeAuthenticationError,
@@ -74,13 +74,13 @@ export class SiglumeMerchantClient {
   readonly #token: string;
 
   constructor(options: SiglumeMerchantClientOptions = {}) {
-    const token = options.merchantAuthToken ?? process.env.SIGLUME_MERCHANT_AUTH_TOKEN;
+    const token = options.merchantAuthToken ?? environment("SIGLUME_MERCHANT_AUTH_TOKEN");
     if (typeof token !== "string" || token.trim() === "") {
       fail("a merchant token is required: pass merchantAuthToken or set SIGLUME_MERCHANT_AUTH_TOKEN.");
     }
     if (/\s/.test(token)) fail("the merchant token contains whitespace; copy it again without spaces or newlines.");
     this.#token = token;
-    this.apiBase = normaliseApiBase(options.apiBase ?? process.env.SIGLUME_API_BASE ?? DEFAULT_SIGLUME_API_BASE);
+    this.apiBase = normaliseApiBase(options.apiBase ?? environment("SIGLUME_API_BASE") ?? DEFAULT_SIGLUME_API_BASE);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs <= 0) fail("timeoutMs must be a positive whole number.");
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { toBase64Url } from "@siglume-middleware/core";
 import type {
   BeginAttemptResult,
   CheckoutAttempt,
@@ -44,11 +44,14 @@ export interface MemoryOrderStore<TRequest = unknown> extends SiglumeOrderStore<
   paidCount(orderId: string): number;
 }
 
-export const newAttemptId = (): string => `att_${randomBytes(16).toString("base64url")}`;
+/** `bytes` random bytes as base64url (WebCrypto's generator, on every runtime). */
+const randomId = (bytes: number): string => toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+export const newAttemptId = (): string => `att_${randomId(16)}`;
 /** Nonces are per attempt, random, and never contain ':'. */
 export const nonceFor = (attemptId: string): string => `sdrp-${attemptId}`;
 /** A creation claim's token: new for every claim, so a start taken over cannot write as the one that took over. */
-export const newClaim = (): string => randomBytes(12).toString("base64url");
+export const newClaim = (): string => randomId(12);
 
 const copy = (order: MemoryOrder): MemoryOrder => ({ ...order });
 

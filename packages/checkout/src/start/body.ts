@@ -1,3 +1,4 @@
+import { utf8Decode } from "@siglume-middleware/core";
 /** Largest start body read from the stream: `{"order_id": …}` needs a few dozen bytes. */
 export const START_BODY_LIMIT = 16 * 1024;
 /** Longest accepted order id. */
@@ -20,7 +21,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export function parseStartBody(body: unknown): StartBodyResult {
   let value = body;
   if (typeof value === "string" || value instanceof Uint8Array) {
-    const textBody = typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8");
+    const textBody = typeof value === "string" ? value : utf8Decode(value);
     if (textBody.trim() === "") return { ok: false, problem: 'the body is empty; send {"order_id": "…"}' };
     try {
       value = JSON.parse(textBody);

@@ -1,4 +1,4 @@
-import { SiglumeConfigurationError } from "@siglume-middleware/core";
+import { SiglumeConfigurationError, environment } from "@siglume-middleware/core";
 import { SiglumeMerchantClient, type SiglumeMerchantClientOptions } from "../client/client.js";
 import type { CheckoutOrder, SiglumeCheckoutOrders } from "../orders/contract.js";
 
@@ -106,7 +106,7 @@ function returnUrl(origin: string, path: string): (orderId: string) => string {
 /** Checked once at start-up: a start route that could sell to the wrong shopper refuses to start. */
 export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions<TRequest>): ResolvedCheckoutOptions<TRequest> {
   if (typeof options !== "object" || options === null) fail("options are required.");
-  const merchant = options.merchant ?? process.env.SIGLUME_DIRECT_PAYMENT_MERCHANT;
+  const merchant = options.merchant ?? environment("SIGLUME_DIRECT_PAYMENT_MERCHANT");
   if (typeof merchant !== "string" || !MERCHANT.test(merchant)) {
     fail(
       "merchant is required: pass merchant or set SIGLUME_DIRECT_PAYMENT_MERCHANT to your Siglume merchant key " +

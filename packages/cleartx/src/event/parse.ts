@@ -1,3 +1,4 @@
+import { utf8Decode } from "@siglume-middleware/core";
 import { CLEARTX_UUID } from "./schemas.js";
 import {
   CLEARTX_STATUS_OF_ROUTE,
@@ -112,10 +113,10 @@ export function clearTxPayloadProblem(route: ClearTxRouteName, value: unknown): 
  * endpoint receives, comes back with its problem (it goes to review, answered 200, since ClearTX
  * would resend a refused notification unchanged for 24 hours).
  */
-export function parseClearTxNotification(route: ClearTxRouteName, body: Buffer | string): ClearTxParsed {
+export function parseClearTxNotification(route: ClearTxRouteName, body: Uint8Array | string): ClearTxParsed {
   let payload: unknown;
   try {
-    payload = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+    payload = JSON.parse(typeof body === "string" ? body : utf8Decode(body));
   } catch {
     return {
       ok: false,

@@ -10,6 +10,10 @@ import {
   type WebhookProvider,
   type WebhookResponse,
   type WebhookRoute,
+  andThen,
+  utf8Decode,
+  utf8Encode,
+  type MaybePromise,
 } from "@siglume-middleware/core";
 import { parseClearTxNotification } from "../event/parse.js";
 import { CLEARTX_ROUTES, type ClearTxReview, type ClearTxRouteName } from "../event/types.js";
@@ -210,14 +214,18 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
     };
   }
 
-  function plan(received: ReceivedRequest<TRequest>, route: ClearTxRouteName): Plan {
+  function plan(received: ReceivedRequest<TRequest>, route: ClearTxRouteName): MaybePromise<Plan> {
+    return andThen(bodyDigest(received.body, digestKey), (digest) => planWithDigest(received, route, digest));
+  }
+
+  function planWithDigest(received: ReceivedRequest<TRequest>, route: ClearTxRouteName, digest: string): Plan {
     const { body } = received;
-    const digest = bodyDigest(body, digestKey);
+    const text = () => (typeof body === "string" ? body : utf8Decode(body));
     const parsed = parseClearTxNotification(route, body);
     if (!parsed.ok) {
       // Keyed by the body: once per body, never taking the transfer's own key from a readable notification.
       const { problem, transactionRef, payload } = parsed;
-      const review: ClearTxReview = { ...problem, route, transactionRef, payload, rawBody: body.toString() };
+      const review: ClearTxReview = { ...problem, route, transactionRef, payload, rawBody: text() };
       return reviewPlan(review, received, `${KEY_PREFIX}${route}:review:${digest}`, digest);
     }
     const { transactionRef } = parsed;
@@ -230,7 +238,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
           route,
           transactionRef,
           payload: notification,
-          rawBody: body.toString(),
+          rawBody: text(),
         };
         return transferPlan(received, route, notification, transactionRef, digest, { review });
       }
@@ -254,12 +262,12 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
     paths: Object.freeze(Object.fromEntries(routes.map((r) => [r.name, r.path]))) as Record<ClearTxRouteName, string>,
     verifies: verify !== undefined,
 
-    receive(received): Plan | Promise<Plan> {
+    receive(received): MaybePromise<Plan> {
       const route = received.route.name as ClearTxRouteName;
       if (verify === undefined) return plan(received, route);
       const headers = requestHeaders(received);
       const input: ClearTxVerifyInput<TRequest> = {
-        rawBody: typeof received.body === "string" ? Buffer.from(received.body, "utf8") : received.body,
+        rawBody: typeof received.body === "string" ? utf8Encode(received.body) : received.body,
         headers,
         header: firstHeader(headers),
         route,

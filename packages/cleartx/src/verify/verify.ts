@@ -1,4 +1,4 @@
-import { SiglumeWebhookError, type ReceivedRequest } from "@siglume-middleware/core";
+import { SiglumeWebhookError, isPromiseLike, type ReceivedRequest } from "@siglume-middleware/core";
 import type { ClearTxRouteName } from "../event/types.js";
 
 /** Request headers as Node gives them: names in lower case, repeated headers as arrays. */
@@ -6,8 +6,8 @@ export type ClearTxHeaders = Readonly<Record<string, string | string[] | undefin
 
 /** What your `verify` function receives: the exact bytes, before anything parsed them, and the headers. */
 export interface ClearTxVerifyInput<TRequest = unknown> {
-  /** The exact bytes received. Verify these, never a re-serialised body. */
-  rawBody: Buffer;
+  /** The exact bytes received (a Buffer on Node's adapters). Verify these, never a re-serialised body. */
+  rawBody: Uint8Array;
   /** Every request header, names in lower case. */
   headers: ClearTxHeaders;
   /** One header by name (any case); the first value when it was repeated. */
@@ -43,8 +43,6 @@ export function verifierTimedOut(timeoutMs: number, retryAfterSeconds: number): 
   );
 }
 
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === "function";
 
 const threw = new SiglumeWebhookError(
   CLEARTX_VERIFIER_FAILED,

@@ -1,5 +1,6 @@
-import type { KeyObject } from "node:crypto";
+import { environment } from "../engine/environment.js";
 import { configurationFailure, resolveEngineOptions, type ResolvedEngineOptions } from "../engine/options.js";
+import type { SecretKey } from "../platform/contract.js";
 import { signingKey } from "../signature/sign.js";
 import { DEFAULT_TOLERANCE_SECONDS, normaliseSecrets } from "../signature/verify.js";
 import type { SiglumeHandlers, SiglumeOptions } from "./types.js";
@@ -15,7 +16,7 @@ export const DEFAULT_PATH = "/webhooks/siglume";
 /** Options checked once at start-up, so nothing is re-derived per request. */
 export interface ResolvedSiglumeOptions<TRequest = unknown> extends ResolvedEngineOptions<TRequest> {
   /** The secrets as HMAC keys, made once at start-up. */
-  keys: KeyObject[];
+  keys: SecretKey[];
   allowMeteredPayments: boolean;
   toleranceSeconds: number;
   path: string;
@@ -40,7 +41,7 @@ export function resolveSiglumeOptions<TAllowMetered extends boolean, TRequest>(
 
   let secrets: string[] = [];
   try {
-    secrets = normaliseSecrets(options.webhookSecret ?? process.env.SIGLUME_WEBHOOK_SECRET);
+    secrets = normaliseSecrets(options.webhookSecret ?? environment("SIGLUME_WEBHOOK_SECRET"));
   } catch (error) {
     fail((error as Error).message);
   }

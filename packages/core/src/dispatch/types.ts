@@ -1,3 +1,4 @@
+import type { MaybePromise } from "../platform/contract.js";
 import type {
   DirectPaymentConfirmation,
   MeteredBatchSettled,
@@ -45,7 +46,7 @@ export type FulfillableConfirmation<TAllowMetered extends boolean> = TAllowMeter
   : StandardSettled;
 
 /** A handler may answer at once or later. */
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise };
 
 export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest = unknown> {
   /** Fulfil here. Return only after the order update is durably written; throw to have Siglume redeliver. */

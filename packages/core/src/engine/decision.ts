@@ -1,4 +1,4 @@
-import { performance } from "node:perf_hooks";
+import { isPromiseLike } from "./maybe.js";
 import type { WebhookResponse } from "../http/response.js";
 import type { Claim } from "../idempotency/store.js";
 import { keepClaimed } from "./exactly-once.js";
@@ -13,8 +13,6 @@ const POLL_MS = 40;
  */
 const COMMIT_GRACE_MS = 100;
 
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === "function";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Decided {
@@ -32,7 +30,12 @@ interface Pending {
 }
 
 export interface DecisionRunner {
-  run(plan: DecisionPlan, report: (error: unknown) => void): Promise<WebhookResponse | Plan>;
+  /** `waitUntil` keeps the deciding work alive past the answer where the runtime would end it (a Worker). */
+  run(
+    plan: DecisionPlan,
+    report: (error: unknown) => void,
+    waitUntil?: ((promise: Promise<unknown>) => void) | undefined,
+  ): Promise<WebhookResponse | Plan>;
 }
 
 /**
@@ -75,7 +78,11 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     }
   }
 
-  async function run(plan: DecisionPlan, report: (error: unknown) => void): Promise<WebhookResponse | Plan> {
+  async function run(
+    plan: DecisionPlan,
+    report: (error: unknown) => void,
+    waitUntil?: ((promise: Promise<unknown>) => void) | undefined,
+  ): Promise<WebhookResponse | Plan> {
     const copyOf = pending.get(plan.key);
     if (copyOf !== undefined) {
       if (copyOf.digest !== plan.digest) return plan.reused();
@@ -101,7 +108,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     let committing = false;
     let recordedAtDeadline = false;
     let stopRenewing: (() => void) | undefined;
-    let grace: NodeJS.Timeout | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const passDeadline = () => {
       if (sent !== undefined) return;
       finish(fallback);
@@ -201,7 +208,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       }
     };
 
-    void decide()
+    const deciding = decide()
       .catch((error: unknown) => {
         finish(fallback);
         report(error);
@@ -209,6 +216,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       .finally(() => {
         if (pending.get(plan.key) === entry) pending.delete(plan.key);
       });
+    waitUntil?.(deciding);
 
     return answer(plan, await sentPromise);
   }

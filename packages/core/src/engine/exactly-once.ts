@@ -1,6 +1,7 @@
 import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
+import { isPromiseLike } from "./maybe.js";
 import type { Claim, CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
-import { watchdog } from "./watchdog.js";
+import { deadlines } from "../platform/index.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
@@ -21,6 +22,8 @@ export interface ExactlyOnceOptions {
   maxHandlerMs: number;
   /** Contained onError: never throws. */
   report(error: unknown): void;
+  /** Keeps work that outlives the answer alive (a Worker's `ctx.waitUntil`); absent where the process lives on. */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 export type RunOutcome<T> =
@@ -42,8 +45,6 @@ const TIMED_OUT = Symbol("timed out");
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === "function";
 
 export const storeUnavailable = new SiglumeWebhookError(
   "STORE_UNAVAILABLE",
@@ -67,14 +68,14 @@ export function storeFailure(error: unknown): SiglumeWebhookError {
 export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
-  const startedAt = watchdog.now();
+  const startedAt = performance.now();
   let stopped = false;
   // On the shared watchdog: a delivery whose handler settles before the first renewal costs no timer.
   const renewal = {
     at: startedAt + every,
     expire(): void {
       if (stopped) return;
-      if (watchdog.now() - startedAt >= options.maxHandlerMs) {
+      if (performance.now() - startedAt >= options.maxHandlerMs) {
         options.report(
           new Error(
             `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
@@ -85,8 +86,8 @@ export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "max
       }
       const next = () => {
         if (stopped) return;
-        renewal.at = watchdog.now() + every;
-        watchdog.add(renewal, every);
+        renewal.at = performance.now() + every;
+        deadlines.add(renewal, every);
       };
       let renewing: Promise<boolean>;
       try {
@@ -103,10 +104,10 @@ export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "max
       );
     },
   };
-  watchdog.add(renewal, every);
+  deadlines.add(renewal, every);
   return () => {
     stopped = true;
-    watchdog.delete(renewal);
+    deadlines.delete(renewal);
   };
 }
 
@@ -178,10 +179,10 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     (error: unknown): Settled<T> => ({ ok: false, error }),
   );
   const first = await new Promise<Settled<T> | typeof TIMED_OUT>((resolve) => {
-    const timeout = { at: watchdog.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
-    watchdog.add(timeout, options.handlerTimeoutMs);
+    const timeout = { at: performance.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
+    deadlines.add(timeout, options.handlerTimeoutMs);
     settling.then((settled) => {
-      watchdog.delete(timeout);
+      deadlines.delete(timeout);
       resolve(settled);
     });
   });
@@ -199,9 +200,11 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     ),
   );
   claim.abandon?.();
-  settling.then((settled) => {
+  const background = Promise.resolve(settling).then((settled) => {
     stopRenewing();
     return finish(claim, run, settled, options.report);
   });
+  // Where the runtime ends a request's work with its answer (workerd), the handler is kept alive until it settles.
+  options.waitUntil?.(background);
   return TIMEOUT;
 }

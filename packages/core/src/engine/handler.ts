@@ -1,12 +1,12 @@
-import { performance } from "node:perf_hooks";
 import { toRawBytes } from "../body/raw.js";
-import { assertWithinLimit } from "../body/stream.js";
+import { assertWithinLimit } from "../body/limits.js";
 import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
 import { matchesWebhookPath, pathWithoutQuery } from "../http/path.js";
 import { errorResponse, isJsonContentType } from "../http/response.js";
 import type { WebhookResponse } from "../http/response.js";
 import { decisionRunner } from "./decision.js";
 import { runExactlyOnce, type ExactlyOnceOptions } from "./exactly-once.js";
+import { isPromiseLike } from "./maybe.js";
 import type { InboundRequest, OncePlan, Plan, WebhookProvider, WebhookRoute } from "./provider.js";
 
 /** The three things an adapter supplies: the method, a header reader, and a way to get the raw body. */
@@ -28,6 +28,11 @@ export interface WebhookRequest<TRequest> {
   path?: string | undefined;
   /** How to fix it when readBody finds the body already parsed (framework-specific advice). */
   rawBodyHint?: string | undefined;
+  /**
+   * Keeps work that outlives the answer alive where the runtime would end it with the response (a Cloudflare
+   * Worker's `ctx.waitUntil`): a handler still running past handlerTimeoutMs, a decision recorded after its deadline.
+   */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 export interface WebhookHandler<TRequest> {
@@ -38,9 +43,6 @@ export interface WebhookHandler<TRequest> {
   /** Never rejects: every failure is an answer (and, where it is ours to know, an onError report). */
   handle(request: WebhookRequest<TRequest>): Promise<WebhookResponse>;
 }
-
-const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === "function";
 
 const closeConnection = { connection: "close" };
 
@@ -83,13 +85,14 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   const reporterFor = (request: TRequest, info: Record<string, unknown>) => (error: unknown) =>
     engine.report(error, { provider: provider.name, request, ...info });
 
-  async function runOnce(plan: OncePlan, request: TRequest): Promise<WebhookResponse> {
-    const report = reporterFor(request, plan.info);
+  async function runOnce(plan: OncePlan, req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
+    const report = reporterFor(req.request, plan.info);
     const options: ExactlyOnceOptions = {
       store,
       handlerTimeoutMs: engine.handlerTimeoutMs,
       maxHandlerMs: engine.maxHandlerMs,
       report,
+      waitUntil: req.waitUntil,
     };
     const outcome = await runExactlyOnce(
       { key: plan.key, type: plan.type, digest: plan.digest, run: plan.run, completion: () => ({ outcome: plan.outcome }) },
@@ -100,7 +103,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
         return plan.acknowledge;
       case "duplicate":
         // The same key with another signed body is not a duplicate: the provider decides (a review, once).
-        if (outcome.digest !== null && outcome.digest !== plan.digest && plan.reused) return execute(plan.reused(), request);
+        if (outcome.digest !== null && outcome.digest !== plan.digest && plan.reused) return execute(plan.reused(), req);
         return plan.acknowledge;
       case "in_flight":
         return inFlightResponse;
@@ -113,15 +116,15 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     }
   }
 
-  async function execute(plan: Plan, request: TRequest): Promise<WebhookResponse> {
+  async function execute(plan: Plan, req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
     switch (plan.kind) {
       case "answer":
         return plan.response;
       case "once":
-        return runOnce(plan, request);
+        return runOnce(plan, req);
       case "decision": {
-        const answer = await decisions.run(plan, reporterFor(request, plan.info));
-        return "kind" in answer ? execute(answer, request) : answer;
+        const answer = await decisions.run(plan, reporterFor(req.request, plan.info), req.waitUntil);
+        return "kind" in answer ? execute(answer, req) : answer;
       }
       case "unrecorded":
         try {
@@ -129,7 +132,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
           if (isPromiseLike(value)) await value;
           return plan.acknowledge;
         } catch (error) {
-          reporterFor(request, plan.info)(error);
+          reporterFor(req.request, plan.info)(error);
           return handlerFailedResponse;
         }
     }
@@ -154,7 +157,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
       const headers = error.code === "BODY_TIMEOUT" ? closeConnection : error.headers;
       return errorResponse(error, headers);
     }
-    return execute(plan, req.request);
+    return execute(plan, req);
   }
 
   function match(path: string): WebhookRoute | undefined {

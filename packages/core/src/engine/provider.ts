@@ -18,7 +18,7 @@ export interface InboundRequest<TRequest = unknown> {
   /** The request's path as it arrived (mount prefixes included, no query), when the adapter knows it. */
   path?: string | undefined;
   header: HeaderReader;
-  /** The framework's own request object (Express req, Fastify request, Koa ctx, NestJS req). */
+  /** The framework's own request object (Express req, Fastify request, Koa ctx, NestJS req, a fetch Request). */
   request: TRequest;
   /** performance.now() when the engine saw the request: deadlines are timed from it. */
   receivedAt: number;
@@ -26,7 +26,8 @@ export interface InboundRequest<TRequest = unknown> {
 
 /** The same request with the exact bytes received. */
 export interface ReceivedRequest<TRequest = unknown> extends InboundRequest<TRequest> {
-  body: Buffer | string;
+  /** The exact bytes received (a Buffer on Node's adapters, a Uint8Array on the fetch handler), or text. */
+  body: Uint8Array | string;
 }
 
 /**

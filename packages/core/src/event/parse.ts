@@ -1,3 +1,4 @@
+import { utf8Decode } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
 import { eventIdProblem } from "../idempotency/key.js";
 import type { SiglumeEvent } from "./types.js";
@@ -13,10 +14,10 @@ function isPresent(value: unknown): value is string {
  * path: five checks, and the result is the parsed object itself (no copy).
  * `siglumeEventSchema` in ./schemas.ts states the same contract for users.
  */
-export function parseSiglumeEvent(body: Buffer | string): SiglumeEvent {
+export function parseSiglumeEvent(body: Uint8Array | string): SiglumeEvent {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+    parsed = JSON.parse(typeof body === "string" ? body : utf8Decode(body));
   } catch (error) {
     throw new SiglumeWebhookError(
       "PAYLOAD_INVALID_JSON",

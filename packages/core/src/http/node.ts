@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { WebhookResponse } from "./response.js";
+import type { WebhookResponse } from "@siglume-middleware/core";
 
 /**
  * Writes the core's decision to a plain Node response (Express, or any

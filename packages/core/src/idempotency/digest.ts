@@ -1,24 +1,19 @@
-import * as crypto from "node:crypto";
-import type { KeyObject } from "node:crypto";
+import { hmac, hmacSync, secretKey, sha256, toBase64Url, utf8Encode } from "../platform/index.js";
+import { andThen, type MaybePromise } from "../engine/maybe.js";
+import type { SecretKey } from "../platform/contract.js";
 
-// One-shot hashing (Node ≥ 20.12) skips the Hash object: this runs for every delivery.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: "buffer") => Buffer }).hash;
+const short = (digest: Uint8Array): string => toBase64Url(digest.subarray(0, 16));
 
 /**
  * A short digest of a signed body (128 bits, base64url), recorded with the
  * claim so the same event id with another body is recognised. Keyed when a
  * body may carry a short secret (an OTP code): an unkeyed hash of it could be
  * brute-forced from the store. Best keyed by an app secret that outlives the
- * sender's key rotations (`digestKeyFrom`).
+ * sender's key rotations (`digestKeyFrom`). Synchronous on Node; a Promise
+ * where the runtime's crypto is WebCrypto.
  */
-export function bodyDigest(body: Buffer | string, key?: KeyObject): string {
-  const digest =
-    key !== undefined
-      ? crypto.createHmac("sha256", key).update(body).digest()
-      : oneShot !== undefined
-        ? oneShot("sha256", body, "buffer")
-        : crypto.createHash("sha256").update(body).digest();
-  return digest.subarray(0, 16).toString("base64url");
+export function bodyDigest(body: Uint8Array | string, key?: SecretKey): MaybePromise<string> {
+  return andThen(key !== undefined ? hmac(key, [body]) : sha256(body), short);
 }
 
 /** The fewest characters a `digestKey` option may have. */
@@ -29,7 +24,7 @@ export const MIN_DIGEST_KEY_LENGTH = 16;
  * idempotency keys built from them) stay the same when the sender's keys rotate. `purpose` separates providers.
  * Undefined when the option is absent; `fail` when it is not a string of at least 16 characters.
  */
-export function digestKeyFrom(value: unknown, purpose: string, fail: (message: string) => never): KeyObject | undefined {
+export function digestKeyFrom(value: unknown, purpose: string, fail: (message: string) => never): SecretKey | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.trim().length < MIN_DIGEST_KEY_LENGTH) {
     fail(
@@ -41,5 +36,10 @@ export function digestKeyFrom(value: unknown, purpose: string, fail: (message: s
     // Used as given, a key read once with a trailing newline and once without would be two keys: every digest changes.
     fail("digestKey starts or ends with whitespace (a newline from a secrets file?). Remove it where the value is loaded.");
   }
-  return crypto.createSecretKey(crypto.createHmac("sha256", value).update(`siglume-middleware/${purpose}/digest/v1`).digest());
+  return derivedKey(secretKey(utf8Encode(value)), `siglume-middleware/${purpose}/digest/v1`);
+}
+
+/** A key derived from `parent` for one purpose (HMAC of the label), made once at start-up. */
+export function derivedKey(parent: SecretKey, label: string): SecretKey {
+  return secretKey(hmacSync(parent, [label]));
 }

@@ -1,3 +1,5 @@
+import { platformName } from "../platform/index.js";
+import { emitWarning, isProduction } from "../engine/environment.js";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "./store.js";
 
 export interface MemoryIdempotencyStoreOptions {
@@ -119,12 +121,16 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     now: options.now ?? Date.now,
   };
 
-  if (process.env.NODE_ENV === "production" && !warnedInProduction) {
+  if (isProduction() && !warnedInProduction) {
     warnedInProduction = true;
-    process.emitWarning(
-      "siglume-middleware is using the in-memory idempotency store in production: duplicates are only recognised " +
-        "within this one process. Pass a shared idempotencyStore when running more than one instance.",
-      { code: "SIGLUME_MEMORY_STORE" },
+    emitWarning(
+      platformName === "node"
+        ? "siglume-middleware is using the in-memory idempotency store in production: duplicates are only recognised " +
+            "within this one process. Pass a shared idempotencyStore when running more than one instance."
+        : "siglume-middleware is using the in-memory idempotency store in production: duplicates are only recognised " +
+            "within this one isolate (a Cloudflare Worker or edge function runs many, and drops them at will). Pass " +
+            "a shared idempotencyStore (e.g. postgresIdempotencyStore through pg with nodejs_compat).",
+      "SIGLUME_MEMORY_STORE",
     );
   }
 

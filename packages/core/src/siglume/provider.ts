@@ -7,7 +7,8 @@ import { parseSiglumeEvent } from "../event/parse.js";
 import { noContent } from "../http/response.js";
 import { bodyDigest } from "../idempotency/digest.js";
 import { SIGNATURE_HEADER } from "../signature/header.js";
-import { verifySiglumeSignature } from "../signature/verify.js";
+import { verifySiglumeDelivery } from "../signature/verify.js";
+import { andThen } from "../engine/maybe.js";
 
 const REUSED_OUTCOME = "review:event_id_reused";
 
@@ -64,19 +65,22 @@ export function siglumeWebhooks<TAllowMetered extends boolean = false, TRequest 
     signatureHeader: SIGNATURE_HEADER,
     engine: resolved,
     options: resolved,
-    receive({ body, header, request }): Plan {
-      const signedAt = verifySiglumeSignature(body, header(SIGNATURE_HEADER), keys, toleranceSeconds, Math.floor(Date.now() / 1000)).timestamp;
-      const event = parseSiglumeEvent(body);
-      const ctx: SiglumeContext<TRequest> = { event, signedAt, request, transaction: undefined };
+    receive({ body, header, request }) {
+      const verified = verifySiglumeDelivery(body, header(SIGNATURE_HEADER), keys, toleranceSeconds, Math.floor(Date.now() / 1000));
+      return andThen(verified, ({ timestamp: signedAt }) => {
+        const event = parseSiglumeEvent(body);
+        const ctx: SiglumeContext<TRequest> = { event, signedAt, request, transaction: undefined };
 
-      // A readiness probe must be acknowledged and must never reach a payment handler or the store.
-      if (isReadinessProbe(event)) {
-        const { onReadinessProbe } = handlers;
-        return onReadinessProbe
-          ? { kind: "unrecorded", run: () => onReadinessProbe(event, ctx), acknowledge: noContent, info: { event } }
-          : { kind: "answer", response: noContent };
-      }
-      return once(routeEvent(event, handlers, allowMeteredPayments), ctx, event.id, bodyDigest(body));
+        // A readiness probe must be acknowledged and must never reach a payment handler or the store.
+        if (isReadinessProbe(event)) {
+          const { onReadinessProbe } = handlers;
+          return onReadinessProbe
+            ? { kind: "unrecorded", run: () => onReadinessProbe(event, ctx), acknowledge: noContent, info: { event } }
+            : { kind: "answer", response: noContent };
+        }
+        const route = routeEvent(event, handlers, allowMeteredPayments);
+        return andThen(bodyDigest(body), (digest): Plan => once(route, ctx, event.id, digest));
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { fromHex } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
 
 export const SIGNATURE_HEADER = "siglume-signature";
@@ -6,7 +7,7 @@ export interface ParsedSignatureHeader {
   /** Unix seconds from `t=`. */
   timestamp: number;
   /** Every well-formed `v1=` digest, decoded to 32 bytes (several during secret rotation). */
-  signatures: Buffer[];
+  signatures: Uint8Array[];
 }
 
 const TIMESTAMP = /^\d{1,15}$/;
@@ -28,8 +29,8 @@ function parseCanonical(header: string): ParsedSignatureHeader | undefined {
     if (!isDigit(code)) return undefined;
     timestamp = timestamp * 10 + (code - 48);
   }
-  // Buffer.from stops at the first non-hex character, so 32 bytes means all 64 were hex.
-  const digest = Buffer.from(header.slice(comma + 4), "hex");
+  // fromHex stops at the first non-hex character, so 32 bytes means all 64 were hex.
+  const digest = fromHex(header.slice(comma + 4));
   return digest.length === 32 ? { timestamp, signatures: [digest] } : undefined;
 }
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
@@ -61,7 +62,7 @@ export function parseSignatureHeader(header: string | string[] | undefined | nul
   }
 
   let timestamp: number | undefined;
-  const signatures: Buffer[] = [];
+  const signatures: Uint8Array[] = [];
   let sawV1 = false;
 
   // Messages describe the header's shape, never echo its text: an answer carries nothing the client sent.
@@ -80,7 +81,7 @@ export function parseSignatureHeader(header: string | string[] | undefined | nul
     } else if (key === "v1") {
       sawV1 = true;
       // A v1 that is not a 64-hex digest can never match; keep looking at the others.
-      if (HEX_DIGEST.test(value)) signatures.push(Buffer.from(value, "hex"));
+      if (HEX_DIGEST.test(value)) signatures.push(fromHex(value));
     }
   }
 

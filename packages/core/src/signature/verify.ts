@@ -1,10 +1,12 @@
-import { timingSafeEqual, type KeyObject } from "node:crypto";
+import { equalBytes } from "../platform/index.js";
 import { toRawBytes } from "../body/raw.js";
+import { all, andThen, type MaybePromise } from "../engine/maybe.js";
 import { SiglumeWebhookError } from "../errors.js";
 import { parseSiglumeEvent } from "../event/parse.js";
 import type { SiglumeEvent } from "../event/types.js";
-import { parseSignatureHeader } from "./header.js";
-import { computeSignature, signingKey, type SigningKey } from "./sign.js";
+import type { SecretKey } from "../platform/contract.js";
+import { parseSignatureHeader, type ParsedSignatureHeader } from "./header.js";
+import { computeSignature, deliverySignature, signingKey, type SigningKey } from "./sign.js";
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
@@ -21,28 +23,16 @@ export interface VerifiedSignature {
   timestamp: number;
 }
 
-/**
- * Checks the signature over the exact bytes; throws SiglumeWebhookError on any
- * failure. Exposed apart from parsing so tools can explain failures.
- */
-export function verifySiglumeSignature(
-  body: Buffer | string,
-  header: string | string[] | undefined | null,
-  secrets: readonly SigningKey[],
-  toleranceSeconds: number,
-  now: number,
-): VerifiedSignature {
-  const { timestamp, signatures } = parseSignatureHeader(header);
-
-  // The digest is checked before the clock so an unsigned request learns nothing about our time.
+/** Whether `expected` equals any of the header's digests; every candidate is compared (constant time each). */
+function matchesAny(expected: Uint8Array, candidates: readonly Uint8Array[]): boolean {
   let matched = false;
-  for (const secret of secrets) {
-    const expected = computeSignature(secret, timestamp, body);
-    for (const candidate of signatures) {
-      // Both are 32 bytes (the parser only keeps 64-hex values), as timingSafeEqual requires.
-      if (timingSafeEqual(expected, candidate)) matched = true;
-    }
-  }
+  // Both are 32 bytes (the parser only keeps 64-hex values).
+  for (const candidate of candidates) if (equalBytes(expected, candidate)) matched = true;
+  return matched;
+}
+
+/** The verdict once the digests are known: the digest is checked before the clock, so an unsigned request learns nothing about our time. */
+function settle(parsed: ParsedSignatureHeader, matched: boolean, toleranceSeconds: number, now: number): VerifiedSignature {
   if (!matched) {
     throw new SiglumeWebhookError(
       "SIGNATURE_MISMATCH",
@@ -51,7 +41,7 @@ export function verifySiglumeSignature(
         "(re-serialised JSON, a proxy that re-encodes bodies).",
     );
   }
-
+  const { timestamp } = parsed;
   const skew = now - timestamp;
   if (Math.abs(skew) > toleranceSeconds) {
     throw new SiglumeWebhookError(
@@ -61,6 +51,48 @@ export function verifySiglumeSignature(
     );
   }
   return { timestamp };
+}
+
+/**
+ * Checks the signature over the exact bytes; throws SiglumeWebhookError on any
+ * failure. Synchronous on every runtime. Exposed apart from parsing so tools
+ * can explain failures.
+ */
+export function verifySiglumeSignature(
+  body: Uint8Array | string,
+  header: string | string[] | undefined | null,
+  secrets: readonly SigningKey[],
+  toleranceSeconds: number,
+  now: number,
+): VerifiedSignature {
+  const parsed = parseSignatureHeader(header);
+  let matched = false;
+  for (const secret of secrets) if (matchesAny(computeSignature(secret, parsed.timestamp, body), parsed.signatures)) matched = true;
+  return settle(parsed, matched, toleranceSeconds, now);
+}
+
+/**
+ * The same check for a delivery, with keys made once: synchronous on Node,
+ * through WebCrypto (a Promise) elsewhere.
+ */
+export function verifySiglumeDelivery(
+  body: Uint8Array | string,
+  header: string | string[] | undefined | null,
+  keys: readonly SecretKey[],
+  toleranceSeconds: number,
+  now: number,
+): MaybePromise<VerifiedSignature> {
+  const parsed = parseSignatureHeader(header);
+  if (keys.length === 1) {
+    return andThen(deliverySignature(keys[0]!, parsed.timestamp, body), (expected) =>
+      settle(parsed, matchesAny(expected, parsed.signatures), toleranceSeconds, now),
+    );
+  }
+  return andThen(all(keys.map((key) => deliverySignature(key, parsed.timestamp, body))), (digests) => {
+    let matched = false;
+    for (const expected of digests) if (matchesAny(expected, parsed.signatures)) matched = true;
+    return settle(parsed, matched, toleranceSeconds, now);
+  });
 }
 
 /** Normalises a secret option to a non-empty list, or says how to fix it. */
@@ -79,9 +111,9 @@ export function normaliseSecrets(secret: string | readonly string[] | undefined)
 }
 
 // Keys for the secrets verifySiglumeWebhook() has seen, so repeated calls skip key setup. Bounded.
-const keyCache = new Map<string, KeyObject>();
+const keyCache = new Map<string, SecretKey>();
 
-function cachedKeys(secrets: readonly string[]): KeyObject[] {
+function cachedKeys(secrets: readonly string[]): SecretKey[] {
   return secrets.map((secret) => {
     let key = keyCache.get(secret);
     if (!key) {
@@ -95,9 +127,9 @@ function cachedKeys(secrets: readonly string[]): KeyObject[] {
 
 // The common call passes the same secret string every time: its keys are kept at hand.
 let lastSecret: string | undefined;
-let lastKeys: KeyObject[] = [];
+let lastKeys: SecretKey[] = [];
 
-function keysFor(secret: string | readonly string[]): KeyObject[] {
+function keysFor(secret: string | readonly string[]): SecretKey[] {
   if (typeof secret === "string" && secret === lastSecret) return lastKeys;
   const keys = cachedKeys(normaliseSecrets(secret));
   if (typeof secret === "string") [lastSecret, lastKeys] = [secret, keys];
@@ -105,17 +137,32 @@ function keysFor(secret: string | readonly string[]): KeyObject[] {
 }
 
 /**
- * Verifies a delivery and returns its event. `rawBody` must be the exact bytes
- * received; a parsed object is refused with BODY_NOT_RAW.
+ * Verifies a delivery and returns its event, synchronously on every runtime.
+ * `rawBody` must be the exact bytes received; a parsed object is refused with
+ * BODY_NOT_RAW.
  */
 export function verifySiglumeWebhook(
-  rawBody: Buffer | Uint8Array | string,
+  rawBody: Uint8Array | string,
   header: string | string[] | undefined | null,
   options: VerifyOptions,
 ): SiglumeEvent {
   const body = toRawBytes(rawBody);
-  const keys = keysFor(options.secret);
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  verifySiglumeSignature(body, header, keys, options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
+  verifySiglumeSignature(body, header, keysFor(options.secret), options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
+  return parseSiglumeEvent(body);
+}
+
+/**
+ * `verifySiglumeWebhook` through WebCrypto where the runtime is not Node (Deno, workerd, edge): the form to use
+ * there. On Node it settles at once.
+ */
+export async function verifySiglumeWebhookAsync(
+  rawBody: Uint8Array | string,
+  header: string | string[] | undefined | null,
+  options: VerifyOptions,
+): Promise<SiglumeEvent> {
+  const body = toRawBytes(rawBody);
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  await verifySiglumeDelivery(body, header, keysFor(options.secret), options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, now);
   return parseSiglumeEvent(body);
 }

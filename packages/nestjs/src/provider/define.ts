@@ -15,11 +15,11 @@ import {
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from "@nestjs/core";
 import {
   createWebhookHandler,
-  nodeRequestBody,
   type WebhookHandler,
   type WebhookProvider,
   type WebhookRoute,
 } from "@siglume-middleware/core";
+import { nodeRequestBody } from "@siglume-middleware/core/node";
 import type { IncomingMessage } from "node:http";
 import { discoverHandlers, type DiscoveredHandler, type WebhookHandlerMetadata } from "./discovery.js";
 

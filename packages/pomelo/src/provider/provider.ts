@@ -1,10 +1,14 @@
 import {
+  all,
   bodyDigest,
+  andThen,
   configurationFailure,
   digestKeyFrom,
   noContent,
   recordLabel,
   resolveEngineOptions,
+  utf8Decode,
+  type MaybePromise,
   type OncePlan,
   type Plan,
   type ReceivedRequest,
@@ -14,7 +18,7 @@ import {
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
-import { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "../signature/verify.js";
+import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
   resolvePomeloPaths,
@@ -24,9 +28,9 @@ import {
 
 type RouteName = "tokens" | "otp";
 
-const parseJson = (body: Buffer | string): unknown => {
+const parseJson = (body: Uint8Array | string): unknown => {
   try {
-    return JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
+    return JSON.parse(typeof body === "string" ? body : utf8Decode(body));
   } catch {
     return undefined;
   }
@@ -89,41 +93,47 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   const keyPrefix = `${provider}:`;
 
   /** The answer: 204, or, with signResponses, signed like Pomelo's examples (over an empty body). */
-  function acknowledge(signer: PomeloSigningKey, endpoint: string): WebhookResponse {
+  function acknowledge(signer: PomeloSigningKey, endpoint: string): MaybePromise<WebhookResponse> {
     if (!signResponses) return noContent;
     const timestamp = Math.floor(Date.now() / 1000);
-    return {
+    return andThen(signPomeloAnswer(signer.key, timestamp, endpoint, ""), (signature) => ({
       status: 204,
       headers: {
         [POMELO_HEADERS.endpoint]: endpoint,
         [POMELO_HEADERS.timestamp]: String(timestamp),
-        [POMELO_HEADERS.signature]: signPomelo(signer.key, timestamp, endpoint, ""),
+        [POMELO_HEADERS.signature]: signature,
         [POMELO_HEADERS.apiKey]: signer.apiKey,
       },
       body: undefined,
-    };
+    }));
   }
   /** The record's key: the event's own id, else the body's keyed digest (the route is in the key). */
   const keyFor = (route: RouteName, eventId: string | undefined, digest: string): string =>
     eventId !== undefined ? `${keyPrefix}${route}:${eventId}` : `${keyPrefix}${route}:h:${digest}`;
 
-  function receive(received: ReceivedRequest<TRequest>): Plan {
-    const { body, header, request, route } = received;
+  function receive(received: ReceivedRequest<TRequest>): MaybePromise<Plan> {
+    const { body, header, route } = received;
     const routeName = route.name as RouteName;
     // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
     // (a router mounted under a prefix, NestJS's global prefix).
     const endpoints = [publicPaths[routeName], paths[routeName]];
     const arrived = received.path;
     if (arrived !== undefined) endpoints.push(arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived);
-    const { signer, timestamp, endpoint } = verifyPomeloRequest(body, header, keys, {
-      endpoints,
-      toleranceSeconds,
-      now: Math.floor(Date.now() / 1000),
-    });
+    const verified = verifyPomeloRequest(body, header, keys, { endpoints, toleranceSeconds, now: Math.floor(Date.now() / 1000) });
+    return andThen(verified, (request) =>
+      andThen(all<string | WebhookResponse>([bodyDigest(body, identity), acknowledge(request.signer, request.endpoint)]), ([digest, ack]) =>
+        planFor(received, request, digest as string, ack as WebhookResponse),
+      ),
+    );
+  }
+
+  /** The plan for a verified request. */
+  function planFor(received: ReceivedRequest<TRequest>, verified: VerifiedPomeloRequest, digest: string, ack: WebhookResponse): Plan {
+    const { body, request, route } = received;
+    const routeName = route.name as RouteName;
+    const { signer, timestamp } = verified;
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
-    const digest = bodyDigest(body, identity);
-    const ack = acknowledge(signer, endpoint);
 
     // `reported` builds the event onError sees (redacted) only when there is an error to report.
     const plan = (key: string, type: string, outcome: string, run: () => unknown, reported: () => unknown, reused?: () => Plan): OncePlan => ({

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { derivedKey, fromBase64, secretKey, utf8Encode, type SecretKey } from "@siglume-middleware/core";
 
 /** One api-key/api-secret pair from Pomelo's dashboard. */
 export interface PomeloApiKey {
@@ -12,15 +12,15 @@ export interface PomeloApiKey {
 export interface PomeloSigningKey {
   apiKey: string;
   /** HMAC key: the base64-decoded api secret. */
-  key: KeyObject;
+  key: SecretKey;
   /** The same secret used as text: only to recognise a signer that made that mistake. */
-  asText: KeyObject;
+  asText: SecretKey;
   /**
    * Derived from the secret, never the secret itself: keys the body digests and
    * the idempotency keys of events without an id, so a store never holds a
    * brute-forceable hash of a body with a 6-digit code in it.
    */
-  derived: KeyObject;
+  derived: SecretKey;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -43,7 +43,7 @@ export function pomeloSigningKeys(pairs: readonly PomeloApiKey[] | undefined, fa
     const apiKey = pair.key.trim();
     if (keys.has(apiKey)) fail(`${where}.key ${keyHint(apiKey)} is configured twice.`);
     const secret = typeof pair.secret === "string" ? pair.secret.trim() : "";
-    const bytes = Buffer.from(secret, "base64");
+    const bytes = fromBase64(secret);
     if (secret === "" || !BASE64.test(secret) || bytes.length < 16) {
       fail(
         `${where}.secret (for api key ${keyHint(apiKey)}) is not a base64 api secret of at least 16 bytes. Copy the api ` +
@@ -52,9 +52,9 @@ export function pomeloSigningKeys(pairs: readonly PomeloApiKey[] | undefined, fa
     }
     keys.set(apiKey, {
       apiKey,
-      key: createSecretKey(bytes),
-      asText: createSecretKey(Buffer.from(secret, "utf8")),
-      derived: createSecretKey(createHmac("sha256", bytes).update("siglume-middleware/pomelo/v1").digest()),
+      key: secretKey(bytes),
+      asText: secretKey(utf8Encode(secret)),
+      derived: derivedKey(secretKey(bytes), "siglume-middleware/pomelo/v1"),
     });
   });
   return keys;

@@ -1,5 +1,18 @@
-import { createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
-import { SiglumeWebhookError } from "@siglume-middleware/core";
+import {
+  SiglumeWebhookError,
+  byteLength,
+  equalBytes,
+  fromBase64,
+  hmac,
+  hmacSync,
+  secretKey,
+  andThen,
+  toBase64,
+  utf8Decode,
+  type HashInput,
+  type MaybePromise,
+  type SecretKey,
+} from "@siglume-middleware/core";
 import { keyHint, type PomeloSigningKey } from "./keys.js";
 
 export const POMELO_HEADERS = {
@@ -14,16 +27,15 @@ const TIMESTAMP = /^\d{1,15}$/;
 /** Bodies past this size skip the mismatch diagnosis: it re-hashes variants of the body. */
 const DIAGNOSIS_LIMIT = 8 * 1024; // re-parsing a deeply nested 64 KB body blocks the event loop for ~15 ms
 
-const digest = (key: KeyObject | Buffer, ...parts: (string | Buffer)[]) => {
-  const hmac = createHmac("sha256", key);
-  for (const part of parts) hmac.update(part);
-  return hmac.digest();
-};
+/** `hmac-sha256 <base64>` over timestamp + endpoint + body, keyed with the base64-decoded api secret. Synchronous. */
+export function signPomelo(secret: string | SecretKey, timestamp: number | string, endpoint: string, body: Uint8Array | string): string {
+  const key = typeof secret === "string" ? secretKey(fromBase64(secret)) : secret;
+  return PREFIX + toBase64(hmacSync(key, [String(timestamp), endpoint, body]));
+}
 
-/** `hmac-sha256 <base64>` over timestamp + endpoint + body, keyed with the base64-decoded api secret. */
-export function signPomelo(secret: string | KeyObject, timestamp: number | string, endpoint: string, body: Buffer | string): string {
-  const key = typeof secret === "string" ? Buffer.from(secret, "base64") : secret;
-  return PREFIX + digest(key, String(timestamp), endpoint, body).toString("base64");
+/** The same signature for an answer: synchronous on Node, through WebCrypto elsewhere. */
+export function signPomeloAnswer(key: SecretKey, timestamp: number, endpoint: string, body: string): MaybePromise<string> {
+  return andThen(hmac(key, [String(timestamp), endpoint, body]), (digest) => PREFIX + toBase64(digest));
 }
 
 function refuse(code: string, message: string): never {
@@ -47,11 +59,11 @@ const single = (value: string | string[] | undefined) => (typeof value === "stri
  * Each failure has its own code; a mismatch says which mistake it sees.
  */
 export function verifyPomeloRequest(
-  body: Buffer | string,
+  body: Uint8Array | string,
   header: (name: string) => string | string[] | undefined,
   keys: ReadonlyMap<string, PomeloSigningKey>,
   options: { endpoints: readonly string[]; toleranceSeconds: number; now: number },
-): VerifiedPomeloRequest {
+): MaybePromise<VerifiedPomeloRequest> {
   const apiKey = single(header(POMELO_HEADERS.apiKey));
   const signature = single(header(POMELO_HEADERS.signature));
   const timestampText = single(header(POMELO_HEADERS.timestamp));
@@ -78,24 +90,35 @@ export function verifyPomeloRequest(
     );
   }
 
-  const given = signature!.toLowerCase().startsWith(PREFIX) ? Buffer.from(signature!.slice(PREFIX.length).trim(), "base64") : undefined;
+  const given = signature!.toLowerCase().startsWith(PREFIX) ? fromBase64(signature!.slice(PREFIX.length).trim()) : undefined;
   if (given === undefined || given.length !== 32) {
     refuse("POMELO_SIGNATURE_MALFORMED", 'X-Signature is not "hmac-sha256 <base64 HMAC-SHA256>". Forward the header unchanged.');
   }
-  if (!timingSafeEqual(digest(signer.key, timestampText!, endpoint!, body), given)) {
-    refuse("POMELO_SIGNATURE_MISMATCH", `X-Signature does not match. ${diagnose(body, given, signer, timestampText!, endpoint!)}`);
-  }
+  return andThen(hmac(signer.key, [timestampText!, endpoint!, body]), (expected) => {
+    if (!equalBytes(expected, given)) {
+      refuse("POMELO_SIGNATURE_MISMATCH", `X-Signature does not match. ${diagnose(body, given, signer, timestampText!, endpoint!)}`);
+    }
+    return checkEndpointAndTime(signer, timestampText!, endpoint!, options);
+  });
+}
 
-  if (!options.endpoints.includes(endpoint!)) {
+/** After the signature: the endpoint it was signed for, then the timestamp window. */
+function checkEndpointAndTime(
+  signer: PomeloSigningKey,
+  timestampText: string,
+  endpoint: string,
+  options: { endpoints: readonly string[]; toleranceSeconds: number; now: number },
+): VerifiedPomeloRequest {
+  if (!options.endpoints.includes(endpoint)) {
     refuse(
       "POMELO_ENDPOINT_MISMATCH",
-      `This request was signed for X-Endpoint ${JSON.stringify(endpoint!.slice(0, 200))}, but this route is ` +
+      `This request was signed for X-Endpoint ${JSON.stringify(endpoint.slice(0, 200))}, but this route is ` +
         `${options.endpoints.map((e) => JSON.stringify(e)).join(" or ")}. When a proxy rewrites paths, set publicPaths to ` +
         "the path Pomelo posts to; a request signed for another endpoint is not accepted here.",
     );
   }
 
-  if (!TIMESTAMP.test(timestampText!)) refuse("POMELO_TIMESTAMP_OUT_OF_TOLERANCE", "X-Timestamp is not whole unix seconds.");
+  if (!TIMESTAMP.test(timestampText)) refuse("POMELO_TIMESTAMP_OUT_OF_TOLERANCE", "X-Timestamp is not whole unix seconds.");
   const timestamp = Number(timestampText);
   const skew = options.now - timestamp;
   if (Math.abs(skew) > options.toleranceSeconds) {
@@ -105,16 +128,17 @@ export function verifyPomeloRequest(
         `${options.toleranceSeconds} s tolerance. Check this server's clock (NTP); a replayed old request also fails here.`,
     );
   }
-  return { signer, timestamp, endpoint: endpoint! };
+  return { signer, timestamp, endpoint };
 }
 
-function diagnose(body: Buffer | string, given: Buffer, signer: PomeloSigningKey, timestamp: string, endpoint: string): string {
+/** On a mismatch only: which mistake explains it (variants re-hashed synchronously, bodies up to 8 KB). */
+function diagnose(body: Uint8Array | string, given: Uint8Array, signer: PomeloSigningKey, timestamp: string, endpoint: string): string {
   const fallback =
     `Likely causes: the api secret configured for api key ${keyHint(signer.apiKey)} is not the one Pomelo signs with, or ` +
     "the body was changed after Pomelo signed it (re-serialised JSON, a proxy that re-encodes bodies).";
-  const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  const size = byteLength(body);
   if (size > DIAGNOSIS_LIMIT) return fallback;
-  const matches = (key: KeyObject, ...parts: (string | Buffer)[]) => timingSafeEqual(digest(key, ...parts), given);
+  const matches = (key: SecretKey, ...parts: HashInput[]) => equalBytes(hmacSync(key, parts), given);
   if (matches(signer.asText, timestamp, endpoint, body)) {
     return (
       "It was made with the api secret used as text instead of base64-decoded. Pomelo decodes the secret; whatever " +
@@ -124,7 +148,7 @@ function diagnose(body: Buffer | string, given: Buffer, signer: PomeloSigningKey
   if (matches(signer.key, body, timestamp, endpoint)) {
     return "It was made over body + timestamp + endpoint (an older documented order); Pomelo signs timestamp + endpoint + body.";
   }
-  const text = typeof body === "string" ? body : body.toString("utf8");
+  const text = typeof body === "string" ? body : utf8Decode(body);
   try {
     if (matches(signer.key, timestamp, endpoint, JSON.stringify(JSON.parse(text)))) {
       return (

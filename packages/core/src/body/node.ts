@@ -1,24 +1,10 @@
+// Node's request stream, read with raw-body: for the Node adapters only (`@siglume-middleware/core/node`),
+// never on the web entry point.
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import getRawBody from "raw-body";
-import { watchdog } from "../engine/watchdog.js";
-import { SiglumeWebhookError } from "../errors.js";
-
-/** BODY_TOO_LARGE for `limit`; also used by adapters whose framework enforces the limit. */
-export function bodyTooLargeError(limit: number): SiglumeWebhookError {
-  return new SiglumeWebhookError(
-    "BODY_TOO_LARGE",
-    `The request body is larger than the ${limit}-byte limit. Siglume events are small; raise bodyLimit only if ` +
-      "a legitimate delivery was refused.",
-  );
-}
-
-export const bodyTimeoutError = (timeoutMs: number) =>
-  new SiglumeWebhookError(
-    "BODY_TIMEOUT",
-    `The request body did not arrive within ${timeoutMs} ms, so the connection was closed. A legitimate sender ` +
-      "sends its body at once; a slow network or proxy in between would need a larger bodyTimeoutMs.",
-  );
+import { bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "@siglume-middleware/core";
+import { deadlines } from "../platform/index.js";
 
 /**
  * Reads a request stream into one Buffer, refusing as soon as `limit` is
@@ -41,20 +27,20 @@ export async function readRawBody(
   return new Promise<Buffer>((resolve, reject) => {
     // The shared watchdog, not a timer per request: a body usually arrives within the same tick.
     const deadline = {
-      at: watchdog.now() + timeoutMs,
+      at: performance.now() + timeoutMs,
       expire() {
         stream.pause();
         reject(bodyTimeoutError(timeoutMs));
       },
     };
-    watchdog.add(deadline, timeoutMs);
+    deadlines.add(deadline, timeoutMs);
     reading.then(
       (body) => {
-        watchdog.delete(deadline);
+        deadlines.delete(deadline);
         resolve(body);
       },
       (error: unknown) => {
-        watchdog.delete(deadline);
+        deadlines.delete(deadline);
         // Past the deadline this changes nothing: the promise settled with BODY_TIMEOUT.
         try {
           readFailure(limit)(error);
@@ -70,17 +56,8 @@ function readFailure(limit: number) {
   return (error: unknown): never => {
     const type = (error as { type?: string }).type;
     if (type === "entity.too.large") throw bodyTooLargeError(limit);
-    throw new SiglumeWebhookError(
-      "BODY_READ_FAILED",
-      "The request body could not be read completely (the client disconnected or Content-Length was wrong).",
-      { cause: error },
-    );
+    throw bodyReadFailedError(error);
   };
-}
-
-export function assertWithinLimit(body: Buffer | string, limit: number): void {
-  const size = typeof body === "string" ? Buffer.byteLength(body) : body.length;
-  if (size > limit) throw bodyTooLargeError(limit);
 }
 
 /**

@@ -1,32 +1,20 @@
-import { performance } from "node:perf_hooks";
-
-/** Something the watchdog calls back once its time is up, unless cancelled first. */
-export interface Watched {
-  /** watchdog.now() (monotonic ms) after which `expire` runs. */
-  at: number;
-  expire(): void;
-}
+import type { Deadlines, Watched } from "./contract.js";
 
 const MIN_TICK_MS = 5;
 const MAX_TICK_MS = 250;
 
 /**
- * One timer for every body read, handler timeout and lease renewal in
+ * Node's deadlines: one timer for every body read, handler timeout and lease renewal in
  * flight, instead of a timer each: a delivery only adds itself to a Set and
  * removes itself when done. The timer ticks at a twentieth of the shortest
  * period it watches (5–250 ms), so a deadline fires within that of its time,
  * and stops once nothing is watched.
  */
-export class Watchdog {
+export class Watchdog implements Deadlines {
   private readonly watched = new Set<Watched>();
   private timer: NodeJS.Timeout | undefined;
   private tickMs = MAX_TICK_MS;
   private warned = false;
-
-  /** The watchdog's clock: monotonic, so a stepped wall clock neither stalls nor fires deadlines. */
-  now(): number {
-    return performance.now();
-  }
 
   /** Watches `entry` (fires `entry.expire()` at `entry.at`); `period` is how fine its deadline must be. */
   add(entry: Watched, period: number): void {
@@ -66,6 +54,3 @@ export class Watchdog {
     }
   }
 }
-
-/** The process's watchdog, shared by every engine. */
-export const watchdog = new Watchdog();

@@ -1,0 +1,67 @@
+import { deadlines } from "../platform/index.js";
+import { bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "./limits.js";
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Reads a web `ReadableStream` body (a fetch `Request`'s) into one Uint8Array,
+ * refusing at once when Content-Length is over `limit` and otherwise as soon
+ * as the running total passes it (the stream is cancelled: a huge body is
+ * never buffered whole), and giving up after `timeoutMs` (BODY_TIMEOUT).
+ */
+export function readWebBody(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  contentLength: string | null | undefined,
+  timeoutMs: number,
+): Promise<Uint8Array> {
+  if (body === null) return Promise.resolve(EMPTY);
+  const declared = contentLength == null || contentLength === "" ? Number.NaN : Number(contentLength);
+  if (declared > limit) {
+    body.cancel().catch(() => {});
+    return Promise.reject(bodyTooLargeError(limit));
+  }
+  const reader = body.getReader();
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let done = false;
+    const fail = (error: unknown) => {
+      if (done) return;
+      done = true;
+      deadlines.delete(deadline);
+      reader.cancel().catch(() => {});
+      reject(error);
+    };
+    const deadline = { at: performance.now() + timeoutMs, expire: () => fail(bodyTimeoutError(timeoutMs)) };
+    deadlines.add(deadline, timeoutMs);
+    const pump = (): void => {
+      reader.read().then((result) => {
+        if (done) return;
+        if (result.done) {
+          done = true;
+          deadlines.delete(deadline);
+          resolve(chunks.length === 1 ? chunks[0]! : join(chunks, total));
+          return;
+        }
+        const chunk = result.value;
+        total += chunk.length;
+        if (total > limit) return fail(bodyTooLargeError(limit));
+        chunks.push(chunk);
+        pump();
+      }, (error: unknown) => fail(bodyReadFailedError(error)));
+    };
+    pump();
+  });
+}
+
+function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 0) return EMPTY;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

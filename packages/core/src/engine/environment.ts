@@ -1,0 +1,26 @@
+// What the engine reads from its host without assuming Node: environment variables and process warnings.
+// workerd without nodejs_compat has no `process` at all.
+
+interface ProcessLike {
+  env?: Record<string, string | undefined>;
+  emitWarning?: (message: string, options: { code: string }) => void;
+}
+
+const host = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
+
+/** An environment variable, or undefined where the runtime has none (or no `process`). */
+export function environment(name: string): string | undefined {
+  return host()?.env?.[name];
+}
+
+/** Whether the environment says production (NODE_ENV, as Node, Bun, Deno and workerd's nodejs_compat expose it). */
+export function isProduction(): boolean {
+  return environment("NODE_ENV") === "production";
+}
+
+/** A process warning (Node's emitWarning), else a console warning. */
+export function emitWarning(message: string, code: string): void {
+  const emit = host()?.emitWarning;
+  if (typeof emit === "function") emit.call(host(), message, { code });
+  else console.warn(`[${code}] ${message}`);
+}

@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// Packages resolve "#platform" (the core's runtime seam) by export conditions: "node" picks node:crypto, "worker"
+// picks WebCrypto. The web-crypto project runs the conformance suites' web targets on the WebCrypto seam.
+const WEB_CONDITIONS = ["worker", "module", "node"];
+
 export default defineConfig({
   test: {
     exclude: ["**/node_modules/**"],
@@ -8,7 +12,21 @@ export default defineConfig({
     // Real servers on loopback; two cores.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: "unit", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "packaging/**"] } },
+      {
+        extends: true,
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "packaging/**", "runtimes/**"] },
+      },
+      {
+        extends: true,
+        resolve: { conditions: WEB_CONDITIONS },
+        ssr: { resolve: { conditions: WEB_CONDITIONS, externalConditions: ["worker", "node"] } },
+        test: {
+          name: "web-crypto",
+          include: ["conformance*.test.ts", "checkout.conformance.test.ts", "web/**/*.test.ts"],
+          execArgv: ["--conditions=worker"],
+          env: { SIGLUME_TEST_TARGETS: "fetch,hono", SIGLUME_EXPECT_PLATFORM: "web" },
+        },
+      },
       // npm installs and compiles that would compete with the timing-sensitive tests for the two
       // cores: `npm test` runs this project after the other one (package.json "test").
       { extends: true, test: { name: "packaging", include: ["packaging/**/*.test.ts"] } },

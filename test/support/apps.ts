@@ -11,6 +11,8 @@ import { NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import type { SiglumeHandlers, SiglumeOptions } from "@siglume-middleware/core";
+import { TIMED_OUT_TEXT } from "./timing.js";
+import { fetchFixture, honoFixture, selectTargets } from "./web-apps.js";
 import { siglumeRouter } from "@siglume-middleware/express";
 import { siglumePlugin } from "@siglume-middleware/fastify";
 import { siglumeMiddleware } from "@siglume-middleware/koa";
@@ -54,7 +56,7 @@ export interface AdapterFixture {
   startBehindTimeout?(options: HarnessOptions, timeoutMs: number): Promise<RunningApp>;
 }
 
-export const TIMED_OUT_TEXT = "request timed out";
+export { TIMED_OUT_TEXT };
 
 export async function listen(server: Server): Promise<RunningApp> {
   server.listen(0, "127.0.0.1");
@@ -276,10 +278,12 @@ function nestFixture(platform: "express" | "fastify"): AdapterFixture {
   };
 }
 
-export const adapters: AdapterFixture[] = [
+export const adapters: AdapterFixture[] = selectTargets([
   expressFixture,
   fastifyFixture,
   koaFixture,
   nestFixture("express"),
   nestFixture("fastify"),
-];
+  fetchFixture,
+  honoFixture,
+]);

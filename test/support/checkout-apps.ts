@@ -29,11 +29,15 @@ import { siglumeCheckoutMiddleware, siglumeMiddleware } from "@siglume-middlewar
 import { OnDirectPaymentConfirmed, OnSiglumeReview, SiglumeCheckoutModule, SiglumeModule } from "@siglume-middleware/nestjs";
 import { startSiglumeSandbox, type SiglumeSandbox, type SiglumeSandboxOptions } from "@siglume-middleware/sandbox";
 import { freePort } from "./servers.js";
+import { Hono } from "hono";
+import { siglumeCheckoutMiddleware as honoCheckout, siglumeMiddleware as honoWebhooks } from "@siglume-middleware/hono";
+import { siglumeCheckoutFetchHandler, siglumeFetchHandler } from "@siglume-middleware/web";
+import { selectTargets, serveFetch } from "./web-apps.js";
 
 /** Where every fixture's auth middleware puts the signed-in shopper. */
 export const shopperOf = (request: unknown): string | undefined => {
-  const r = request as { shopper?: string; state?: { shopper?: string } };
-  return r.shopper ?? r.state?.shopper;
+  const r = request as { shopper?: string; state?: { shopper?: string }; var?: { shopper?: string } };
+  return r.shopper ?? r.state?.shopper ?? r.var?.shopper; // Hono keeps it in c.var
 };
 
 export interface ShopOptions {
@@ -246,7 +250,60 @@ function nestShop(platform: "express" | "fastify"): ShopFixture {
   };
 }
 
-export const shops: ShopFixture[] = [expressShop, fastifyShop, koaShop, nestShop("express"), nestShop("fastify")];
+/** Fetch handlers composed by hand, as a Next.js app's route files or a Worker's router would. */
+const fetchShop: ShopFixture = {
+  name: "fetch",
+  async start(port, options) {
+    const fulfilments: FulfilmentResult[] = [];
+    const reviews: RunningShop["reviews"] = [];
+    const handlers = paymentHandlers(options, fulfilments, reviews);
+    const webhooks = siglumeFetchHandler(webhookOptions(options, handlers));
+    const start = siglumeCheckoutFetchHandler(checkoutOptions(port, options));
+    const app = await serveFetch(async (request) => {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith("/webhooks/")) return webhooks(request);
+      if (url.pathname === "/checkout/siglume/success") {
+        return new Response(await successPage(options.orders, url.searchParams.get("order_id")), { headers: { "content-type": "text/html" } });
+      }
+      const shopper = request.headers.get("x-shopper");
+      if (!shopper) return Response.json({ error: "sign in first" }, { status: 401 });
+      (request as Request & { shopper: string }).shopper = shopper;
+      return start(request);
+    }, port);
+    return { fulfilments, reviews, close: app.close };
+  },
+};
+
+const honoShop: ShopFixture = {
+  name: "hono",
+  async start(port, options) {
+    const fulfilments: FulfilmentResult[] = [];
+    const reviews: RunningShop["reviews"] = [];
+    const handlers = paymentHandlers(options, fulfilments, reviews);
+    const app = new Hono<{ Variables: { shopper: string } }>();
+    app.use(honoWebhooks(webhookOptions(options, handlers)));
+    app.get("/checkout/siglume/success", async (c) => c.html(await successPage(options.orders, c.req.query("order_id"))));
+    app.use(async (c, next) => {
+      const shopper = c.req.header("x-shopper");
+      if (!shopper) return c.json({ error: "sign in first" }, 401);
+      c.set("shopper", shopper);
+      await next();
+    });
+    app.use(honoCheckout(checkoutOptions(port, options)));
+    const running = await serveFetch(app.fetch, port);
+    return { fulfilments, reviews, close: running.close };
+  },
+};
+
+export const shops: ShopFixture[] = selectTargets([
+  expressShop,
+  fastifyShop,
+  koaShop,
+  nestShop("express"),
+  nestShop("fastify"),
+  fetchShop,
+  honoShop,
+]);
 
 export interface ShopWithSandbox {
   shop: RunningShop;

@@ -31,6 +31,7 @@ import {
   OnClearTxReview,
 } from "@siglume-middleware/nestjs/cleartx";
 import type { RunningApp } from "./apps.js";
+import { selectTargets, webProviderFixtures } from "./web-apps.js";
 
 /** Every option, handlers included, as the framework-free factories take them. */
 export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -203,7 +204,7 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   };
 }
 
-export const providerAdapters: ProviderFixture[] = [
+export const providerAdapters: ProviderFixture[] = selectTargets([
   {
     name: "express",
     frameworkParsesFirst: false,
@@ -227,4 +228,5 @@ export const providerAdapters: ProviderFixture[] = [
   },
   nestFixture("express"),
   nestFixture("fastify"),
-];
+  ...webProviderFixtures,
+]);

@@ -8,3 +8,6 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     await sleep(10);
   }
 }
+
+/** What the hosts' request-timeout middleware answers (503) in the conformance apps. */
+export const TIMED_OUT_TEXT = "request timed out";

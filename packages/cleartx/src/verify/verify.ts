@@ -70,8 +70,12 @@ function refused(result: unknown, path: string): SiglumeWebhookError {
   );
 }
 
-/** Headers for the verifier: the framework's own header object when the request has one (all four adapters). */
-export function requestHeaders(received: Pick<ReceivedRequest<unknown>, "header" | "request">): ClearTxHeaders {
+/**
+ * Headers for the verifier: the set the adapter lists (fetch and Hono), else the framework's own header object when
+ * the request has a plain one (the Node adapters).
+ */
+export function requestHeaders(received: Pick<ReceivedRequest<unknown>, "header" | "headers" | "request">): ClearTxHeaders {
+  if (received.headers !== undefined) return received.headers();
   const own = (received.request as { headers?: unknown } | null | undefined)?.headers;
   if (typeof own === "object" && own !== null) {
     const proto = Object.getPrototypeOf(own) as unknown;

@@ -14,6 +14,8 @@ export interface WebhookRequest<TRequest> {
   method: string;
   /** Reads a header by lower-case name. */
   header(name: string): string | string[] | undefined;
+  /** Lists every header (lower-case names) for providers whose verifier takes the whole set; optional. */
+  headers?: (() => Readonly<Record<string, string | string[] | undefined>>) | undefined;
   /**
    * Returns the exact body bytes, reading the stream with `limit` enforced
    * while streaming and giving up after `timeoutMs`. Called only after method
@@ -143,7 +145,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     if (req.method !== "POST") return methodNotAllowed;
     if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
 
-    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path === undefined ? undefined : pathWithoutQuery(req.path), header: req.header, request: req.request, receivedAt };
+    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path === undefined ? undefined : pathWithoutQuery(req.path), header: req.header, headers: req.headers, request: req.request, receivedAt };
     let plan: Plan;
     try {
       provider.preflight?.(inbound);

@@ -18,6 +18,8 @@ export interface InboundRequest<TRequest = unknown> {
   /** The request's path as it arrived (mount prefixes included, no query), when the adapter knows it. */
   path?: string | undefined;
   header: HeaderReader;
+  /** Every header, names in lower case, when the adapter can list them (for verifiers that need the whole set). */
+  headers?: (() => Readonly<Record<string, string | string[] | undefined>>) | undefined;
   /** The framework's own request object (Express req, Fastify request, Koa ctx, NestJS req, a fetch Request). */
   request: TRequest;
   /** performance.now() when the engine saw the request: deadlines are timed from it. */

@@ -27,6 +27,8 @@ export default defineConfig({
           env: { SIGLUME_TEST_TARGETS: "fetch,hono", SIGLUME_EXPECT_PLATFORM: "web" },
         },
       },
+      // Real Node, Bun, Deno and workerd processes running the same app (runtimes/); slower to start.
+      { extends: true, test: { name: "runtimes", include: ["runtimes/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 } },
       // npm installs and compiles that would compete with the timing-sensitive tests for the two
       // cores: `npm test` runs this project after the other one (package.json "test").
       { extends: true, test: { name: "packaging", include: ["packaging/**/*.test.ts"] } },

@@ -11,5 +11,10 @@ export default libraryConfig({
     "platform/web": "src/platform/web.ts",
   },
   external: ["#platform", "@siglume-middleware/core"],
-  dts: { entry: { index: "src/index.ts", node: "src/node.ts" } },
+  // The declaration build resolves "#platform" to the Node seam and the self-reference to the source (both seams
+  // share the contract's types); kept out of tsconfig.json, whose paths bundlers would follow into node_modules.
+  dts: {
+    entry: { index: "src/index.ts", node: "src/node.ts" },
+    compilerOptions: { paths: { "#platform": ["./src/platform/node.ts"], "@siglume-middleware/core": ["./src/index.ts"] } },
+  },
 });

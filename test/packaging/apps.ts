@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import semver from "semver";
 import type { Exec, PackedPackage, PublishablePackage } from "../../scripts/lib/packages.mjs";
 import { exec as execCommand, root } from "../../scripts/lib/packages.mjs";
 import type { Snippet } from "./snippets.js";
@@ -10,38 +11,113 @@ import type { Snippet } from "./snippets.js";
 export type NodeMajor = 20 | 22 | 24;
 
 export interface Framework {
+  /** The app's name (and folder). */
   name: string;
-  /** The peer dependency that makes a package this framework's adapter (installed only in this app). */
+  /** Its server in test/packaging/servers/ (<server>.ts); two versions of one framework share one. */
+  server: string;
+  /** The peer dependency that makes a package this framework's adapter (installed only in its apps). */
   peer: string;
-  /** Installed beside the tarballs: the framework and what its users add. */
+  /**
+   * Installed beside the tarballs: the framework and what its users add. A bare name gets the range
+   * the workspace itself uses (test/package.json); "name@range" is for another major than the suite's.
+   */
   installs: string[];
+  /**
+   * An older major of a framework another app already installs at the suite's version: it compiles
+   * only the README blocks that import the framework; the others are compiled where the suite's
+   * version is.
+   */
+  olderMajor?: true;
   /** tsconfig options this framework needs beyond the common ones. */
   compilerOptions: Record<string, unknown>;
   /** The app runs (as ESM and as CommonJS) on these Node majors. */
   nodes: NodeMajor[];
 }
 
-/** In every app: the compiler, Node's types, and @types/pg for the PostgreSQL store's README examples. */
-const COMMON_INSTALLS = ["typescript", "@types/node", "@types/pg"];
+const workspaceManifests = ["test/package.json", "package.json"].map(
+  (file) => JSON.parse(readFileSync(join(root, file), "utf8")) as { devDependencies: Record<string, string> },
+);
+
+/** The package an install names: "@nestjs/core@^11.0.0" → "@nestjs/core". */
+export const installedName = (install: string) => /^(@[^/@]+\/)?[^@]+/.exec(install)![0];
+
+/**
+ * name@range: a bare name gets the range the workspace itself uses, so the apps get what the suite is
+ * tested with; "name@range" stays as it is.
+ */
+function spec(name: string): string {
+  return installedName(name) === name ? `${name}@${range(name)}` : name;
+}
+
+/** The range of a devDependency of test/ or the root. */
+function range(name: string): string {
+  const found = workspaceManifests.map((m) => m.devDependencies[name]).find((r) => r !== undefined);
+  if (!found) throw new Error(`${name} is installed in the packaging apps but is no devDependency of test/ or the root`);
+  return found;
+}
+
+/**
+ * The TypeScript versions every app is compiled with, each by its own tsc (typecheck.mjs) into its
+ * own outDir: 7, what `npm i -D typescript` installs today, as `typescript`; and the last 5.x, the
+ * workspace's own, under an alias.
+ */
+export interface TypeScriptVersion {
+  name: string;
+  /** Its folder in node_modules. */
+  dir: string;
+  install: string;
+  outDir: string;
+}
+export const typescripts: TypeScriptVersion[] = [
+  { name: "7", dir: "typescript", install: "typescript@^7.0.2", outDir: "dist" },
+  { name: "5.9", dir: "typescript-5.9", install: `typescript-5.9@npm:${spec("typescript")}`, outDir: "dist-ts5.9" },
+];
+
+/** The NestJS major the suite runs (test/package.json); the apps install it and the one before. */
+const SUITE_NEST = semver.minVersion(range("@nestjs/core"))!.major;
+
+/**
+ * A NestJS app ("nestjs-<major>") on the suite's major or on an older one. (NestJS 12 is ESM-only:
+ * the CommonJS build of the app loads it through require(esm), Node 20.19+.)
+ */
+function nestjs(major: number): Framework {
+  const suites = major === SUITE_NEST;
+  return {
+    name: `nestjs-${major}`,
+    server: "nestjs",
+    peer: "@nestjs/core",
+    installs: [
+      ...["@nestjs/common", "@nestjs/core", "@nestjs/platform-express"].map((name) => (suites ? name : `${name}@^${major}.0.0`)),
+      "reflect-metadata",
+      "rxjs",
+    ],
+    compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
+    nodes: [20],
+    ...(suites ? {} : { olderMajor: true as const }),
+  };
+}
+
+/**
+ * In every app: Node's types, and @types/pg for the PostgreSQL store's README examples. And
+ * @types/redis-errors: ioredis 6's own .d.ts import the untyped redis-errors, which is an error
+ * (TS7016) under strict with skipLibCheck: false in any app that uses the Redis store.
+ */
+const COMMON_INSTALLS = ["@types/node", "@types/pg", "@types/redis-errors"];
 
 export const frameworks: Framework[] = [
   {
     name: "express",
+    server: "express",
     peer: "express",
     // supertest and vitest: the README's "Testing your handlers" example.
     installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
     compilerOptions: {},
     nodes: [20, 22, 24],
   },
-  { name: "fastify", peer: "fastify", installs: ["fastify"], compilerOptions: {}, nodes: [20] },
-  { name: "koa", peer: "koa", installs: ["koa", "@types/koa"], compilerOptions: {}, nodes: [20] },
-  {
-    name: "nestjs",
-    peer: "@nestjs/core",
-    installs: ["@nestjs/common", "@nestjs/core", "@nestjs/platform-express", "reflect-metadata", "rxjs"],
-    compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true },
-    nodes: [20],
-  },
+  { name: "fastify", server: "fastify", peer: "fastify", installs: ["fastify"], compilerOptions: {}, nodes: [20] },
+  { name: "koa", server: "koa", peer: "koa", installs: ["koa", "@types/koa"], compilerOptions: {}, nodes: [20] },
+  nestjs(SUITE_NEST),
+  nestjs(SUITE_NEST - 1),
 ];
 
 /** What users are told to use (README "TypeScript"); the packaging apps compile with exactly this. */
@@ -50,23 +126,14 @@ export const COMPILER_OPTIONS = {
   module: "nodenext",
   target: "es2022",
   exactOptionalPropertyTypes: true,
+  // TypeScript 7 includes no @types package by itself (its default is "types": []).
+  types: ["node"],
   // Our .d.ts files are checked too, not skipped.
   skipLibCheck: false,
   moduleDetection: "force",
   rootDir: "src",
   outDir: "dist",
 };
-
-const workspaceManifests = ["test/package.json", "package.json"].map(
-  (file) => JSON.parse(readFileSync(join(root, file), "utf8")) as { devDependencies: Record<string, string> },
-);
-
-/** name@range, with the range the workspace itself uses, so the apps get what the suite is tested with. */
-function spec(name: string): string {
-  const range = workspaceManifests.map((m) => m.devDependencies[name]).find((r) => r !== undefined);
-  if (!range) throw new Error(`${name} is installed in the packaging apps but is no devDependency of test/ or the root`);
-  return `${name}@${range}`;
-}
 
 export interface AppPlan {
   framework: Framework;
@@ -83,21 +150,23 @@ const dependencyNames = (manifest: Record<string, unknown>) =>
 export function planApps(publishable: PublishablePackage[], snippets: Snippet[]): AppPlan[] {
   const adapterOf = (pkg: PublishablePackage) => {
     const peers = Object.keys((pkg.manifest.peerDependencies as object | undefined) ?? {});
-    return frameworks.find((framework) => peers.includes(framework.peer));
+    return frameworks.find((framework) => peers.includes(framework.peer))?.peer;
   };
   return frameworks.map((framework) => {
-    const packages = publishable.filter((pkg) => [undefined, framework].includes(adapterOf(pkg)));
+    const packages = publishable.filter((pkg) => [undefined, framework.peer].includes(adapterOf(pkg)));
     const importable = new Set([
       ...packages.flatMap((pkg) => [pkg.name, ...dependencyNames(pkg.manifest)]),
-      ...framework.installs,
-      ...COMMON_INSTALLS,
+      ...[...framework.installs, ...COMMON_INSTALLS].map(installedName),
+      "typescript",
     ]);
-    return {
-      framework,
-      packages,
-      importable,
-      snippets: snippets.filter((snippet) => snippet.packages.every((name) => importable.has(name))),
-    };
+    // What only this framework's apps install: its own packages and our adapter for it.
+    const own = new Set([
+      ...framework.installs.map(installedName),
+      ...packages.filter((pkg) => adapterOf(pkg) === framework.peer).map((pkg) => pkg.name),
+    ]);
+    const compiles = (snippet: Snippet) =>
+      snippet.packages.every((name) => importable.has(name)) && (!framework.olderMajor || snippet.packages.some((name) => own.has(name)));
+    return { framework, packages, importable, snippets: snippets.filter(compiles) };
   });
 }
 
@@ -128,7 +197,7 @@ export function writeApp(dir: string, plan: AppPlan): void {
   );
   const compilerOptions = { ...COMPILER_OPTIONS, ...plan.framework.compilerOptions };
   writeFileSync(join(dir, "tsconfig.json"), `${JSON.stringify({ compilerOptions, include: ["src"] }, null, 2)}\n`);
-  const server = join(root, "test/packaging/servers", `${plan.framework.name}.ts`);
+  const server = join(root, "test/packaging/servers", `${plan.framework.server}.ts`);
   copyFileSync(server, join(dir, "src/server.mts"));
   copyFileSync(server, join(dir, "src/server.cts"));
   for (const snippet of plan.snippets) {
@@ -155,6 +224,7 @@ export function npmInstall(dir: string, plan: AppPlan, packed: PackedPackage[]):
     return found.tarball;
   });
   const installs = [...COMMON_INSTALLS, ...plan.framework.installs].map(spec);
+  installs.push(...typescripts.map((ts) => ts.install));
   const flags = ["--prefix", dir, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=warn"];
   return exec("npm", ["install", ...flags, ...tarballs, ...installs], { cwd: dir });
 }
@@ -167,11 +237,12 @@ export interface Diagnostic {
 }
 
 /**
- * The app's TypeScript over the whole app (server and snippets) as one program, emitted to dist/
- * even with errors; every file's syntactic and semantic diagnostics (typecheck.mjs).
+ * The whole app (server and snippets) compiled as one program by one TypeScript version, emitted to
+ * its outDir even with errors; every file's syntactic and semantic diagnostics (typecheck.mjs).
  */
-export async function typecheck(dir: string): Promise<{ run: Exec; diagnostics: Diagnostic[] }> {
-  const run = await exec(process.execPath, [join(root, "test/packaging/typecheck.mjs")], { cwd: dir });
+export async function typecheck(dir: string, ts: TypeScriptVersion): Promise<{ run: Exec; diagnostics: Diagnostic[] }> {
+  const tsc = join("node_modules", ts.dir, "bin/tsc");
+  const run = await exec(process.execPath, [join(root, "test/packaging/typecheck.mjs"), tsc, "--outDir", ts.outDir], { cwd: dir });
   const diagnostics: Diagnostic[] = [];
   for (const line of run.output.split("\n")) {
     if (line.startsWith("{")) diagnostics.push(JSON.parse(line) as Diagnostic);

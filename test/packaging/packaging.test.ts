@@ -1,13 +1,15 @@
 // What a user gets from the registry, proven before a release:
 // - every publishable package (packages/* not "private", found, not listed) is packed with pnpm, as
 //   `pnpm publish` packs it, and checked: contents, metadata, publint, attw;
-// - the tarballs are installed with npm (no workspace links) into one fresh app per framework, which
-//   is compiled under strict + module nodenext + exactOptionalPropertyTypes and run as ESM and as
-//   CommonJS (Express on Node 20, 22 and 24): a signed delivery gets 204 and runs the handler, a
-//   badly signed one gets 401;
-// - every ```ts block of README.md and the package READMEs is compiled in each app that has what it
-//   imports (markers and preludes: snippets.ts), and the PostgreSQL example runs against a real
-//   PostgreSQL with the tables the README gives;
+// - the tarballs are installed with npm (no workspace links) into one fresh app per framework (and
+//   one more for NestJS 11 beside NestJS 12), which is compiled by TypeScript 7 and by TypeScript 5.9
+//   under strict + module nodenext + exactOptionalPropertyTypes and run as ESM and as CommonJS
+//   (Express on Node 20, 22 and 24; what 5.9 built on Node 20): a signed delivery gets 204 and runs
+//   the handler, a badly signed one gets 401;
+// - every ```ts block of README.md and the package READMEs is compiled by both in each app that has
+//   what it imports (markers and preludes: snippets.ts), and the PostgreSQL example runs against a
+//   real PostgreSQL with the tables the README gives;
+// - every peer range (and dependency range) admits the registry's latest version of that package;
 // - the release configuration versions exactly these packages, in lockstep, and the release dry run
 //   shows their packed dependency ranges.
 // Installs and compiles run in the background from the start; each test waits for the step it checks.
@@ -19,6 +21,7 @@ import { join } from "node:path";
 import { read as readChangesetConfig } from "@changesets/config";
 import { getPackages } from "@manypkg/get-packages";
 import { publint } from "publint";
+import semver from "semver";
 import { formatMessage } from "publint/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
@@ -41,6 +44,8 @@ import {
   type RunningServer,
   startServer,
   typecheck,
+  typescripts,
+  type TypeScriptVersion,
   writeApp,
 } from "./apps.js";
 import { freePort, startPostgres, testPool } from "../support/servers.js";
@@ -58,11 +63,36 @@ const appDir = (plan: AppPlan) => join(work, plan.framework.name);
 
 interface AppBuild {
   install: Promise<Exec>;
-  compile: Promise<{ run: Exec; diagnostics: Diagnostic[] }>;
+  /** By each TypeScript version, into its own outDir. */
+  compiles: Map<TypeScriptVersion, Promise<{ run: Exec; diagnostics: Diagnostic[] }>>;
 }
 let packing: Promise<PackedPackage[]>;
 const builds = new Map<AppPlan, AppBuild>();
 let releaseDryRun: Promise<Exec>;
+
+/** A package's latest version on the registry (its `latest` tag) and the Node versions it declares. */
+interface Latest {
+  version: string;
+  node: string | undefined;
+}
+const latestOnRegistry = new Map<string, Promise<Latest>>();
+
+/** The ranges checked against the registry: every peer and dependency range of a publishable package but our own. */
+const externalRanges = publishable.flatMap((pkg) =>
+  (["peerDependencies", "dependencies"] as const).flatMap((field) =>
+    Object.entries((pkg.manifest[field] as Record<string, string> | undefined) ?? {})
+      .filter(([name]) => !publishable.some((other) => other.name === name))
+      .map(([name, range]) => ({ pkg, field, name, range })),
+  ),
+);
+
+async function viewLatest(name: string): Promise<Latest> {
+  const run = await exec("npm", ["view", `${name}@latest`, "version", "engines", "--json", "--prefer-online"], { cwd: work });
+  if (run.code !== 0) throw new Error(`npm view ${name}@latest failed (exit ${run.code}):\n${run.output}`);
+  // Only the version when the package declares no engines; else { version, engines }.
+  const found = JSON.parse(run.output) as string | { version: string; engines?: { node?: string } };
+  return typeof found === "string" ? { version: found, node: undefined } : { version: found.version, node: found.engines?.node };
+}
 
 /** Settles later; the tests that await it report the failure, so nothing is left unhandled meanwhile. */
 function background<T>(promise: Promise<T>): Promise<T> {
@@ -77,16 +107,22 @@ beforeAll(() => {
   for (const plan of plans) {
     writeApp(appDir(plan), plan);
     const install = background(packing.then((packed) => npmInstall(appDir(plan), plan, packed)));
-    const compile = background(
-      install.then((run) => {
-        if (run.code !== 0) throw new Error(`npm install failed in the ${plan.framework.name} app; see that test`);
-        return typecheck(appDir(plan));
-      }),
+    const compiles = new Map(
+      typescripts.map((ts) => [
+        ts,
+        background(
+          install.then((run) => {
+            if (run.code !== 0) throw new Error(`npm install failed in the ${plan.framework.name} app; see that test`);
+            return typecheck(appDir(plan), ts);
+          }),
+        ),
+      ]),
     );
-    builds.set(plan, { install, compile });
+    builds.set(plan, { install, compiles });
   }
   for (const major of [...new Set(plans.flatMap((plan) => plan.framework.nodes))]) background(nodeBinary(major, work));
   releaseDryRun = background(exec(process.execPath, ["scripts/release.mjs", "--dry-run"], { cwd: root }));
+  for (const { name } of externalRanges) if (!latestOnRegistry.has(name)) latestOnRegistry.set(name, background(viewLatest(name)));
 });
 
 afterAll(() => {
@@ -204,9 +240,13 @@ const describeDiagnostics = (diagnostics: Diagnostic[]) =>
   diagnostics.map((d) => (d.file ? `${d.file}:${d.line} ${d.text}` : d.text)).join("\n");
 
 const FORMATS = [
-  { name: "ESM", file: "dist/server.mjs" },
-  { name: "CommonJS", file: "dist/server.cjs" },
+  { name: "ESM", file: "server.mjs" },
+  { name: "CommonJS", file: "server.cjs" },
 ];
+
+/** What `npm i -D typescript` installs: its build is the one run on every Node and by the CLI and README tests. */
+const [CURRENT_TS] = typescripts as [TypeScriptVersion, ...TypeScriptVersion[]];
+const compiled = (plan: AppPlan, ts = CURRENT_TS) => builds.get(plan)!.compiles.get(ts)!;
 
 for (const plan of plans) {
   const { name } = plan.framework;
@@ -222,23 +262,28 @@ for (const plan of plans) {
       }
     }, 8 * MINUTES);
 
-    it(`type-checks (${Object.entries({ ...COMPILER_OPTIONS, ...plan.framework.compilerOptions })
+    const options = Object.entries({ ...COMPILER_OPTIONS, ...plan.framework.compilerOptions })
       .filter(([key]) => !["rootDir", "outDir", "moduleDetection", "target"].includes(key))
-      .map(([key, value]) => `${key}: ${value}`)
-      .join(", ")})`, async () => {
-      const { run, diagnostics } = await builds.get(plan)!.compile;
-      const own = diagnostics.filter((d) => !d.file.startsWith("src/snippets/"));
-      expect(own, `tsc in the ${name} app (exit ${run.code}):\n${describeDiagnostics(own)}`).toEqual([]);
-    }, 8 * MINUTES);
+      .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+      .join(", ");
+    for (const ts of typescripts) {
+      it(`type-checks with TypeScript ${ts.name} (${options})`, async () => {
+        const { run, diagnostics } = await compiled(plan, ts);
+        const own = diagnostics.filter((d) => !d.file.startsWith("src/snippets/"));
+        expect(own, `TypeScript ${ts.name} in the ${name} app (exit ${run.code}):\n${describeDiagnostics(own)}`).toEqual([]);
+      }, 8 * MINUTES);
+    }
 
-    for (const major of plan.framework.nodes) {
+    // What TypeScript 7 built on every Node major of the app; what the others built on Node 20.
+    const runs = typescripts.flatMap((ts) => (ts === CURRENT_TS ? plan.framework.nodes : [20 as const]).map((major) => ({ ts, major })));
+    for (const { ts, major } of runs) {
       for (const format of FORMATS) {
-        it(`runs as ${format.name} on Node ${major}: a signed delivery gets 204 and runs the handler, a bad one 401`, async () => {
-          await builds.get(plan)!.compile;
+        it(`runs as ${format.name} on Node ${major} (built by TypeScript ${ts.name}): a signed delivery gets 204 and runs the handler, a bad one 401`, async () => {
+          await compiled(plan, ts);
           const node = await nodeBinary(major, work);
-          const server = await startServer(appDir(plan), node, format.file, { SIGLUME_WEBHOOK_SECRET: SECRET });
+          const server = await startServer(appDir(plan), node, `${ts.outDir}/${format.file}`, { SIGLUME_WEBHOOK_SECRET: SECRET });
           try {
-            await deliverTwice(server, `${name} app, ${format.name}, Node ${major} (${node})`);
+            await deliverTwice(server, `${name} app, ${format.name}, Node ${major} (${node}), TypeScript ${ts.name}`);
           } finally {
             await server.stop();
           }
@@ -274,13 +319,15 @@ for (const plan of plans) {
     const cli = plan.packages.find((pkg) => pkg.manifest.bin);
     if (cli && name === "express") {
       it("the CLI from its tarball: `siglume-webhooks --version` and `send` to the running app", async () => {
-        await builds.get(plan)!.compile;
+        await compiled(plan);
         const bins = Object.keys(cli.manifest.bin as Record<string, string>);
         const bin = join(appDir(plan), "node_modules/.bin", bins[0]!);
         const version = await exec(bin, ["--version"], { cwd: appDir(plan) });
         expect(version.output.trim(), `${bin} --version (exit ${version.code})`).toBe(cli.version);
 
-        const server = await startServer(appDir(plan), process.execPath, "dist/server.mjs", { SIGLUME_WEBHOOK_SECRET: SECRET });
+        const server = await startServer(appDir(plan), process.execPath, `${CURRENT_TS.outDir}/server.mjs`, {
+          SIGLUME_WEBHOOK_SECRET: SECRET,
+        });
         try {
           const url = `${server.url}/webhooks/siglume`;
           const send = await exec(bin, ["send", "standard-settled", "--url", url, "--secret", SECRET], { cwd: appDir(plan) });
@@ -317,7 +364,8 @@ describe("README TypeScript blocks, compiled in the apps that install what they 
 
   for (const snippet of snippets) {
     const hosts = plans.filter((plan) => plan.snippets.includes(snippet));
-    it(`${snippet.id} (${hosts.map((plan) => plan.framework.name).join(", ") || "no app"}; ESM and CommonJS)`, async () => {
+    const versions = typescripts.map((ts) => ts.name).join(" and ");
+    it(`${snippet.id} (${hosts.map((plan) => plan.framework.name).join(", ") || "no app"}; ESM and CommonJS; TypeScript ${versions})`, async () => {
       const missing = snippet.packages.filter((name) => !plans.some((plan) => plan.importable.has(name)));
       expect(
         hosts.length,
@@ -325,9 +373,12 @@ describe("README TypeScript blocks, compiled in the apps that install what they 
       ).toBeGreaterThan(0);
       const errors: string[] = [];
       for (const plan of hosts) {
-        const { diagnostics } = await builds.get(plan)!.compile;
-        const dir = `src/snippets/${snippet.slug}/`;
-        for (const d of diagnostics.filter((d) => d.file.startsWith(dir))) errors.push(`[${plan.framework.name} app] ${locate(snippet, d, dir)}`);
+        for (const ts of typescripts) {
+          const { diagnostics } = await compiled(plan, ts);
+          const dir = `src/snippets/${snippet.slug}/`;
+          const where = `[${plan.framework.name} app, TypeScript ${ts.name}]`;
+          for (const d of diagnostics.filter((d) => d.file.startsWith(dir))) errors.push(`${where} ${locate(snippet, d, dir)}`);
+        }
       }
       expect(errors, `${snippet.id} does not compile as pasted:\n${errors.join("\n")}`).toEqual([]);
     }, 8 * MINUTES);
@@ -344,7 +395,7 @@ describe("README examples that run", () => {
     const tables = codeBlocks("README.md", "sql").find((block) => block.fenceLine > example!.fenceLine);
     expect(tables, `no \`\`\`sql block after ${example!.id} creating the tables it writes`).toBeDefined();
     const plan = plans.find((p) => p.snippets.includes(example!))!;
-    await builds.get(plan)!.compile;
+    await compiled(plan);
 
     const postgres = await startPostgres();
     const db = testPool(postgres.url);
@@ -352,7 +403,7 @@ describe("README examples that run", () => {
       await db.query(tables!.code);
       const payment = siglumeEvents.standardSettled();
       await db.query("INSERT INTO orders (challenge_hash) VALUES ($1)", [payment.data.challenge_hash]);
-      const file = `dist/snippets/${example!.slug}/snippet.mjs`;
+      const file = `${CURRENT_TS.outDir}/snippets/${example!.slug}/snippet.mjs`;
       const env = { SIGLUME_WEBHOOK_SECRET: SECRET, DATABASE_URL: postgres.url };
       const server = await startServer(appDir(plan), process.execPath, file, env, await freePort());
       try {
@@ -377,6 +428,33 @@ describe("README examples that run", () => {
       await postgres.destroy();
     }
   }, 8 * MINUTES);
+});
+
+describe("ranges against the registry (npm view <name>@latest)", () => {
+  it("every peer range of every publishable package admits that peer's latest version", async () => {
+    const problems = [];
+    for (const { pkg, name, range } of externalRanges.filter((r) => r.field === "peerDependencies")) {
+      const latest = await latestOnRegistry.get(name)!;
+      if (!semver.satisfies(latest.version, range)) {
+        problems.push(`${pkg.name}: peer ${name} "${range}" does not admit ${latest.version}, the latest on the registry`);
+      }
+    }
+    expect(problems, "widen these ranges in packages/*/package.json (and test the new major)").toEqual([]);
+  }, 3 * MINUTES);
+
+  it("every dependency range admits the dependency's latest version, unless that version requires a newer Node than our engines", async () => {
+    const problems = [];
+    for (const { pkg, name, range } of externalRanges.filter((r) => r.field === "dependencies")) {
+      const latest = await latestOnRegistry.get(name)!;
+      const ours = (pkg.manifest.engines as { node?: string } | undefined)?.node ?? "*";
+      // e.g. raw-body 4 declares node >=22: with engines >=20 we stay on raw-body 3.
+      const runsOnOurNode = latest.node === undefined || semver.subset(ours, latest.node);
+      if (runsOnOurNode && !semver.satisfies(latest.version, range)) {
+        problems.push(`${pkg.name}: dependency ${name} "${range}" does not admit ${latest.version}, the latest on the registry`);
+      }
+    }
+    expect(problems, "widen these ranges in packages/*/package.json (and test the new major)").toEqual([]);
+  }, 3 * MINUTES);
 });
 
 describe("release configuration", () => {

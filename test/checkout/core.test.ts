@@ -98,6 +98,24 @@ describe("start-up refusals", () => {
     expect(() => createSiglumeCheckoutHandler({ ...base, orders: memoryOrderStore({ owns: () => true }) })).not.toThrow();
   });
 
+  it("takes publicOrigin from SHOP_PUBLIC_ORIGIN (what the sandbox prints) when the option is absent; the option wins", () => {
+    const orders = memoryOrderStore({ owns: () => true });
+    const { publicOrigin: _omitted, ...withoutOrigin } = base;
+    const saved = process.env.SHOP_PUBLIC_ORIGIN;
+    try {
+      delete process.env.SHOP_PUBLIC_ORIGIN;
+      expect(() => createSiglumeCheckoutHandler({ ...withoutOrigin, orders })).toThrow(/publicOrigin is required.*SHOP_PUBLIC_ORIGIN/);
+      process.env.SHOP_PUBLIC_ORIGIN = "http://localhost:3000";
+      expect(createSiglumeCheckoutHandler({ ...withoutOrigin, orders }).options.successUrl("o1")).toBe("http://localhost:3000/checkout/siglume/success?order_id=o1");
+      expect(createSiglumeCheckoutHandler({ ...base, orders }).options.cancelUrl("o1")).toBe("https://shop.example/checkout/siglume/cancel?order_id=o1");
+      process.env.SHOP_PUBLIC_ORIGIN = "http://shop.example";
+      expect(() => createSiglumeCheckoutHandler({ ...withoutOrigin, orders })).toThrow(/SHOP_PUBLIC_ORIGIN must use https/);
+    } finally {
+      if (saved === undefined) delete process.env.SHOP_PUBLIC_ORIGIN;
+      else process.env.SHOP_PUBLIC_ORIGIN = saved;
+    }
+  });
+
   it("says what is wrong with the merchant, the origin, the token and the API base", () => {
     const orders = memoryOrderStore({ owns: () => true });
     const cases: [Record<string, unknown>, RegExp][] = [

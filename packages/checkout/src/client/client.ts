@@ -118,6 +118,7 @@ export class SiglumeMerchantClient {
 
   listWebhookDeliveries(input: ListWebhookDeliveriesInput = {}): Promise<WebhookDelivery[]> {
     const query = new URLSearchParams();
+    if (input.subscription_id !== undefined) query.set("subscription_id", input.subscription_id);
     if (input.event_type !== undefined) query.set("event_type", input.event_type);
     if (input.limit !== undefined) query.set("limit", String(input.limit));
     const suffix = query.size > 0 ? `?${query}` : "";

@@ -47,6 +47,8 @@ export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerch
 
 export interface ResolvedCheckoutOptions<TRequest> {
   merchant: string;
+  /** publicOrigin (or SHOP_PUBLIC_ORIGIN), as an origin. */
+  origin: string;
   path: string;
   successUrl: (orderId: string) => string;
   cancelUrl: (orderId: string) => string;
@@ -162,6 +164,7 @@ export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions
 
   return {
     merchant,
+    origin,
     path: pathOption("path", options.path, DEFAULT_CHECKOUT_PATH),
     successUrl: returnUrl(origin, pathOption("successPath", options.successPath, DEFAULT_SUCCESS_PATH)),
     cancelUrl: returnUrl(origin, pathOption("cancelPath", options.cancelPath, DEFAULT_CANCEL_PATH)),

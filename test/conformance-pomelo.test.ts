@@ -227,6 +227,60 @@ describe.each(providerAdapters)("Pomelo conformance: $name", (adapter) => {
     expect(main.calls.tokens.find((t) => t.eventId === id)).toMatchObject({ tokenId: "tkn_real", status: "SUSPENDED" });
   });
 
+  it("reads a token event and an OTP nested in a token / otp object, at the top level or in data", async () => {
+    const stamp = Date.now();
+    const tokens = [
+      { event_id: `evt_nt_${stamp}`, token: { id: "tkn_nested", status: "ACTIVATED" }, card_id: "crd_1" },
+      { event_id: `evt_dt_${stamp}`, status: "SENT", data: { token: { id: "tkn_data", status: "suspended" }, card_id: "crd_2" } },
+    ];
+    for (const event of tokens) expect((await deliver(app, TOKENS, signed(event, TOKENS))).status).toBe(204);
+    expect(main.calls.tokens.find((t) => t.eventId === tokens[0]!.event_id)).toMatchObject({ tokenId: "tkn_nested", status: "ACTIVATED", cardId: "crd_1" });
+    expect(main.calls.tokens.find((t) => t.eventId === tokens[1]!.event_id)).toMatchObject({ tokenId: "tkn_data", status: "SUSPENDED", cardId: "crd_2" });
+    expect(main.calls.reviews.some((r) => [tokens[0]!.event_id, tokens[1]!.event_id].includes((r.payload as { event_id: string }).event_id))).toBe(false);
+
+    const otps = [
+      { event_id: `evt_no_${stamp}`, otp: { code: "605118", method: "SMS", recipient: "+54 *** 4321" }, card_id: "crd_3" },
+      { event_id: `evt_do_${stamp}`, data: { otp: { code: "605119", method: "email", recipient: "j***@example.com" } } },
+    ];
+    for (const otp of otps) expect((await deliver(app, OTP, signed(otp, OTP))).status).toBe(204);
+    expect(main.calls.otps.find((o) => o.eventId === otps[0]!.event_id)).toMatchObject({ code: "605118", method: "SMS", recipient: "+54 *** 4321", cardId: "crd_3" });
+    expect(main.calls.otps.find((o) => o.eventId === otps[1]!.event_id)).toMatchObject({ code: "605119", method: "EMAIL", recipient: "j***@example.com" });
+  });
+
+  it("recognise: the app's own field mapping reads a shape nobody foresaw, and that code stays out of onError and the logs", async () => {
+    const mapped = recorder({
+      recognise: {
+        otpCode: (p) => (p as { verification?: { secret?: string } }).verification?.secret,
+        eventId: (p) => (p as { meta?: { ref?: string } }).meta?.ref,
+        tokenId: (p) => (p as { card_token?: { ref?: string } }).card_token?.ref,
+        tokenStatus: (p) => (p as { card_token?: { state?: string } }).card_token?.state,
+      },
+      onOtp: (otp) => {
+        mapped.calls.otps.push(otp);
+        throw new Error("SMS gateway down");
+      },
+    });
+    const mappedApp = await adapter.startPomelo(mapped.options);
+    try {
+      const ref = `ref_${Date.now()}`;
+      const otp = { meta: { ref }, verification: { secret: "731904", via: "SMS" } };
+      expect((await deliver(mappedApp, OTP, signed(otp, OTP))).status).toBe(500);
+      expect(mapped.calls.otps.at(-1)).toMatchObject({ code: "731904", eventId: ref });
+      const token = { meta: { ref: `${ref}_t` }, card_token: { ref: "tkn_mapped", state: "active" } };
+      expect((await deliver(mappedApp, TOKENS, signed(token, TOKENS))).status).toBe(204);
+      expect(mapped.calls.tokens.at(-1)).toMatchObject({ tokenId: "tkn_mapped", status: "ACTIVE", eventId: `${ref}_t` });
+      // A payload the readers find nothing in is read the built-in way.
+      const plain = pomeloEvents.otp();
+      await deliver(mappedApp, OTP, signed(plain, OTP));
+      expect(mapped.calls.otps.at(-1)).toMatchObject({ code: plain.otp, eventId: plain.event_id });
+      const { event, key } = mapped.calls.errors[0]!.info as { event: unknown; key: string };
+      expect(JSON.stringify({ event, key })).not.toContain("731904");
+      expect(mapped.lines.join("\n")).not.toContain("731904");
+    } finally {
+      await mappedApp.close();
+    }
+  });
+
   it("accepts a publicPath as X-Endpoint when a proxy rewrites paths, and signs answers on request", async () => {
     const proxied = recorder({ publicPaths: { otp: "/public/pomelo/otp" }, signResponses: true });
     const proxiedApp = await adapter.startPomelo(proxied.options);

@@ -3,6 +3,7 @@ import request from "supertest";
 import type { DirectPaymentConfirmation, SiglumeContext, SiglumeEvent, SiglumeReview } from "@siglume-middleware/core";
 import { adapters, type HarnessOptions, type RunningApp } from "./support/apps.js";
 import { SECRET, events, signed, type SignedRequest } from "./support/events.js";
+import { recordingLogger } from "./support/logger.js";
 
 /** Records every dispatch so cases can assert who ran, how often and with what. */
 function recorder(overrides: Partial<HarnessOptions> = {}) {
@@ -317,7 +318,7 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   });
 
   it(`with the host's JSON parser first: ${adapter.parserFirst === "handled" ? "verifies the kept raw bytes" : "answers 500 RAW_BODY_UNAVAILABLE, never 401"}`, async () => {
-    const local = recorder();
+    const local = recorder({ logger: recordingLogger().logger });
     const parserFirstApp = await adapter.startWithParserFirst(local.options);
     try {
       const event = events.standardSettled();
@@ -348,6 +349,28 @@ describe.each(adapters)("conformance: $name", (adapter) => {
       expect(res.status).toBe(401);
     } finally {
       await keepingApp.close();
+    }
+  });
+});
+
+describe.each(adapters.filter((adapter) => adapter.startWithBytesLost !== undefined))("conformance, a body parser first that keeps no bytes: $name", (adapter) => {
+  it("answers 500 RAW_BODY_UNAVAILABLE naming the fix, logs the fix once through the logger, reports every such delivery to onError", async () => {
+    const { entries, logger } = recordingLogger();
+    const local = recorder({ logger });
+    const lostApp = await adapter.startWithBytesLost!(local.options);
+    try {
+      for (const event of [events.standardSettled(), events.standardSettled()]) {
+        const res = await deliver(lostApp, signed(event));
+        expect(res.status).toBe(500);
+        expect(res.body.error).toMatchObject({ code: "RAW_BODY_UNAVAILABLE", message: expect.stringMatching(/rawBody|before/) });
+        expect(local.dispatchesFor(event.id)).toBe(0);
+      }
+      expect(local.calls.errors.map((error) => (error as { code?: string }).code)).toEqual(["RAW_BODY_UNAVAILABLE", "RAW_BODY_UNAVAILABLE"]);
+      const logged = entries.filter((entry) => entry.fields?.code === "RAW_BODY_UNAVAILABLE");
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: "error", message: expect.stringMatching(/Siglume webhooks cannot be verified: .*(rawBody|before)/), fields: { provider: "siglume" } });
+    } finally {
+      await lostApp.close();
     }
   });
 });

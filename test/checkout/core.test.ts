@@ -98,6 +98,24 @@ describe("start-up refusals", () => {
     expect(() => createSiglumeCheckoutHandler({ ...base, orders: memoryOrderStore({ owns: () => true }) })).not.toThrow();
   });
 
+  it("takes publicOrigin from SHOP_PUBLIC_ORIGIN (what the sandbox prints) when the option is absent; the option wins", () => {
+    const orders = memoryOrderStore({ owns: () => true });
+    const { publicOrigin: _omitted, ...withoutOrigin } = base;
+    const saved = process.env.SHOP_PUBLIC_ORIGIN;
+    try {
+      delete process.env.SHOP_PUBLIC_ORIGIN;
+      expect(() => createSiglumeCheckoutHandler({ ...withoutOrigin, orders })).toThrow(/publicOrigin is required.*SHOP_PUBLIC_ORIGIN/);
+      process.env.SHOP_PUBLIC_ORIGIN = "http://localhost:3000";
+      expect(createSiglumeCheckoutHandler({ ...withoutOrigin, orders }).options.successUrl("o1")).toBe("http://localhost:3000/checkout/siglume/success?order_id=o1");
+      expect(createSiglumeCheckoutHandler({ ...base, orders }).options.cancelUrl("o1")).toBe("https://shop.example/checkout/siglume/cancel?order_id=o1");
+      process.env.SHOP_PUBLIC_ORIGIN = "http://shop.example";
+      expect(() => createSiglumeCheckoutHandler({ ...withoutOrigin, orders })).toThrow(/SHOP_PUBLIC_ORIGIN must use https/);
+    } finally {
+      if (saved === undefined) delete process.env.SHOP_PUBLIC_ORIGIN;
+      else process.env.SHOP_PUBLIC_ORIGIN = saved;
+    }
+  });
+
   it("says what is wrong with the merchant, the origin, the token and the API base", () => {
     const orders = memoryOrderStore({ owns: () => true });
     const cases: [Record<string, unknown>, RegExp][] = [
@@ -197,6 +215,31 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it("a return-URL origin Siglume refuses is named in the 502 SIGLUME_REJECTED answer; other refusals name only Siglume's code", async () => {
+    const orders = memoryOrderStore({ owns: () => true, orders: [{ id: "o_origin", amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
+    const errors: unknown[] = [];
+    const start = async (options: Partial<Parameters<typeof createSiglumeCheckoutHandler>[0]>) => {
+      const handler = createSiglumeCheckoutHandler({ merchant: "sandbox_merchant", orders, client, onError: (e) => void errors.push(e), ...options });
+      const response = await handler.handle({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: "o_origin" }), request: {} });
+      return { status: response.status, error: JSON.parse(response.body).error as { code: string; message: string } };
+    };
+    // The sandbox registered http://localhost:3000; the shop says it is https://shop.example.
+    const mismatch = await start({ publicOrigin: "https://shop.example" });
+    expect(mismatch.status).toBe(502);
+    expect(mismatch.error.code).toBe("SIGLUME_REJECTED");
+    expect(mismatch.error.message).toMatch(/return URLs, which are on https:\/\/shop\.example/);
+    expect(mismatch.error.message).toMatch(/not registered .*checkout_allowed_origins/);
+    expect(mismatch.error.message).toContain("--origin https://shop.example");
+    // Siglume's own text (here: the merchant key and the registered origins) and the token stay in the logs.
+    expect(mismatch.error.message).not.toMatch(/sandbox_merchant|localhost:3000|sandbox_merchant_token/);
+    expect(String((errors.at(-1) as Error).message)).toMatch(/not registered for sandbox_merchant/);
+
+    const wrongMerchant = await start({ publicOrigin: "http://localhost:3000", merchant: "someone_else" });
+    expect(wrongMerchant.status).toBe(502);
+    expect(wrongMerchant.error.message).toMatch(/\(EXTERNAL_402_MERCHANT_NOT_FOUND\); this shop's Siglume settings/);
+    expect(wrongMerchant.error.message).not.toMatch(/return URLs, which are on/);
   });
 
   it("an expired session ends its attempt: the next start opens a new session", async () => {

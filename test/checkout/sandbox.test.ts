@@ -6,8 +6,11 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyDirectPaymentConfirmation, isReadinessProbe, verifySiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
+import express from "express";
+import { siglumeRouter } from "@siglume-middleware/express";
 import { retryDelayMs, startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { root } from "../../scripts/lib/examples.mjs";
+import { checkSandboxReadiness } from "../support/readiness.js";
 import { freePort } from "../support/servers.js";
 
 const SECRET = "whsec_sandbox_local";
@@ -223,6 +226,41 @@ describe("sandbox API", () => {
   });
 });
 
+describe("Siglume's readiness sequence (siglume-check verify --sandbox) against the sandbox", () => {
+  it("passes with a real app's webhook route answering the readiness probe, from the environment the sandbox gives", async () => {
+    const probes: string[] = [];
+    const app = express();
+    app.use(siglumeRouter({ webhookSecret: SECRET, onDirectPaymentConfirmed: () => {}, onReview: () => {}, onReadinessProbe: (event) => void probes.push(event.id) }));
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sandbox = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, port: 0 });
+    try {
+      expect(sandbox.env).toMatchObject({ SIGLUME_ENV: "sandbox", SHOP_PUBLIC_ORIGIN: origin, SHOP_WEBHOOK_URL: `${origin}/webhooks/siglume` });
+      const { failed, probeEventId } = await checkSandboxReadiness(sandbox.env);
+      expect(failed).toEqual([]);
+      expect(probes).toEqual([probeEventId]);
+      // The readiness answer says this is not a live account, and the probe paid for nothing.
+      const readiness = await fetch(`${sandbox.apiBase}/sdrp/direct-payments/merchants/sandbox_merchant/readiness`, { headers: AUTH }).then((r) => r.json() as Promise<{ data: Record<string, any> }>);
+      expect(readiness.data.standard_hosted_checkout_readiness).toMatchObject({ merchant_responsibility_attested: true, live_mode_enabled: false });
+    } finally {
+      await sandbox.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("fails the delivery probe when the app's webhook route does not answer 2xx", async () => {
+    const port = await freePort(); // nothing listens there
+    const sandbox = await startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${port}/webhooks/siglume`, origin: `http://127.0.0.1:${port}`, port: 0, delivery: { maxAttempts: 1 } });
+    try {
+      expect((await checkSandboxReadiness(sandbox.env)).failed).toEqual(["webhook_delivery_probe_passed"]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe("siglume-webhooks sandbox (subprocess)", () => {
   it("prints the environment to set, serves the API on --port, and stops on SIGTERM", async () => {
     const port = await freePort();
@@ -230,13 +268,16 @@ describe("siglume-webhooks sandbox (subprocess)", () => {
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     const deadline = Date.now() + 20_000;
-    while (!output.includes("SIGLUME_WEBHOOK_SECRET=") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (!output.includes("SHOP_WEBHOOK_URL=") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     try {
       for (const line of [
         `SIGLUME_API_BASE=http://127.0.0.1:${port}/v1`,
         "SIGLUME_MERCHANT_AUTH_TOKEN=sandbox_merchant_token",
         "SIGLUME_DIRECT_PAYMENT_MERCHANT=sandbox_merchant",
         "SIGLUME_WEBHOOK_SECRET=whsec_sandbox_local",
+        "SIGLUME_ENV=sandbox",
+        "SHOP_PUBLIC_ORIGIN=http://127.0.0.1:3000",
+        "SHOP_WEBHOOK_URL=http://127.0.0.1:9/webhooks/siglume",
       ]) {
         expect(output).toContain(line);
       }

@@ -2,12 +2,18 @@ import { describe, expect, it } from "vitest";
 import {
   SiglumeConfigurationError,
   createSiglumeWebhookHandler,
+  createWebhookHandler,
   memoryIdempotencyStore,
+  siglumeWebhooks,
   type Claim,
   type IdempotencyStore,
   type SiglumeOptions,
+  type WebhookProvider,
 } from "@siglume-middleware/core";
+import { clearTxWebhooks } from "@siglume-middleware/cleartx";
+import { pomeloWebhooks } from "@siglume-middleware/pomelo";
 import { coreRequest } from "../support/core-request.js";
+import { recordingLogger } from "../support/logger.js";
 import { SECRET, events, signed } from "../support/events.js";
 
 const post = coreRequest;
@@ -189,5 +195,35 @@ describe("memory idempotency store", () => {
     for (let i = 0; i < 10_000; i++) await (await claimed(store, `e${i}`)).complete({ outcome: "x" });
     for (let i = 9_950; i < 10_000; i++) expect((await store.claim(`e${i}`, info)).status).toBe("completed");
     expect((await store.claim("e0", info)).status).toBe("claimed");
+  });
+});
+
+describe("a body parser that ran first, on every provider", () => {
+  const pomeloKey = { key: "pk_live_7Hq2xLm9", secret: Buffer.from("pomelo-core-secret-0123456789abcdef").toString("base64") };
+  const providers = [
+    ["siglume", (more: object) => siglumeWebhooks({ ...required, ...more })],
+    ["pomelo", (more: object) => pomeloWebhooks({ apiKeys: [pomeloKey], onTokenEvent: () => {}, onOtp: () => {}, onReview: () => {}, ...more })],
+    ["cleartx", (more: object) => clearTxWebhooks({ insecureSkipVerification: true, onNotification: () => {}, onReview: () => {}, ...more })],
+  ] as const;
+
+  it.each(providers)("%s: a parsed body (BODY_NOT_RAW) or none (RAW_BODY_UNAVAILABLE) is logged once with the fix and reported to onError every time", async (name, make) => {
+    const { entries, logger } = recordingLogger();
+    const reported: { code?: string; provider: string }[] = [];
+    const provider = make({ logger, onError: (error: { code?: string }, info: { provider: string }) => void reported.push({ code: error.code, provider: info.provider }) });
+    const handler = createWebhookHandler(provider as WebhookProvider<null>);
+    const deliver = (body: unknown) =>
+      handler.handle({ method: "POST", header: (h) => (h === "content-type" ? "application/json" : undefined), readBody: () => body, request: null, rawBodyHint: "mount the route before the JSON parser" });
+    for (const body of [{ parsed: true }, undefined, { parsed: true }]) {
+      const response = await deliver(body);
+      expect(response.status).toBe(500);
+      expect(JSON.parse(response.body!).error.message).toBe("mount the route before the JSON parser");
+    }
+    expect(reported).toEqual([
+      { code: "BODY_NOT_RAW", provider: provider.name },
+      { code: "RAW_BODY_UNAVAILABLE", provider: provider.name },
+      { code: "BODY_NOT_RAW", provider: provider.name },
+    ]);
+    const logged = entries.filter((entry) => entry.level === "error");
+    expect(logged, name).toEqual([{ level: "error", message: `${provider.displayName} webhooks cannot be verified: mount the route before the JSON parser`, fields: { provider: provider.name, code: "BODY_NOT_RAW" } }]);
   });
 });

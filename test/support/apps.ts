@@ -6,6 +6,7 @@ import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import { bodyParser as koaBodyParser } from "@koa/bodyparser";
+import getRawBody from "raw-body";
 import { Controller, Get, Inject, Injectable, Module, Post, Body, type DynamicModule } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import { ExpressAdapter } from "@nestjs/platform-express";
@@ -44,6 +45,11 @@ export interface AdapterFixture {
   parserFirst: "handled" | "raw_body_unavailable";
   /** The host's parser first, configured the framework's way to keep the raw bytes. */
   startWithParserKeepingBytes(options: HarnessOptions): Promise<RunningApp>;
+  /**
+   * The app with a body parser before the webhook route that keeps no raw bytes, so every delivery must be
+   * refused RAW_BODY_UNAVAILABLE. Absent where the adapter's own parser is scoped to its route (Fastify).
+   */
+  startWithBytesLost?(options: HarnessOptions): Promise<RunningApp>;
   /**
    * True where the framework's own body parser runs before any adapter code (NestJS): it answers an
    * oversized body (413) or invalid JSON (400) itself, with the same status but its own error body.
@@ -102,6 +108,7 @@ const expressFixture: AdapterFixture = {
     app.use(siglumeRouter(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
+  startWithBytesLost: (options) => expressFixture.startWithParserFirst(options),
   async startWithParserKeepingBytes(options) {
     const app = express();
     app.use(express.json({ verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
@@ -194,6 +201,16 @@ const koaFixture: AdapterFixture = {
   },
   // @koa/bodyparser keeps ctx.request.rawBody by default.
   startWithParserKeepingBytes: (options) => koaFixture.startWithParserFirst(options),
+  async startWithBytesLost(options) {
+    const app = new Koa();
+    // A JSON parser that keeps no raw text (as koa-body does by default).
+    app.use(async (ctx, next) => {
+      if (ctx.is("application/json")) ctx.request.body = JSON.parse((await getRawBody(ctx.req)).toString("utf8"));
+      await next();
+    });
+    app.use(siglumeMiddleware(options));
+    return listen(app.listen(0, "127.0.0.1"));
+  },
 };
 
 const HARNESS = "SIGLUME_TEST_HARNESS";
@@ -275,6 +292,7 @@ function nestFixture(platform: "express" | "fastify"): AdapterFixture {
     startWithParserFirst: (options) => create(options, false),
     // { rawBody: true } is Nest's way of keeping the bytes.
     startWithParserKeepingBytes: (options) => create(options, true),
+    startWithBytesLost: (options) => create(options, false),
   };
 }
 

@@ -38,11 +38,14 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | un
   return reply.send(response.body);
 }
 
-/** Registers a provider's routes in a child scope, so its parser applies to them only. */
-async function registerProvider(fastify: FastifyInstance, provider: WebhookProvider<FastifyRequest>): Promise<void> {
-  const handler = createWebhookHandler(provider);
+type Registration = { prefix?: string | undefined }; // what Fastify passes beside the plugin's own options
 
-  // A child scope, so this parser applies to the webhook routes only and the app's JSON parsing is untouched.
+/**
+ * Registers a provider's routes in a child scope, so its parser applies to them only and the app's JSON
+ * parsing is untouched; under `prefix`, which Fastify does not apply to a (non-encapsulated) fastify-plugin.
+ */
+async function registerProvider(fastify: FastifyInstance, provider: WebhookProvider<FastifyRequest>, { prefix }: Registration): Promise<void> {
+  const handler = createWebhookHandler(provider);
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // The body stays a stream here: the core reads it with its own limit and timeout, and only after
@@ -64,7 +67,7 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
                   : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
               request,
               route,
-              path: request.url,
+              path: request.url, // as it arrived, prefixes included (Pomelo's X-Endpoint is checked against it)
             }),
           ),
       };
@@ -79,7 +82,7 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
         }
       }
     }
-  });
+  }, { prefix });
 }
 
 export interface WebhookPluginOptions {
@@ -88,19 +91,17 @@ export interface WebhookPluginOptions {
 }
 
 /**
- * Fastify plugin answering a provider's webhooks at its routes:
- * `await app.register(webhookPlugin, { provider })`. Like every fastify-plugin,
- * it is not encapsulated, so a registration `prefix` does not apply: give the
- * provider its full paths.
+ * Fastify plugin answering a provider's webhooks at its routes: `await app.register(webhookPlugin, { provider })`.
+ * A registration `prefix` applies as to any plugin: `{ provider, prefix: "/api" }` answers at `/api/<route>`.
  */
 export const webhookPlugin = fp<WebhookPluginOptions>(
-  (fastify, options) => registerProvider(fastify, options.provider as WebhookProvider<FastifyRequest>),
+  (fastify, options) => registerProvider(fastify, options.provider as WebhookProvider<FastifyRequest>, options as Registration),
   { name: "@siglume-middleware/fastify/webhook", fastify: "4.x || 5.x" },
 );
 
-/** Fastify plugin answering Siglume webhooks at `path` (default /webhooks/siglume). */
+/** Fastify plugin answering Siglume webhooks at `path` (default /webhooks/siglume), under `prefix` when given. */
 export const siglumePlugin = fp<SiglumePluginOptions>(
-  (fastify, options) => registerProvider(fastify, siglumeWebhooks<boolean, FastifyRequest>(options)),
+  (fastify, options) => registerProvider(fastify, siglumeWebhooks<boolean, FastifyRequest>(options), options as Registration),
   { name: "@siglume-middleware/fastify", fastify: "4.x || 5.x" },
 );
 

@@ -66,7 +66,7 @@ export const {
 /**
  * `SiglumeCheckoutModule.forRoot({ publicOrigin, orders, … , path?, guards? })` or `forRootAsync({ useFactory,
  * inject })`: the checkout start route as an ordinary controller, so the app's guards, interceptors and
- * body parser apply. Mount SiglumeModule (the webhook) beside it.
+ * body parser apply. Mount SiglumeModule (the webhook) beside it. `publicOrigin` defaults to SHOP_PUBLIC_ORIGIN.
  */
 @Module({})
 export class SiglumeCheckoutModule extends SiglumeCheckoutConfigurableModule {}

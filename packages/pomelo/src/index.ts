@@ -6,6 +6,6 @@ export { POMELO_HEADERS, signPomelo, verifyPomeloRequest } from "./signature/ver
 export type { VerifiedPomeloRequest } from "./signature/verify.js";
 export { keyHint, pomeloSigningKeys } from "./signature/keys.js";
 export type { PomeloApiKey, PomeloSigningKey } from "./signature/keys.js";
-export { OTP_CODE_FIELDS, eventIdOf, isCodeField, otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, redactedOtp } from "./event/recognise.js";
+export { OTP_CODE_FIELDS, POMELO_FIELD_READERS, eventIdOf, isCodeField, otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, redactedOtp } from "./event/recognise.js";
 export * from "./event/schemas.js";
 export type * from "./event/types.js";

@@ -13,6 +13,7 @@ import {
   testDeliveryEvent,
   type SandboxSession,
 } from "./events.js";
+import { merchantAccount, readiness } from "./merchant.js";
 import { checkoutPage } from "./page.js";
 
 export const SANDBOX_DEFAULTS = {
@@ -54,7 +55,12 @@ export interface SiglumeSandbox {
   url: string;
   /** The value for SIGLUME_API_BASE: `${url}/v1`. */
   apiBase: string;
-  /** SIGLUME_API_BASE, SIGLUME_MERCHANT_AUTH_TOKEN, SIGLUME_DIRECT_PAYMENT_MERCHANT, SIGLUME_WEBHOOK_SECRET. */
+  /**
+   * The settings for your app and for Siglume's readiness command (`siglume-check verify --sandbox`):
+   * SIGLUME_ENV=sandbox, SIGLUME_API_BASE, SIGLUME_MERCHANT_AUTH_TOKEN, SIGLUME_DIRECT_PAYMENT_MERCHANT,
+   * SIGLUME_WEBHOOK_SECRET, SHOP_PUBLIC_ORIGIN (the first origin: the checkout's default publicOrigin) and
+   * SHOP_WEBHOOK_URL (the first webhook URL).
+   */
   env: Record<string, string>;
   sessions(): SandboxSession[];
   deliveries(): SandboxDelivery[];
@@ -317,24 +323,11 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     }
     if (method === "GET" && (match = path.match(/^\/v1\/sdrp\/direct-payments\/merchants\/([^/]+)(\/readiness)?$/))) {
       requireMerchant(decodeURIComponent(match[1]!));
-      if (match[2]) {
-        const blockers = hostedCheckoutEnabled ? [] : ["hosted_checkout_not_enabled"];
-        return ok(res, 200, {
-          standard_hosted_checkout_readiness: { scope: "standard_hosted_checkout", ready: blockers.length === 0, status: blockers.length === 0 ? "ready" : "blocked", missing_requirements: [], blockers, checks: [] },
-        });
-      }
-      return ok(res, 200, {
-        merchant_account: {
-          merchant,
-          status: "active",
-          billing_status: "active",
-          billing_currency: "JPY",
-          metadata_jsonb: { environment: "sandbox", checkout_allowed_origins: [...origins], webhook_callback_url: webhookUrls[0] },
-        },
-      });
+      if (match[2]) return ok(res, 200, { standard_hosted_checkout_readiness: readiness(hostedCheckoutEnabled) });
+      return ok(res, 200, merchantAccount(merchant, [...origins], webhookUrls[0]!));
     }
     if (method === "GET" && path === "/v1/market/webhooks/subscriptions") {
-      return ok(res, 200, [{ id: SUBSCRIPTION_ID, callback_url: webhookUrls[0], status: "active", event_types: ["direct_payment.confirmed", "direct_payment.spent"], signing_secret_hint: secret.slice(-4) }]);
+      return ok(res, 200, [{ id: SUBSCRIPTION_ID, callback_url: webhookUrls[0], status: "active", event_types: ["direct_payment.confirmed", "direct_payment.spent"], signing_secret_hint: secret.slice(-4), metadata: { environment: "sandbox" } }]);
     }
     if (method === "POST" && path === "/v1/market/webhooks/test-deliveries") {
       const body = await readJson(req);
@@ -352,8 +345,10 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     }
     if (method === "GET" && path === "/v1/market/webhooks/deliveries") {
       const type = url.searchParams.get("event_type");
+      const subscription = url.searchParams.get("subscription_id");
       const limit = Math.min(Math.max(Number(url.searchParams.get("limit") ?? 50) || 50, 1), 100);
-      return ok(res, 200, deliverer.records.filter((d) => !type || d.event_type === type).slice(0, limit));
+      const listed = deliverer.records.filter((d) => (!type || d.event_type === type) && (!subscription || d.subscription_id === subscription));
+      return ok(res, 200, listed.slice(0, limit));
     }
     throw new HttpError(404, "SANDBOX_ROUTE_NOT_FOUND", `The sandbox has no route ${method} ${path}.`);
   }
@@ -373,10 +368,13 @@ export async function startSiglumeSandbox(options: SiglumeSandboxOptions): Promi
     url: base,
     apiBase: `${base}/v1`,
     env: {
+      SIGLUME_ENV: "sandbox",
       SIGLUME_API_BASE: `${base}/v1`,
       SIGLUME_MERCHANT_AUTH_TOKEN: token,
       SIGLUME_DIRECT_PAYMENT_MERCHANT: merchant,
       SIGLUME_WEBHOOK_SECRET: secret,
+      SHOP_PUBLIC_ORIGIN: [...origins][0]!,
+      SHOP_WEBHOOK_URL: webhookUrls[0]!,
     },
     sessions: () => [...sessions.values()].map((s) => ({ ...s })),
     deliveries: () => deliverer.records.map((d) => ({ ...d })),

@@ -118,6 +118,7 @@ export class SiglumeMerchantClient {
 
   listWebhookDeliveries(input: ListWebhookDeliveriesInput = {}): Promise<WebhookDelivery[]> {
     const query = new URLSearchParams();
+    if (input.subscription_id !== undefined) query.set("subscription_id", input.subscription_id);
     if (input.event_type !== undefined) query.set("event_type", input.event_type);
     if (input.limit !== undefined) query.set("limit", String(input.limit));
     const suffix = query.size > 0 ? `?${query}` : "";
@@ -184,9 +185,9 @@ export class SiglumeMerchantClient {
   private refused(operation: string, status: number, parsed: unknown, hostedCheckout: boolean): SiglumeApiError {
     const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : {};
     const code = (text(error.code) ?? `HTTP_${status}`).toUpperCase();
-    const said = text(error.message);
-    const base = `Siglume answered ${operation} with ${status} ${code}${said ? ` ("${said.slice(0, 200)}")` : ""}`;
-    const details = { code, status, operation };
+    const said = text(error.message)?.slice(0, 200);
+    const base = `Siglume answered ${operation} with ${status} ${code}${said ? ` ("${said}")` : ""}`;
+    const details = { code, status, operation, siglumeMessage: said };
     if (hostedCheckout && ((status === 409 && HOSTED_CHECKOUT_OFF.has(code)) || (status === 404 && ROUTE_MISSING.has(code)))) {
       return new SiglumeHostedCheckoutNotEnabledError(
         `${base}: Hosted Checkout is not enabled for this merchant account. Ask Siglume to enable it; until then no ` +

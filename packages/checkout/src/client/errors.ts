@@ -9,16 +9,19 @@ export class SiglumeApiError extends Error {
   readonly operation: string;
   /** Worth retrying later with the same input: Siglume was unreachable, slow or failing. */
   readonly retryable: boolean;
+  /** Siglume's own `error.message` (at most 200 characters), when it sent one. */
+  readonly siglumeMessage: string | undefined;
 
   constructor(
     message: string,
-    details: { code: string; status?: number; operation: string; retryable?: boolean; cause?: unknown },
+    details: { code: string; status?: number; operation: string; retryable?: boolean; cause?: unknown; siglumeMessage?: string | undefined },
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = details.code;
     this.status = details.status;
     this.operation = details.operation;
     this.retryable = details.retryable ?? false;
+    this.siglumeMessage = details.siglumeMessage;
   }
 }
 
@@ -35,6 +38,16 @@ export class SiglumeMerchantNotFoundError extends SiglumeApiError {
 /** Siglume refused the input (400/422): amount, currency, nonce or a return URL outside the registered origins. */
 export class SiglumeInvalidRequestError extends SiglumeApiError {
   override name = "SiglumeInvalidRequestError";
+}
+
+const RETURN_URL = /success_url|cancel_url|return[ _-]?url|redirect|origin/i;
+
+/**
+ * Whether Siglume refused the input because of the return URLs: their origin is not registered for the
+ * merchant (checkout_allowed_origins), or their scheme is not allowed. Read from Siglume's code and message.
+ */
+export function refusesReturnUrls(error: SiglumeApiError): boolean {
+  return error instanceof SiglumeInvalidRequestError && (RETURN_URL.test(error.code) || RETURN_URL.test(error.siglumeMessage ?? ""));
 }
 
 /** The merchant token was missing, wrong or lacks the permission (401/403). */

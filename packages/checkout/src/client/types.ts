@@ -45,6 +45,8 @@ export interface CheckoutSession {
 export interface MerchantAccount {
   merchant: string;
   status: string;
+  /** Set once the merchant approved the billing mandate in their wallet; Siglume's readiness check requires it. */
+  billing_mandate_id?: string | null;
   billing_status?: string;
   billing_currency?: string;
   metadata_jsonb?: {
@@ -67,6 +69,11 @@ export interface MerchantReadiness {
   status: string;
   missing_requirements: string[];
   blockers: string[];
+  /** Whether the merchant accepted Siglume's responsibility terms; Siglume's readiness check requires true. */
+  merchant_responsibility_attested?: boolean;
+  responsibility_attestation_version?: string;
+  /** Whether live (non-sandbox) payments are switched on. */
+  live_mode_enabled?: boolean;
   [field: string]: unknown;
 }
 
@@ -93,6 +100,8 @@ export interface WebhookTestDeliveryQueued {
 }
 
 export interface ListWebhookDeliveriesInput {
+  /** Only this subscription's deliveries. */
+  subscription_id?: string;
   event_type?: string;
   limit?: number;
 }

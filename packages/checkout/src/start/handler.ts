@@ -1,6 +1,6 @@
 import { isJsonContentType, isSiglumeWebhookError } from "@siglume-middleware/core";
 import { pricingBandOf } from "../band.js";
-import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError } from "../client/errors.js";
+import { SiglumeApiError, SiglumeHostedCheckoutNotEnabledError, refusesReturnUrls } from "../client/errors.js";
 import { PAID_ORDER_STATUSES, type AttemptAmount, type CheckoutAttempt, type CheckoutOrder } from "../orders/contract.js";
 import { isCheckoutStoreUnavailableError } from "../orders/errors.js";
 import { START_BODY_LIMIT, parseStartBody } from "./body.js";
@@ -126,11 +126,7 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
           { "retry-after": "5" },
         );
       }
-      return checkoutError(
-        "SIGLUME_REJECTED",
-        `Siglume refused to open a payment page for this order (${api.code}); this shop's Siglume settings ` +
-          "(merchant key, token or registered return-URL origin) need fixing. Details are in its logs (onError).",
-      );
+      return checkoutError("SIGLUME_REJECTED", rejectedMessage(api));
     }
     const { checkout_url, session_id, challenge_hash, expires_at } = session;
     const stored = await orders.markPending(attempt, { checkout_url, session_id, challenge_hash, expires_at: expires_at ?? null });
@@ -140,6 +136,24 @@ export function createSiglumeCheckoutHandler<TRequest = unknown>(
       "orders.markPending must answer true when it stored the session, false when the attempt was no longer creating " +
         `(it answered ${String(stored)}); the session was not handed out.`,
     );
+  }
+
+  /**
+   * Why Siglume refused, for the answer: the likely cause where it is this shop's public configuration (the
+   * return URLs' origin, which the browser knows anyway), else only Siglume's code. Never Siglume's own text,
+   * the merchant key or the token.
+   */
+  function rejectedMessage(api: SiglumeApiError): string {
+    const prefix = `Siglume refused to open a payment page for this order (${api.code})`;
+    if (refusesReturnUrls(api)) {
+      return (
+        `${prefix}: it did not accept this shop's return URLs, which are on ${resolved.origin}. Likely cause: that ` +
+        "origin is not registered for the shop's merchant account (checkout_allowed_origins), or publicOrigin is " +
+        `set to another origin than the one registered. Against the local sandbox, start it with --origin ${resolved.origin} ` +
+        "or set publicOrigin to the origin it was started with. Details are in this shop's logs (onError)."
+      );
+    }
+    return `${prefix}; this shop's Siglume settings (merchant key, token or registered return-URL origin) need fixing. Details are in its logs (onError).`;
   }
 
   /** The stored session's state at Siglume; undefined when Siglume cannot say (the stored one is answered). */

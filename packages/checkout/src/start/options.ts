@@ -9,8 +9,13 @@ export const DEFAULT_CANCEL_PATH = "/checkout/siglume/cancel";
 export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerchantClientOptions {
   /** Your Siglume merchant key. Default SIGLUME_DIRECT_PAYMENT_MERCHANT. */
   merchant?: string | undefined;
-  /** Your shop's public origin (https; http only on loopback); success and cancel URLs are built on it. */
-  publicOrigin: string;
+  /**
+   * Your shop's public origin (https; http only on loopback), such as "https://shop.example"; the success and
+   * cancel URLs are built on it, so Siglume must have it registered for the merchant (checkout_allowed_origins).
+   * Default SHOP_PUBLIC_ORIGIN, the variable Siglume's tools use and `siglume-webhooks sandbox` prints (its
+   * first `--origin`). One of the two is required.
+   */
+  publicOrigin?: string | undefined;
   /** Default "/checkout/siglume/success"; `?order_id=…` is appended. */
   successPath?: string | undefined;
   /** Default "/checkout/siglume/cancel"; `?order_id=…` is appended. */
@@ -42,6 +47,8 @@ export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerch
 
 export interface ResolvedCheckoutOptions<TRequest> {
   merchant: string;
+  /** publicOrigin (or SHOP_PUBLIC_ORIGIN), as an origin. */
+  origin: string;
   path: string;
   successUrl: (orderId: string) => string;
   cancelUrl: (orderId: string) => string;
@@ -65,18 +72,26 @@ function fail(message: string): never {
   throw new SiglumeConfigurationError(`siglume checkout: ${message}`);
 }
 
-function publicOriginOf(value: unknown): string {
+function publicOriginOf(option: unknown): string {
+  const value = option ?? process.env.SHOP_PUBLIC_ORIGIN;
+  if (value === undefined || value === "") {
+    fail(
+      'publicOrigin is required: pass your shop\'s origin, such as publicOrigin: "https://shop.example", or set ' +
+        "SHOP_PUBLIC_ORIGIN (`siglume-webhooks sandbox` prints the value for local development).",
+    );
+  }
+  const from = option === undefined ? "SHOP_PUBLIC_ORIGIN" : "publicOrigin";
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    fail(`publicOrigin must be your shop's origin, such as "https://shop.example", got ${JSON.stringify(value)}.`);
+    fail(`${from} must be your shop's origin, such as "https://shop.example", got ${JSON.stringify(value)}.`);
   }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
-    fail(`publicOrigin must use https (http only for localhost or 127.0.0.1), got ${JSON.stringify(value)}.`);
+    fail(`${from} must use https (http only for localhost or 127.0.0.1), got ${JSON.stringify(value)}.`);
   }
   if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    fail(`publicOrigin must be an origin only (no path, query or credentials), got ${JSON.stringify(value)}.`);
+    fail(`${from} must be an origin only (no path, query or credentials), got ${JSON.stringify(value)}.`);
   }
   return url.origin;
 }
@@ -149,6 +164,7 @@ export function resolveCheckoutOptions<TRequest>(options: SiglumeCheckoutOptions
 
   return {
     merchant,
+    origin,
     path: pathOption("path", options.path, DEFAULT_CHECKOUT_PATH),
     successUrl: returnUrl(origin, pathOption("successPath", options.successPath, DEFAULT_SUCCESS_PATH)),
     cancelUrl: returnUrl(origin, pathOption("cancelPath", options.cancelPath, DEFAULT_CANCEL_PATH)),

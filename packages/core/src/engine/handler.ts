@@ -84,6 +84,17 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   };
   const decisions = decisionRunner(engine);
 
+  // A body parser that ran first makes every delivery fail the same way: the fix is logged once (per mounted
+  // handler, so once per process for an app), and onError hears of every such delivery.
+  let rawBodyLogged = false;
+  function rawBodyLost(error: SiglumeWebhookError, request: TRequest): void {
+    if (!rawBodyLogged) {
+      rawBodyLogged = true;
+      engine.logger.error(`${provider.displayName} webhooks cannot be verified: ${error.message}`, { provider: provider.name, code: error.code });
+    }
+    engine.report(error, { provider: provider.name, request });
+  }
+
   const reporterFor = (request: TRequest, info: Record<string, unknown>) => (error: unknown) =>
     engine.report(error, { provider: provider.name, request, ...info });
 
@@ -156,6 +167,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
       plan = isPromiseLike(received) ? await received : received;
     } catch (error) {
       if (!isSiglumeWebhookError(error)) throw error;
+      if (error.code === "RAW_BODY_UNAVAILABLE" || error.code === "BODY_NOT_RAW") rawBodyLost(error, req.request);
       const headers = error.code === "BODY_TIMEOUT" ? closeConnection : error.headers;
       return errorResponse(error, headers);
     }

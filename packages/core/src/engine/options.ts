@@ -39,7 +39,11 @@ export interface EngineOptions<TRequest = unknown> {
   maxHandlerMs?: number | undefined;
   /** Retry-After (seconds) on 409 in-flight and 503 answers. Default 5. */
   retryAfterSeconds?: number | undefined;
-  /** A handler threw, a store failed, a handler timed out. Default: logger.error. Its own throws change nothing. */
+  /**
+   * A handler threw, a store failed, a handler timed out, or a body parser that ran first left no raw bytes
+   * (RAW_BODY_UNAVAILABLE / BODY_NOT_RAW: every such delivery; the fix is also logged once through `logger`).
+   * Default: logger.error. Its own throws change nothing.
+   */
   onError?: ((error: unknown, info: WebhookErrorInfo<TRequest>) => unknown) | undefined;
   /** Warnings, key check values and failures; never payloads. Default: one JSON line per entry on stderr. */
   logger?: WebhookLogger | undefined;

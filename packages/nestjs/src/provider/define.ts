@@ -87,7 +87,6 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
   class ModuleService implements OnModuleInit, WebhookModuleService {
     private readonly logger = new Logger(spec.moduleName);
     private handler!: WebhookHandler<NestRequest>;
-    private warnedRawBody = false;
 
     constructor(
       @Inject(OPTIONS) private readonly options: TOptions,
@@ -126,14 +125,12 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
       adapter.reply(res, response.body, response.status);
     }
 
-    /** rawBody from Nest's parser; else, when no parser ran (bodyParser: false), the stream itself. */
-    private async readBody(req: NestRequest, limit: number, timeoutMs: number): Promise<unknown> {
-      const body = await nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody, timeoutMs);
-      if (body === undefined && !this.warnedRawBody) {
-        this.warnedRawBody = true;
-        this.logger.error(RAW_BODY_HINT);
-      }
-      return body;
+    /**
+     * rawBody from Nest's parser; else, when no parser ran (bodyParser: false), the stream itself. Without
+     * either the core answers RAW_BODY_UNAVAILABLE with the hint, logs it once and reports it to onError.
+     */
+    private readBody(req: NestRequest, limit: number, timeoutMs: number): unknown {
+      return nodeRequestBody(req.raw ?? (req as unknown as IncomingMessage), limit, req.rawBody, timeoutMs);
     }
   }
 

@@ -1,29 +1,49 @@
 import { eventIdProblem } from "@siglume-middleware/core";
-import type { OtpMethod, PomeloOtp, PomeloTokenEvent } from "./types.js";
+import type { OtpMethod, PomeloFieldReader, PomeloFieldReaders, PomeloOtp, PomeloTokenEvent } from "./types.js";
 
 type Fields = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Fields => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
- * Where the event's fields are: a `data` object first, when the body wraps them in one (as Pomelo's
- * envelopes do: the envelope's own `id` or `status` are not the token's), then the top level.
+ * Where the event's fields may be, most specific first: `data.<nested>`, `data` (Pomelo's envelopes wrap
+ * events in it: the envelope's own `id` or `status` are not the token's), `<nested>` (`token` for token
+ * events, `otp` for OTPs), then the top level. Computed once per payload.
  */
-function scopes(payload: unknown): Fields[] {
+function scopes(payload: unknown, nested: "token" | "otp"): Fields[] {
   if (!isObject(payload)) return [];
-  return isObject(payload.data) ? [payload.data, payload] : [payload];
+  const found: Fields[] = [];
+  const { data } = payload;
+  if (isObject(data)) {
+    if (isObject(data[nested])) found.push(data[nested]);
+    found.push(data);
+  }
+  if (isObject(payload[nested])) found.push(payload[nested]);
+  found.push(payload);
+  return found;
 }
 
-/** The first string (or number, as text) under one of `names`, in `names` order, `data` first. */
-function pick(payload: unknown, names: readonly string[]): string | undefined {
-  for (const scope of scopes(payload)) {
+/** A usable field value: a non-empty string, or a finite number as text. */
+function text(value: unknown): string | undefined {
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** The first usable value under one of `names`, scope by scope (see scopes), in `names` order within one. */
+function pick(found: Fields[], names: readonly string[]): string | undefined {
+  for (const scope of found) {
     for (const name of names) {
-      const value = scope[name];
-      if (typeof value === "string" && value !== "") return value;
-      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      const value = text(scope[name]);
+      if (value !== undefined) return value;
     }
   }
   return undefined;
+}
+
+/** The app's reader's answer (see PomeloFieldReaders), else the built-in reading. */
+function field(reader: PomeloFieldReader | undefined, payload: unknown, found: Fields[], names: readonly string[]): string | undefined {
+  return (reader === undefined ? undefined : text(reader(payload))) ?? pick(found, names);
 }
 
 /** Field names the code is read from, in this order (`data` first); redaction goes wider (isCodeField). */
@@ -34,40 +54,57 @@ const CARD = ["card_id"];
 const USER = ["user_id"];
 const ORIGIN = ["token_origin", "origin", "wallet", "token_requestor", "wallet_provider"];
 const EVENT_ID = ["event_id", "idempotency_key"];
+const TOKEN_ID = ["token_id", "id"];
+const TOKEN_STATUS = ["status", "token_status"];
 
-/** `event_id` or `idempotency_key`, when present and usable as an idempotency key. */
-export function eventIdOf(payload: unknown): string | undefined {
-  const id = pick(payload, EVENT_ID);
+/** The names `recognise` accepts: one reader per field the recognisers fill. */
+export const POMELO_FIELD_READERS = ["otpCode", "otpMethod", "otpRecipient", "tokenId", "tokenStatus", "cardId", "userId", "tokenOrigin", "eventId"] as const;
+
+function usableEventId(id: string | undefined): string | undefined {
   return id !== undefined && eventIdProblem(id) === undefined ? id : undefined;
 }
 
-export function recogniseOtp(payload: unknown): PomeloOtp {
-  const method = pick(payload, METHOD);
+/** `event_id` or `idempotency_key`, when present and usable as an idempotency key. */
+export function eventIdOf(payload: unknown, readers?: PomeloFieldReaders): string | undefined {
+  return usableEventId(field(readers?.eventId, payload, scopes(payload, "otp"), EVENT_ID));
+}
+
+/**
+ * The OTP's fields, read from the top level, a `data` object, an `otp` object or `data.otp` (see scopes),
+ * each after the app's own reader for it when `readers` has one.
+ */
+export function recogniseOtp(payload: unknown, readers?: PomeloFieldReaders): PomeloOtp {
+  const found = scopes(payload, "otp");
+  const method = field(readers?.otpMethod, payload, found, METHOD);
   return {
-    code: pick(payload, OTP_CODE_FIELDS),
-    recipient: pick(payload, RECIPIENT),
+    code: field(readers?.otpCode, payload, found, OTP_CODE_FIELDS),
+    recipient: field(readers?.otpRecipient, payload, found, RECIPIENT),
     method: method === undefined ? undefined : (method.toUpperCase() as OtpMethod),
-    cardId: pick(payload, CARD),
-    userId: pick(payload, USER),
-    tokenOrigin: pick(payload, ORIGIN),
-    eventId: eventIdOf(payload),
+    cardId: field(readers?.cardId, payload, found, CARD),
+    userId: field(readers?.userId, payload, found, USER),
+    tokenOrigin: field(readers?.tokenOrigin, payload, found, ORIGIN),
+    eventId: usableEventId(field(readers?.eventId, payload, found, EVENT_ID)),
     payload,
   };
 }
 
-/** A token event, or why the payload is not one we can read. */
-export function recogniseTokenEvent(payload: unknown): PomeloTokenEvent | string {
+/**
+ * A token event, read from the top level, a `data` object, a `token` object or `data.token` (see scopes),
+ * each field after the app's own reader for it; or why the payload is not one we can read.
+ */
+export function recogniseTokenEvent(payload: unknown, readers?: PomeloFieldReaders): PomeloTokenEvent | string {
   if (!isObject(payload)) return "the body is not a JSON object";
-  const tokenId = pick(payload, ["token_id", "id"]);
-  if (tokenId === undefined) return 'no "token_id" (or "id")';
-  const status = pick(payload, ["status", "token_status"]);
-  if (status === undefined) return 'no "status"';
+  const found = scopes(payload, "token");
+  const tokenId = field(readers?.tokenId, payload, found, TOKEN_ID);
+  if (tokenId === undefined) return 'no "token_id" (or "id"), at the top level or in "data" or "token"';
+  const status = field(readers?.tokenStatus, payload, found, TOKEN_STATUS);
+  if (status === undefined) return 'no "status", at the top level or in "data" or "token"';
   return {
     tokenId,
     status: status.toUpperCase(),
-    cardId: pick(payload, CARD),
-    userId: pick(payload, USER),
-    eventId: eventIdOf(payload),
+    cardId: field(readers?.cardId, payload, found, CARD),
+    userId: field(readers?.userId, payload, found, USER),
+    eventId: usableEventId(field(readers?.eventId, payload, found, EVENT_ID)),
     payload,
   };
 }
@@ -88,18 +125,22 @@ export function isCodeField(name: string): boolean {
   return normal.endsWith("code") && !NOT_SECRET_CODES.has(normal);
 }
 
-/** A copy of `payload` with every value under a code field (see isCodeField) replaced, at any depth. */
-export function redactOtp(payload: unknown): unknown {
-  if (Array.isArray(payload)) return payload.map(redactOtp);
-  if (!isObject(payload)) return payload;
+/**
+ * A copy of `payload` with every value under a code field (see isCodeField) replaced, at any depth, and, when
+ * `code` is given (an OTP code read by an app's own reader, under a name redaction cannot know), every string
+ * or number that contains it.
+ */
+export function redactOtp(payload: unknown, code?: string): unknown {
+  if (Array.isArray(payload)) return payload.map((item) => redactOtp(item, code));
+  if (!isObject(payload)) return code !== undefined && code !== "" && text(payload)?.includes(code) ? REDACTED : payload;
   const copy: Fields = {};
-  for (const [name, value] of Object.entries(payload)) copy[name] = isCodeField(name) ? REDACTED : redactOtp(value);
+  for (const [name, value] of Object.entries(payload)) copy[name] = isCodeField(name) ? REDACTED : redactOtp(value, code);
   return copy;
 }
 
 /** The OTP as it may be shown anywhere but to the handler: its code and payload redacted. */
 export function redactedOtp(otp: PomeloOtp): PomeloOtp {
-  return { ...otp, code: otp.code === undefined ? undefined : REDACTED, payload: redactOtp(otp.payload) };
+  return { ...otp, code: otp.code === undefined ? undefined : REDACTED, payload: redactOtp(otp.payload, otp.code) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-middleware/core";
-import type { PomeloOtp, PomeloReview, PomeloTokenEvent } from "../event/types.js";
+import type { PomeloFieldReaders, PomeloOtp, PomeloReview, PomeloTokenEvent } from "../event/types.js";
 import type { PomeloApiKey } from "../signature/keys.js";
 
 export const DEFAULT_POMELO_PATHS = { tokens: "/webhooks/pomelo/tokens", otp: "/webhooks/pomelo/otp" } as const;
@@ -59,6 +59,13 @@ export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TReque
    * (an OTP, an event without an id) or reviewed as `event_id_reused` (a token event).
    */
   digestKey?: string | undefined;
+  /**
+   * Your own field mapping, for a payload shape this library does not read (Pomelo has not published the field
+   * names): e.g. `{ otpCode: (p) => p.verification?.secret, tokenId: (p) => p.card_token?.ref }`. Each reader's
+   * value (a non-empty string or a number) wins; undefined falls back to the built-in reading, which looks at
+   * the top level, `data`, a nested `otp` / `token` object and `data.otp` / `data.token`. Checked at start-up.
+   */
+  recognise?: PomeloFieldReaders | undefined;
   /** A name for this instance, when one app serves two Pomelo accounts (keys and logs carry it). */
   name?: string | undefined;
   /** A handler threw or timed out, a store failed. `event` has OTP codes redacted. Default: the logger. */

@@ -15,6 +15,7 @@ import {
   type WebhookProvider,
   type WebhookResponse,
 } from "@siglume-middleware/core";
+import { fieldReaders } from "../event/readers.js";
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
@@ -90,6 +91,9 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       { provider, code: "POMELO_DIGEST_KEY_MISSING" },
     );
   }
+  const readers = fieldReaders(options.recognise, fail, engine.logger, provider);
+  /** What a reviewed token payload shows: code fields redacted, and the code the app's otpCode reader finds. */
+  const redacted = (payload: unknown) => redactOtp(payload, readers?.otpCode === undefined ? undefined : recogniseOtp(payload, readers).code);
   const keyPrefix = `${provider}:`;
 
   /** The answer: 204, or, with signResponses, signed like Pomelo's examples (over an empty body). */
@@ -159,7 +163,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), () => detail);
 
     if (routeName === "otp") {
-      const otp = recogniseOtp(payload);
+      const otp = recogniseOtp(payload, readers);
       const key = keyFor("otp", otp.eventId, digest);
       const otpPlan = (planKey: string): Plan =>
         plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), () => otpForReports(otp),
@@ -168,17 +172,17 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       return otpPlan(key);
     }
 
-    const event = recogniseTokenEvent(payload);
+    const event = recogniseTokenEvent(payload, readers);
     if (typeof event === "string") {
       const key = keyFor("tokens", undefined, digest);
-      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redactOtp(payload) });
+      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) });
     }
     const key = keyFor("tokens", event.eventId, digest);
-    return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redactOtp(event.payload) }), () =>
+    return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,
-        payload: redactOtp(payload),
+        payload: redacted(payload),
       }),
     );
   }

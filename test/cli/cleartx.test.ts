@@ -1,20 +1,9 @@
 // `siglume-webhooks send cleartx-…` as a real subprocess against examples/cleartx (Koa) and
 // examples/nestjs-cleartx (real subprocesses too).
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SENDER_EXAMPLES, root, startExample } from "../../scripts/lib/examples.mjs";
+import { SENDER_EXAMPLES, startExample } from "../../scripts/lib/examples.mjs";
+import { runCli as cli } from "../support/cli.js";
 import { until } from "../support/timing.js";
-
-async function cli(args: string[]) {
-  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = await once(child, "close");
-  return { code: code as number | null, stdout, stderr };
-}
 
 const TOKEN = ["--header", "x-cleartx-token:demo-token"];
 

@@ -1,21 +1,10 @@
 // The Adyen and Pomelo examples, on Express/Koa (examples/adyen, examples/pomelo) and on NestJS
 // (examples/nestjs-adyen, examples/nestjs-pomelo), as real subprocesses driven by `siglume-webhooks send`
 // (a real subprocess too): the documented behaviour holds in each. ClearTX's: cli/cleartx.test.ts.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SENDER_EXAMPLES, root, startExample } from "../../scripts/lib/examples.mjs";
+import { SENDER_EXAMPLES, startExample } from "../../scripts/lib/examples.mjs";
+import { runCli as cli } from "../support/cli.js";
 import { until } from "../support/timing.js";
-
-async function cli(args: string[]) {
-  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = await once(child, "close");
-  return { code: code as number | null, stdout, stderr };
-}
 
 type Example = { origin: string; output: () => string; stop: () => Promise<void> };
 const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;

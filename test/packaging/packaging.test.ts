@@ -386,7 +386,9 @@ describe("Documented examples that run", () => {
 // webhook marks the order paid once in a real PostgreSQL.
 describe("docs/checkout.md's PostgreSQL example, run against a real PostgreSQL and the sandbox", () => {
   const page = "docs/checkout.md";
-  const example = snippets.find((s) => s.markdown === page && /\bpostgresOrderStore\s*[<(]/.test(s.code));
+  const example = snippets.find(
+    (s) => s.markdown === page && s.packages.includes("@siglume-middleware/store-postgres") && s.code.includes("postgresOrderStore"),
+  );
   it(`${example?.id}: a start for the shopper's order opens a session, its payment marks the order paid once, a second start answers 409`, async () => {
     expect(example, `${page} has no example using postgresOrderStore`).toBeDefined();
     const tables = codeBlocks(page, "sql").find((block) => block.fenceLine > example!.fenceLine);

@@ -3,9 +3,10 @@
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
 // what the endpoint answered and what the app did; then runs a whole payment
 // through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →
-// signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples.
+// signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples, each on Express or
+// Koa and on NestJS.
 import { spawnSync } from "node:child_process";
-import { DEMO_SECRET, FRAMEWORKS, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
+import { DEMO_SECRET, FRAMEWORKS, SENDER_EXAMPLES, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
 
 const framework = process.argv[2] ?? "express";
 if (!FRAMEWORKS.includes(framework)) {
@@ -114,70 +115,69 @@ check((await order(meteredShop, "ord_micro"))?.status === "fulfilled_unsettled",
 
 await Promise.all([shop.stop(), meteredShop.stop()]);
 
-// Adyen's relayed 3-D Secure authentication on the same engine: a decision due within 2 s.
-const adyen = await startExample("adyen", { onOutput: indent("adyen") });
-const adyenUrl = `${adyen.origin}/webhooks/adyen/authentication`;
-const ADYEN_ARGS = ["--hmac-key", "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056", "--basic-auth", "adyen-demo:demo-password"];
-const adyenSteps = [
-  ["Adyen: a relayed authentication, decided by the app within 1.5 s", ["send", "adyen-relayed", ...ADYEN_ARGS], 0, /"status":"proceed"/],
-  ["Adyen: the same relayed request 5 times at once: decided once, the same answer to every copy", ["send", "adyen-relayed", "--repeat", "5", "--concurrency", "5", ...ADYEN_ARGS], 0, /"status":"proceed"/],
-  ["Adyen: a result notification Adyen retries 3 times: handled once, [accepted] thrice", ["send", "adyen-result", "--repeat", "3", ...ADYEN_ARGS], 0, /\[accepted\]/],
-  ["Adyen: wrong Basic auth: 401, nothing runs", ["send", "adyen-relayed", ...ADYEN_ARGS.slice(0, 2), "--basic-auth", "adyen-demo:guess"], 1, /ADYEN_BASIC_AUTH_MISMATCH/],
-];
-for (const [title, args, expectedExit, expectedOutput] of adyenSteps) {
-  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${adyenUrl}`);
-  const result = spawnSync(process.execPath, [cli, ...args, "--url", adyenUrl], { encoding: "utf8" });
-  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
-  await settle();
-  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+/** Runs a sender's steps against one of its examples: [title, args, url, expected exit, expected stdout]. */
+async function driveSender(example, steps) {
+  const app = await startExample(example, { onOutput: indent(example) });
+  for (const [title, args, url, expectedExit, expectedOutput] of steps(app.origin)) {
+    console.log(`\n▶ ${example}: ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${url}`);
+    const result = spawnSync(process.execPath, [cli, ...args, "--url", url], { encoding: "utf8" });
+    process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
+    await settle();
+    check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+  }
+  return app;
 }
-const decided = (adyen.output().match(/\] relayed /g) ?? []).length;
-const results = (adyen.output().match(/\] result /g) ?? []).length;
-check(decided === 2 && results === 1, `the Adyen app decided 2 relayed requests and recorded 1 result (saw ${decided} and ${results})`);
-await adyen.stop();
+const count = (app, pattern) => (app.output().match(pattern) ?? []).length;
+
+// Adyen's relayed 3-D Secure authentication on the same engine: a decision due within 2 s.
+const ADYEN_ARGS = ["--hmac-key", "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056", "--basic-auth", "adyen-demo:demo-password"];
+for (const example of SENDER_EXAMPLES.adyen) {
+  const adyen = await driveSender(example, (origin) => {
+    const url = `${origin}/webhooks/adyen/authentication`;
+    return [
+      ["a relayed authentication, decided by the app within 1.5 s", ["send", "adyen-relayed", ...ADYEN_ARGS], url, 0, /"status":"proceed"/],
+      ["the same relayed request 5 times at once: decided once, the same answer to every copy", ["send", "adyen-relayed", "--repeat", "5", "--concurrency", "5", ...ADYEN_ARGS], url, 0, /"status":"proceed"/],
+      ["a result notification Adyen retries 3 times: handled once, [accepted] thrice", ["send", "adyen-result", "--repeat", "3", ...ADYEN_ARGS], url, 0, /\[accepted\]/],
+      ["wrong Basic auth: 401, nothing runs", ["send", "adyen-relayed", ...ADYEN_ARGS.slice(0, 2), "--basic-auth", "adyen-demo:guess"], url, 1, /ADYEN_BASIC_AUTH_MISMATCH/],
+    ];
+  });
+  const decided = count(adyen, /\] relayed /g);
+  const results = count(adyen, /\] result /g);
+  check(decided === 2 && results === 1, `${example} decided 2 relayed requests and recorded 1 result (saw ${decided} and ${results})`);
+  await adyen.stop();
+}
 
 // Pomelo's tokenization OTPs on the same engine: every verified OTP reaches the app, once, and its code
 // never reaches a log line.
-const pomelo = await startExample("pomelo", { onOutput: indent("pomelo") });
 const POMELO_ARGS = ["--api-key", "pk_demo_pomelo", "--api-secret", "ZGVtby1wb21lbG8tYXBpLXNlY3JldC0wMTIzNDU2Nzg5"];
-const pomeloSteps = [
-  ["Pomelo: a tokenization OTP, resent 3 times: delivered once", "otp", ["send", "pomelo-otp", "--repeat", "3", ...POMELO_ARGS], 0, /#3 204/],
-  ["Pomelo: a token lifecycle update", "tokens", ["send", "pomelo-token", ...POMELO_ARGS], 0, /#1 204/],
-  ["Pomelo: signed with another secret: 401, nothing runs", "otp", ["send", "pomelo-otp", "--api-key", "pk_demo_pomelo", "--api-secret", "b3RoZXItc2VjcmV0LTAxMjM0NTY3ODk="], 1, /POMELO_SIGNATURE_MISMATCH/],
-];
-for (const [title, route, args, expectedExit, expectedOutput] of pomeloSteps) {
-  const url = `${pomelo.origin}/webhooks/pomelo/${route}`;
-  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${url}`);
-  const result = spawnSync(process.execPath, [cli, ...args, "--url", url], { encoding: "utf8" });
-  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
-  await settle();
-  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+for (const example of SENDER_EXAMPLES.pomelo) {
+  const pomelo = await driveSender(example, (origin) => [
+    ["a tokenization OTP, resent 3 times: delivered once", ["send", "pomelo-otp", "--repeat", "3", ...POMELO_ARGS], `${origin}/webhooks/pomelo/otp`, 0, /#3 204/],
+    ["a token lifecycle update", ["send", "pomelo-token", ...POMELO_ARGS], `${origin}/webhooks/pomelo/tokens`, 0, /#1 204/],
+    ["signed with another secret: 401, nothing runs", ["send", "pomelo-otp", "--api-key", "pk_demo_pomelo", "--api-secret", "b3RoZXItc2VjcmV0LTAxMjM0NTY3ODk="], `${origin}/webhooks/pomelo/otp`, 1, /POMELO_SIGNATURE_MISMATCH/],
+  ]);
+  const otps = count(pomelo, /\] OTP for card /g);
+  const tokens = count(pomelo, /\] token /g);
+  check(otps === 1 && tokens === 1, `${example} delivered 1 OTP and recorded 1 token update (saw ${otps} and ${tokens})`);
+  await pomelo.stop();
 }
-const otps = (pomelo.output().match(/\] OTP for card /g) ?? []).length;
-const tokens = (pomelo.output().match(/\] token /g) ?? []).length;
-check(otps === 1 && tokens === 1, `the Pomelo app delivered 1 OTP and recorded 1 token update (saw ${otps} and ${tokens})`);
-await pomelo.stop();
 
 // ClearTX's travel-rule notifications: the app's own verify (ClearTX's scheme is not public), five endpoints.
-const clearTx = await startExample("cleartx", { onOutput: indent("cleartx") });
-const clearTxUrl = (route) => `${clearTx.origin}/v1/notify/${route}`;
 const CLEARTX_TOKEN = ["--header", "x-cleartx-token:demo-token"];
-const clearTxSteps = [
-  ["ClearTX: a CONFIRMED notification, passed by the app's verify: 200 received", ["send", "cleartx-confirmed", ...CLEARTX_TOKEN], "confirmed", 0, /\{"status":"received"\}/],
-  ["ClearTX: a BROADCASTED notification ClearTX retries 3 times: handled once, 200 thrice", ["send", "cleartx-broadcasted", "--repeat", "3", ...CLEARTX_TOKEN], "broadcasted", 0, /\{"status":"received"\}/],
-  ["ClearTX: a DECLINED notification posted to /confirmed: reviewed, and still 200 (ClearTX would retry a 4xx for 24 hours)", ["send", "cleartx-declined", ...CLEARTX_TOKEN], "confirmed", 0, /\{"status":"received"\}/],
-  ["ClearTX: a notification the app's verify refuses: 401, nothing runs", ["send", "cleartx-confirmed", "--header", "x-cleartx-token:guess"], "confirmed", 1, /CLEARTX_VERIFICATION_FAILED/],
-];
-for (const [title, args, route, expectedExit, expectedOutput] of clearTxSteps) {
-  console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${clearTxUrl(route)}`);
-  const result = spawnSync(process.execPath, [cli, ...args, "--url", clearTxUrl(route)], { encoding: "utf8" });
-  process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
-  await settle();
-  check(result.status === expectedExit && expectedOutput.test(result.stdout), `exit ${expectedExit}, answered ${expectedOutput.source}`);
+for (const example of SENDER_EXAMPLES.cleartx) {
+  const clearTx = await driveSender(example, (origin) => {
+    const url = (route) => `${origin}/v1/notify/${route}`;
+    return [
+      ["a CONFIRMED notification, passed by the app's verify: 200 received", ["send", "cleartx-confirmed", ...CLEARTX_TOKEN], url("confirmed"), 0, /\{"status":"received"\}/],
+      ["a BROADCASTED notification ClearTX retries 3 times: handled once, 200 thrice", ["send", "cleartx-broadcasted", "--repeat", "3", ...CLEARTX_TOKEN], url("broadcasted"), 0, /\{"status":"received"\}/],
+      ["a DECLINED notification posted to /confirmed: reviewed, and still 200 (ClearTX would retry a 4xx for 24 hours)", ["send", "cleartx-declined", ...CLEARTX_TOKEN], url("confirmed"), 0, /\{"status":"received"\}/],
+      ["a notification the app's verify refuses: 401, nothing runs", ["send", "cleartx-confirmed", "--header", "x-cleartx-token:guess"], url("confirmed"), 1, /CLEARTX_VERIFICATION_FAILED/],
+    ];
+  });
+  const handled = count(clearTx, new RegExp(`\\[${example}\\] (confirmed|broadcasted) `, "g"));
+  const clearTxReviews = count(clearTx, new RegExp(`\\[${example}\\] review confirmed: status_mismatch`, "g"));
+  check(handled === 2 && clearTxReviews === 1, `${example} handled 2 notifications and reviewed 1 (saw ${handled} and ${clearTxReviews})`);
+  await clearTx.stop();
 }
-const handled = (clearTx.output().match(/\[cleartx\] (confirmed|broadcasted) /g) ?? []).length;
-const clearTxReviews = (clearTx.output().match(/\[cleartx\] review confirmed: status_mismatch/g) ?? []).length;
-check(handled === 2 && clearTxReviews === 1, `the ClearTX app handled 2 notifications and reviewed 1 (saw ${handled} and ${clearTxReviews})`);
-await clearTx.stop();
 console.log(failures === 0 ? `\n${framework}: every demo step passed.` : `\n${framework}: ${failures} demo step(s) failed.`);
 process.exit(failures === 0 ? 0 : 1);

@@ -3,10 +3,16 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { FRAMEWORKS, root } from "../scripts/lib/examples.mjs";
+import { FRAMEWORKS, SENDER_EXAMPLES, root } from "../scripts/lib/examples.mjs";
 
-const examples = [...FRAMEWORKS.map((name) => [name, "SIGLUME_WEBHOOK_SECRET"] as const), ["adyen", "ADYEN_HMAC_KEY"] as const, ["pomelo", "POMELO_API_SECRET"] as const, ["cleartx", "CLEARTX_WEBHOOK_TOKEN"] as const];
-const SETTINGS = ["SIGLUME_WEBHOOK_SECRET", "SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "PUBLIC_ORIGIN", "SIGLUME_API_BASE", "ADYEN_HMAC_KEY", "ADYEN_WEBHOOK_PASSWORD", "CLEARTX_WEBHOOK_TOKEN"];
+const SENDER_SECRET = { adyen: "ADYEN_HMAC_KEY", pomelo: "POMELO_API_SECRET", cleartx: "CLEARTX_WEBHOOK_TOKEN" } as const;
+const examples = [
+  ...FRAMEWORKS.map((name) => [name, "SIGLUME_WEBHOOK_SECRET"] as const),
+  ...(Object.keys(SENDER_SECRET) as (keyof typeof SENDER_SECRET)[]).flatMap((sender) =>
+    SENDER_EXAMPLES[sender].map((name) => [name, SENDER_SECRET[sender]] as const),
+  ),
+];
+const SETTINGS = ["SIGLUME_WEBHOOK_SECRET", "SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "PUBLIC_ORIGIN", "SIGLUME_API_BASE", "ADYEN_HMAC_KEY", "ADYEN_WEBHOOK_PASSWORD", "POMELO_API_SECRET", "CLEARTX_WEBHOOK_TOKEN"];
 
 /** Runs an example as in production with `env` (every setting above unset unless given); its exit code and output. */
 async function runInProduction(framework: string, env: Record<string, string>) {

@@ -1,7 +1,13 @@
 // Types for examples.mjs, which the tests share with `npm run demo`.
 export const root: string;
 export const FRAMEWORKS: readonly ("express" | "fastify" | "koa" | "nestjs")[];
-export const PROVIDER_EXAMPLES: readonly ("adyen" | "pomelo" | "cleartx")[];
+/** Each sender's examples: on Express or Koa, and on NestJS. */
+export const SENDER_EXAMPLES: {
+  readonly adyen: readonly ["adyen", "nestjs-adyen"];
+  readonly pomelo: readonly ["pomelo", "nestjs-pomelo"];
+  readonly cleartx: readonly ["cleartx", "nestjs-cleartx"];
+};
+export const PROVIDER_EXAMPLES: readonly ("adyen" | "pomelo" | "cleartx" | "nestjs-adyen" | "nestjs-pomelo" | "nestjs-cleartx")[];
 export const DEMO_SECRET: string;
 export { freePort } from "./ports.mjs";
 export interface RunningExample {

@@ -5,8 +5,13 @@ import { freePort } from "./ports.mjs";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
-/** Examples for the other senders (one framework each). */
-export const PROVIDER_EXAMPLES = ["adyen", "pomelo", "cleartx"];
+/** Examples for the other senders: each on Express or Koa, and on NestJS. */
+export const SENDER_EXAMPLES = {
+  adyen: ["adyen", "nestjs-adyen"],
+  pomelo: ["pomelo", "nestjs-pomelo"],
+  cleartx: ["cleartx", "nestjs-cleartx"],
+};
+export const PROVIDER_EXAMPLES = Object.values(SENDER_EXAMPLES).flat();
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
 export { freePort };

@@ -1,27 +1,18 @@
-// `siglume-webhooks send cleartx-…` as a real subprocess against examples/cleartx (a real subprocess too).
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+// `siglume-webhooks send cleartx-…` as a real subprocess against examples/cleartx (Koa) and
+// examples/nestjs-cleartx (real subprocesses too).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { root, startExample } from "../../scripts/lib/examples.mjs";
+import { SENDER_EXAMPLES, startExample } from "../../scripts/lib/examples.mjs";
+import { runCli as cli } from "../support/cli.js";
 import { until } from "../support/timing.js";
-
-async function cli(args: string[]) {
-  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const [code] = await once(child, "close");
-  return { code: code as number | null, stdout, stderr };
-}
 
 const TOKEN = ["--header", "x-cleartx-token:demo-token"];
 
-describe.concurrent("siglume-webhooks send cleartx-* against examples/cleartx", () => {
+describe.concurrent.each(SENDER_EXAMPLES.cleartx)("siglume-webhooks send cleartx-* against examples/%s", (example) => {
   let app: { origin: string; output: () => string; stop: () => Promise<void> };
   const url = (route: string) => `${app.origin}/v1/notify/${route}`;
+  const line = (text: string) => `[${example}] ${text}`;
   beforeAll(async () => {
-    app = await startExample("cleartx");
+    app = await startExample(example);
   }, 60_000);
   afterAll(() => app?.stop());
 
@@ -34,7 +25,7 @@ describe.concurrent("siglume-webhooks send cleartx-* against examples/cleartx", 
       expect(ref).toBeDefined();
       expect(run.stdout).toMatch(/#1 200 [\d.]+ ms \{"status":"received"\}/);
       await until(() => app.output().includes(ref!), 5000, "the app's log line");
-      expect(app.output()).toMatch(new RegExp(`\\[cleartx\\] ${route === "confirmed-data" ? "confirmed-data" : route}\\b.* ${ref}`));
+      expect(app.output()).toMatch(new RegExp(`\\[${example}\\] ${route}\\b.* ${ref}`));
     },
   );
 
@@ -54,7 +45,7 @@ describe.concurrent("siglume-webhooks send cleartx-* against examples/cleartx", 
   it("a status sent to another endpoint is reviewed by the app and answered 200", async () => {
     const run = await cli(["send", "cleartx-declined", "--url", url("confirmed"), ...TOKEN]);
     expect(run.code).toBe(0);
-    await until(() => app.output().includes("[cleartx] review confirmed: status_mismatch (status)"), 5000, "the review line");
+    await until(() => app.output().includes(line("review confirmed: status_mismatch (status)")), 5000, "the review line");
     const reviews = await (await fetch(`${app.origin}/reviews`)).json();
     expect(reviews).toContainEqual(expect.objectContaining({ route: "confirmed", reason: "status_mismatch", field: "status" }));
   });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -9,28 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSiglumeWebhook } from "@siglume-middleware/core";
 import { siglumeEvents } from "@siglume-middleware/testing";
 import { DEMO_SECRET, root, startExample } from "../../scripts/lib/examples.mjs";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a user would: a real subprocess, no TTY. */
-async function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const { SIGLUME_WEBHOOK_SECRET: _unset, ...env } = process.env;
-  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], {
-    env: { ...env, ...options.env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  child.stdin.end(options.input ?? "");
-  const [code] = await once(child, "close");
-  return { code, stdout, stderr };
-}
+import { runCli as cli, type CliRun as Run } from "../support/cli.js";
 
 const noStackTrace = (run: Run) => {
   expect(run.stderr.trim().split("\n")).toHaveLength(1);

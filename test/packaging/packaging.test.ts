@@ -6,9 +6,10 @@
 //   under strict + module nodenext + exactOptionalPropertyTypes and run as ESM and as CommonJS
 //   (Express on Node 20, 22 and 24; what 5.9 built on Node 20): a signed delivery gets 204 and runs
 //   the handler, a badly signed one gets 401;
-// - every ```ts block of README.md and the package READMEs is compiled by both in each app that has
-//   what it imports (markers and preludes: snippets.ts), and the PostgreSQL example runs against a
-//   real PostgreSQL with the tables the README gives;
+// - every ```ts block of README.md, the docs/ pages and the package READMEs is compiled by both in
+//   each app that has what it imports (markers and preludes: snippets.ts), and the PostgreSQL
+//   examples run against a real PostgreSQL with the tables their page gives (docs/checkout.md's with
+//   the sandbox);
 // - every peer range (and dependency range) admits the registry's latest version of that package;
 // - the release configuration versions exactly these packages, in lockstep, and the release dry run
 //   shows their packed dependency ranges.
@@ -24,6 +25,7 @@ import { publint } from "publint";
 import semver from "semver";
 import { formatMessage } from "publint/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSiglumeSandbox } from "@siglume-middleware/sandbox";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import {
   type Exec,
@@ -385,14 +387,15 @@ describe("README TypeScript blocks, compiled in the apps that install what they 
   }
 });
 
-describe("README examples that run", () => {
-  // The idempotency store's example ("Running more than one instance"), not the checkout order store's.
+describe("Documented examples that run", () => {
+  // The idempotency store's example (docs/stores.md), not the checkout order store's.
+  const page = "docs/stores.md";
   const example = snippets.find(
-    (s) => s.markdown === "README.md" && s.code.includes("postgresIdempotencyStore(") && !s.code.includes("postgresOrderStore"),
+    (s) => s.markdown === page && s.code.includes("postgresIdempotencyStore(") && !s.code.includes("postgresOrderStore"),
   );
-  it(`README.md's PostgreSQL example (${example?.id}) marks an order paid and records a review in a real PostgreSQL`, async () => {
-    expect(example, "README.md has no example importing @siglume-middleware/store-postgres").toBeDefined();
-    const tables = codeBlocks("README.md", "sql").find((block) => block.fenceLine > example!.fenceLine);
+  it(`${page}'s PostgreSQL example (${example?.id}) marks an order paid and records a review in a real PostgreSQL`, async () => {
+    expect(example, `${page} has no example importing @siglume-middleware/store-postgres`).toBeDefined();
+    const tables = codeBlocks(page, "sql").find((block) => block.fenceLine > example!.fenceLine);
     expect(tables, `no \`\`\`sql block after ${example!.id} creating the tables it writes`).toBeDefined();
     const plan = plans.find((p) => p.snippets.includes(example!))!;
     await compiled(plan);
@@ -455,6 +458,69 @@ describe("ranges against the registry (npm view <name>@latest)", () => {
     }
     expect(problems, "widen these ranges in packages/*/package.json (and test the new major)").toEqual([]);
   }, 3 * MINUTES);
+});
+
+// docs/checkout.md's PostgreSQL checkout example, as pasted, with the tables its page gives: a shopper
+// starts a checkout for their order, the sandbox (standing in for Siglume) confirms it, and the signed
+// webhook marks the order paid once in a real PostgreSQL.
+describe("docs/checkout.md's PostgreSQL example, run against a real PostgreSQL and the sandbox", () => {
+  const page = "docs/checkout.md";
+  const example = snippets.find(
+    (s) => s.markdown === page && s.packages.includes("@siglume-middleware/store-postgres") && s.code.includes("postgresOrderStore"),
+  );
+  it(`${example?.id}: a start for the shopper's order opens a session, its payment marks the order paid once, a second start answers 409`, async () => {
+    expect(example, `${page} has no example using postgresOrderStore`).toBeDefined();
+    const tables = codeBlocks(page, "sql").find((block) => block.fenceLine > example!.fenceLine);
+    expect(tables, `no \`\`\`sql block after ${example!.id} creating the orders table it reads`).toBeDefined();
+    const plan = plans.find((p) => p.snippets.includes(example!))!;
+    await compiled(plan);
+
+    const postgres = await startPostgres();
+    const db = testPool(postgres.url);
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const sandbox = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, port: 0 });
+    try {
+      await db.query(tables!.code);
+      const env = { ...sandbox.env, DATABASE_URL: postgres.url, PUBLIC_ORIGIN: origin };
+      const server = await startServer(appDir(plan), process.execPath, `${CURRENT_TS.outDir}/snippets/${example!.slug}/snippet.mjs`, env, port);
+      const context = () => `app output:\n${server.output()}`;
+      try {
+        const start = async (orderId: string) => {
+          const res = await fetch(`${origin}/checkout/siglume/start`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ order_id: orderId }),
+          });
+          return { status: res.status, body: (await res.json()) as Record<string, any> };
+        };
+        expect(await start("ord_unknown"), context()).toMatchObject({ status: 404, body: { error: { code: "ORDER_NOT_FOUND" } } });
+        const started = await start("ord_1");
+        expect(started.status, `POST /checkout/siglume/start answered ${JSON.stringify(started.body)}; ${context()}`).toBe(200);
+        expect(started.body.checkout_url).toBe(`${sandbox.url}/pay/${started.body.session_id}`);
+
+        const sandboxAction = async (action: string) => {
+          const res = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${started.body.session_id}/${action}`, { method: "POST" });
+          return { status: res.status, data: ((await res.json()) as { data: Record<string, unknown> }).data };
+        };
+        const confirmed = await sandboxAction("confirm");
+        expect(confirmed.data, context()).toMatchObject({ status: "paid", delivery_status: "delivered", response_status: 204 });
+        const paid = () => db.query("SELECT o.status, count(a.*)::int AS paid_attempts FROM orders o LEFT JOIN siglume_checkout_attempts a ON a.order_id = o.id AND a.status = 'paid' WHERE o.id = 'ord_1' GROUP BY o.status");
+        expect((await paid()).rows).toEqual([{ status: "paid", paid_attempts: 1 }]);
+
+        const redelivered = await sandboxAction("redeliver"); // the same event, freshly signed
+        expect(redelivered.status, context()).toBe(200);
+        expect((await paid()).rows).toEqual([{ status: "paid", paid_attempts: 1 }]);
+        expect(await start("ord_1"), context()).toMatchObject({ status: 409, body: { error: { code: "ORDER_ALREADY_PAID" } } });
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await sandbox.close();
+      await db.end();
+      await postgres.destroy();
+    }
+  }, 8 * MINUTES);
 });
 
 describe("release configuration", () => {

@@ -1,5 +1,5 @@
-// Every ```ts block of README.md and of each publishable package's README.md, ready to be
-// type-checked in the packaging test's apps. What a block needs beyond its own text comes from
+// Every ```ts block of README.md, of every page under docs/ and of each publishable package's
+// README.md, ready to be type-checked in the packaging test's apps. What a block needs beyond its own text comes from
 // visible HTML comments right before it:
 //
 //   <!-- snippet: fragment -->                        not checked: deliberately a fragment
@@ -7,9 +7,9 @@
 //   <!-- prelude-file: app.ts = examples/express/src/app.ts -->   a repository file placed next to the block
 //
 // Anything else that starts with "<!-- snippet" or "<!-- prelude" is an error, not silently ignored.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import ts from "typescript";
 import { publishablePackages, root } from "../../scripts/lib/packages.mjs";
@@ -36,10 +36,19 @@ export interface Fragment {
 
 const LANGUAGES = new Set(["ts", "typescript"]);
 
-/** The markdown files whose TypeScript blocks must compile: the root README and every publishable package's. */
+/** Every markdown file under docs/ (any depth), as repository paths, sorted: a new page is found without listing it. */
+export function docsPages(): string[] {
+  const entries = readdirSync(join(root, "docs"), { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".md"))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** The markdown files whose TypeScript blocks must compile: the root README, every docs/ page and every publishable package's README. */
 export function markdownFiles(): string[] {
-  const files = ["README.md", ...publishablePackages().map((pkg) => `${pkg.dir}/README.md`)];
-  return files.filter((file) => existsSync(join(root, file))); // a missing one fails the tarball test
+  const files = ["README.md", ...docsPages(), ...publishablePackages().map((pkg) => `${pkg.dir}/README.md`)];
+  return files.filter((file) => existsSync(join(root, file))); // a missing package README fails the tarball test
 }
 
 function packageOf(specifier: string): string | undefined {

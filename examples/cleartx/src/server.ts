@@ -1,19 +1,12 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import Koa, { type Context } from "koa";
-import { clearTxWebhooks, type ClearTxReview, type ClearTxVerifyInput } from "@siglume-middleware/cleartx";
+import { clearTxWebhooks, type ClearTxReview } from "@siglume-middleware/cleartx";
 import { webhookMiddleware } from "@siglume-middleware/koa";
-import { secretOrDemo } from "../../shared/demo-secret.js";
+import { demoTokenVerify } from "../../shared/cleartx-demo-token.js";
 
-// ClearTX has not published how it signs notifications. Put the check ClearTX gives you in `verify`: it
-// gets the exact bytes and every header before anything is parsed. Until then this demo accepts a shared
-// token in a header (x-cleartx-token), so that it can show a refusal; it proves nothing about the body.
-const token = secretOrDemo("cleartx", "CLEARTX_WEBHOOK_TOKEN", "demo-token", "The demo token is public; set up the check ClearTX gives you.");
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
-const expected = digest(token);
-const verify = ({ header }: ClearTxVerifyInput<Context>) => {
-  const given = header("x-cleartx-token");
-  return given !== undefined && timingSafeEqual(digest(given), expected);
-};
+// ClearTX has not published how it signs notifications: `verify` gets the exact bytes and every header
+// before anything is parsed. This demo checks a shared token in a header (see cleartx-demo-token.ts);
+// put the check ClearTX gives you in its place.
+const verify = demoTokenVerify("cleartx");
 
 // Your transfer records and review queue (a database in a real app). Travel-rule data is personal data:
 // these lines print statuses and references only, never a payload.

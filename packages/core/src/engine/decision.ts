@@ -130,7 +130,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         // before keepClaimed's first renewal, one period from now.
         if (stopRenewing === undefined) {
           try {
-            void claim.renew().then(undefined, report);
+            void Promise.resolve(claim.renew()).then(undefined, report);
           } catch (error) {
             report(error);
           }

@@ -1,7 +1,8 @@
 import { SiglumeWebhookError, isSiglumeWebhookError } from "../errors.js";
-import { isPromiseLike } from "./maybe.js";
-import type { Claim, CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+import type { Watched } from "../platform/contract.js";
 import { deadlines } from "../platform/index.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
@@ -41,10 +42,8 @@ export type RunOutcome<T> =
 
 const IN_FLIGHT = Object.freeze({ kind: "in_flight" as const });
 const TIMEOUT = Object.freeze({ kind: "timeout" as const });
-const TIMED_OUT = Symbol("timed out");
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
 
 export const storeUnavailable = new SiglumeWebhookError(
   "STORE_UNAVAILABLE",
@@ -61,6 +60,15 @@ export function storeFailure(error: unknown): SiglumeWebhookError {
   return isSiglumeWebhookError(error) ? error : storeUnavailable;
 }
 
+/** A store step's answer as a Promise, whether the store answered at once, later, or threw. */
+function promised<T>(step: () => MaybePromise<T>): Promise<T> {
+  try {
+    return Promise.resolve(step());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /**
  * Renews the claim while its handler runs, for at most maxHandlerMs. Returns
  * the function that stops it. Claims that cannot lapse need no renewal.
@@ -68,76 +76,160 @@ export function storeFailure(error: unknown): SiglumeWebhookError {
 export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
-  const startedAt = performance.now();
-  let stopped = false;
-  // On the shared watchdog: a delivery whose handler settles before the first renewal costs no timer.
-  const renewal = {
-    at: startedAt + every,
-    expire(): void {
-      if (stopped) return;
-      if (performance.now() - startedAt >= options.maxHandlerMs) {
-        options.report(
-          new Error(
-            `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
-              "no longer renewed and will lapse, so a redelivery can run the event again.",
-          ),
-        );
-        return;
-      }
-      const next = () => {
-        if (stopped) return;
-        renewal.at = performance.now() + every;
-        deadlines.add(renewal, every);
-      };
-      let renewing: Promise<boolean>;
-      try {
-        renewing = claim.renew();
-      } catch (error) {
-        renewing = Promise.reject(error);
-      }
-      renewing.then(
-        (owned) => (owned ? next() : options.report(claimLost)),
-        (error: unknown) => {
-          options.report(error);
-          next();
-        },
-      );
-    },
-  };
+  const renewal = new Renewal(claim, every, options);
   deadlines.add(renewal, every);
-  return () => {
-    stopped = true;
-    deadlines.delete(renewal);
-  };
+  return () => renewal.stop();
 }
 
 function noop(): void {}
 
-/** Completes or releases the claim once the handler settled. */
-async function finish<T>(claim: Claim, run: ClaimedRun<T>, settled: Settled<T>, report: (error: unknown) => void): Promise<RunOutcome<T>> {
+/** A claim's lease renewal on the shared deadlines: a delivery whose handler settles before it costs no timer. */
+class Renewal implements Watched {
+  at: number;
+  private readonly startedAt = performance.now();
+  private stopped = false;
+
+  constructor(
+    private readonly claim: Claim,
+    private readonly every: number,
+    private readonly options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">,
+  ) {
+    this.at = this.startedAt + every;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    deadlines.delete(this);
+  }
+
+  expire(): void {
+    if (this.stopped) return;
+    const { options } = this;
+    if (performance.now() - this.startedAt >= options.maxHandlerMs) {
+      options.report(
+        new Error(
+          `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
+            "no longer renewed and will lapse, so a redelivery can run the event again.",
+        ),
+      );
+      return;
+    }
+    promised(() => this.claim.renew()).then(
+      (owned) => (owned ? this.next() : options.report(claimLost)),
+      (error: unknown) => {
+        options.report(error);
+        this.next();
+      },
+    );
+  }
+
+  private next(): void {
+    if (this.stopped) return;
+    this.at = performance.now() + this.every;
+    deadlines.add(this, this.every);
+  }
+}
+
+/** Completes or releases the claim once the handler settled; synchronous when the store answers at once. */
+function finish<T>(claim: Claim, run: ClaimedRun<T>, settled: Settled<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
   if (settled.ok) {
-    let owned: boolean;
-    try {
-      owned = await claim.complete(run.completion(settled.value));
-    } catch (error) {
-      report(error);
-      return { kind: "store_failed", error: storeFailure(error) };
-    }
-    if (!owned) {
-      report(claimLost);
+    const completed = (owned: boolean): RunOutcome<T> => {
+      if (owned) return { kind: "completed", value: settled.value };
+      options.report(claimLost);
       return { kind: "store_failed", error: claimLost };
+    };
+    const completeFailed = (error: unknown): RunOutcome<T> => {
+      options.report(error);
+      return { kind: "store_failed", error: storeFailure(error) };
+    };
+    let owned: MaybePromise<boolean>;
+    try {
+      owned = claim.complete(run.completion(settled.value));
+    } catch (error) {
+      return completeFailed(error);
     }
-    return { kind: "completed", value: settled.value };
+    return isPromiseLike(owned) ? Promise.resolve(owned).then(completed, completeFailed) : completed(owned);
   }
-  report(settled.error);
+  options.report(settled.error);
+  const failed: RunOutcome<T> = { kind: "failed", error: settled.error };
+  // A failed release: the claim lapses (or its transaction ends with its connection); the redelivery runs the
+  // handler again.
+  const releaseFailed = (error: unknown): RunOutcome<T> => {
+    options.report(error);
+    return isSiglumeWebhookError(error) ? { kind: "store_failed", error } : failed;
+  };
+  let released: MaybePromise<void>;
   try {
-    await claim.release({ error: settled.error });
+    released = claim.release({ error: settled.error });
   } catch (error) {
-    // The claim lapses (or its transaction ends with its connection); the redelivery runs the handler again.
-    report(error);
-    if (isSiglumeWebhookError(error)) return { kind: "store_failed", error };
+    return releaseFailed(error);
   }
-  return { kind: "failed", error: settled.error };
+  return isPromiseLike(released) ? Promise.resolve(released).then(() => failed, releaseFailed) : failed;
+}
+
+/**
+ * A handler that did not settle synchronously: waits for it for at most handlerTimeoutMs (one entry on the
+ * shared deadlines), then completes or releases its claim. Past the timeout the delivery is answered `timeout`,
+ * and the claim stays with the handler, renewed, until it settles.
+ */
+class Waiting<T> implements Watched {
+  at: number;
+  private answered = false;
+  private resolve!: (outcome: MaybePromise<RunOutcome<T>>) => void;
+
+  constructor(
+    private readonly claim: Claim,
+    private readonly run: ClaimedRun<T>,
+    private readonly options: ExactlyOnceOptions,
+    private readonly stopRenewing: () => void,
+  ) {
+    this.at = performance.now() + options.handlerTimeoutMs;
+  }
+
+  wait(value: PromiseLike<T>): Promise<RunOutcome<T>> {
+    const outcome = new Promise<MaybePromise<RunOutcome<T>>>((resolve) => (this.resolve = resolve));
+    deadlines.add(this, this.options.handlerTimeoutMs);
+    // Through Promise.resolve: a thenable whose `then` throws becomes a rejection, never an escape with the claim held.
+    Promise.resolve(value).then(
+      (result) => this.settle({ ok: true, value: result }),
+      (error: unknown) => this.settle({ ok: false, error }),
+    );
+    return outcome as Promise<RunOutcome<T>>;
+  }
+
+  /** The handler settled: finish the claim; answer the delivery unless the timeout already did. */
+  private settle(settled: Settled<T>): void {
+    this.stopRenewing();
+    if (!this.answered) {
+      this.answered = true;
+      deadlines.delete(this);
+      this.resolve(finish(this.claim, this.run, settled, this.options));
+      return;
+    }
+    // finish() never rejects: every store failure is an outcome.
+    void Promise.resolve(finish(this.claim, this.run, settled, this.options)).then(() => this.lateSettled?.());
+  }
+
+  /** handlerTimeoutMs passed first. */
+  expire(): void {
+    if (this.answered) return;
+    this.answered = true;
+    const { options, run } = this;
+    options.report(
+      new SiglumeWebhookError(
+        "HANDLER_TIMEOUT",
+        `The handler for ${run.key} did not settle within handlerTimeoutMs (${options.handlerTimeoutMs} ms); the ` +
+          "delivery was answered 503 and the claim stays with the handler until it settles.",
+      ),
+    );
+    this.claim.abandon?.();
+    // Where the runtime ends a request's work with its answer (workerd), the handler is kept alive until it settles.
+    options.waitUntil?.(new Promise<void>((resolve) => (this.lateSettled = resolve)));
+    this.resolve(TIMEOUT);
+  }
+
+  /** Resolves the waitUntil promise once a timed-out handler's claim is finished. */
+  private lateSettled: (() => void) | undefined;
 }
 
 /**
@@ -145,15 +237,25 @@ async function finish<T>(claim: Claim, run: ClaimedRun<T>, settled: Settled<T>, 
  * delivery: claim, run (renewing the lease), then complete or release. Past
  * handlerTimeoutMs the delivery gives up waiting (`timeout`), but the claim
  * stays with the running handler and is completed or released when it settles.
+ * Synchronous as far as the store and the handler are: with the in-memory store
+ * and a handler that returns at once, no Promise is made at all.
  */
-export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions): Promise<RunOutcome<T>> {
-  let claimed;
-  try {
-    claimed = await options.store.claim(run.key, { type: run.type, digest: run.digest });
-  } catch (error) {
+export function claimAndRun<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
+  const failedToClaim = (error: unknown): RunOutcome<T> => {
     options.report(error);
     return { kind: "store_failed", error: storeFailure(error) };
+  };
+  let claimed: MaybePromise<ClaimResult>;
+  try {
+    claimed = options.store.claim(run.key, { type: run.type, digest: run.digest });
+  } catch (error) {
+    return failedToClaim(error);
   }
+  if (isPromiseLike(claimed)) return Promise.resolve(claimed).then((result) => runClaimed(result, run, options), failedToClaim);
+  return runClaimed(claimed, run, options);
+}
+
+function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
   if (claimed.status === "completed") return { kind: "duplicate", digest: claimed.digest, result: claimed.result };
   if (claimed.status === "in_flight") return IN_FLIGHT;
 
@@ -166,45 +268,16 @@ export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnce
     pending = isPromiseLike(value); // inside the try: a `then` getter that throws is the handler throwing
   } catch (error) {
     stopRenewing();
-    return finish(claim, run, { ok: false, error }, options.report);
+    return finish(claim, run, { ok: false, error }, options);
   }
   if (!pending) {
     stopRenewing();
-    return finish(claim, run, { ok: true, value: value as T }, options.report);
+    return finish(claim, run, { ok: true, value: value as T }, options);
   }
+  return new Waiting(claim, run, options, stopRenewing).wait(value as PromiseLike<T>);
+}
 
-  // Through Promise.resolve: a thenable whose `then` throws becomes a rejection, never an escape with the claim held.
-  const settling: PromiseLike<Settled<T>> = Promise.resolve(value as PromiseLike<T>).then(
-    (result): Settled<T> => ({ ok: true, value: result }),
-    (error: unknown): Settled<T> => ({ ok: false, error }),
-  );
-  const first = await new Promise<Settled<T> | typeof TIMED_OUT>((resolve) => {
-    const timeout = { at: performance.now() + options.handlerTimeoutMs, expire: () => resolve(TIMED_OUT) };
-    deadlines.add(timeout, options.handlerTimeoutMs);
-    settling.then((settled) => {
-      deadlines.delete(timeout);
-      resolve(settled);
-    });
-  });
-
-  if (first !== TIMED_OUT) {
-    stopRenewing();
-    return finish(claim, run, first, options.report);
-  }
-
-  options.report(
-    new SiglumeWebhookError(
-      "HANDLER_TIMEOUT",
-      `The handler for ${run.key} did not settle within handlerTimeoutMs (${options.handlerTimeoutMs} ms); the ` +
-        "delivery was answered 503 and the claim stays with the handler until it settles.",
-    ),
-  );
-  claim.abandon?.();
-  const background = Promise.resolve(settling).then((settled) => {
-    stopRenewing();
-    return finish(claim, run, settled, options.report);
-  });
-  // Where the runtime ends a request's work with its answer (workerd), the handler is kept alive until it settles.
-  options.waitUntil?.(background);
-  return TIMEOUT;
+/** `claimAndRun` as a Promise, for callers outside the engine. */
+export async function runExactlyOnce<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions): Promise<RunOutcome<T>> {
+  return claimAndRun(run, options);
 }

@@ -5,9 +5,11 @@ import { matchesWebhookPath, pathWithoutQuery } from "../http/path.js";
 import { errorResponse, isJsonContentType } from "../http/response.js";
 import type { WebhookResponse } from "../http/response.js";
 import { decisionRunner } from "./decision.js";
-import { runExactlyOnce, type ExactlyOnceOptions } from "./exactly-once.js";
-import { isPromiseLike } from "./maybe.js";
-import type { InboundRequest, OncePlan, Plan, WebhookProvider, WebhookRoute } from "./provider.js";
+import type { CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+import { claimAndRun, type ClaimedRun, type ExactlyOnceOptions, type RunOutcome } from "./exactly-once.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
+import type { ResolvedEngineOptions } from "./options.js";
+import type { OncePlan, Plan, ReceivedRequest, WebhookProvider, WebhookRoute } from "./provider.js";
 
 /** The three things an adapter supplies: the method, a header reader, and a way to get the raw body. */
 export interface WebhookRequest<TRequest> {
@@ -53,10 +55,13 @@ const closeConnection = { connection: "close" };
  * headers, body) out, for any provider. It owns the order of things: method
  * and media type, header-only checks, the bounded body read, authentication
  * (the provider's), then the provider's plan run exactly once, and the answer.
+ * Each step runs synchronously when its input is already there (a body read,
+ * Node's crypto, the in-memory store); a Promise is made only where something
+ * is really awaited.
  */
 export function createWebhookHandler<TRequest>(provider: WebhookProvider<TRequest>): WebhookHandler<TRequest> {
   const { engine, routes } = provider;
-  const { store, bodyLimit, bodyTimeoutMs } = engine;
+  const { bodyLimit, bodyTimeoutMs } = engine;
   const [defaultRoute] = routes;
   if (defaultRoute === undefined) throw new TypeError(`${provider.name}: a provider needs at least one route.`);
 
@@ -98,19 +103,14 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   const reporterFor = (request: TRequest, info: Record<string, unknown>) => (error: unknown) =>
     engine.report(error, { provider: provider.name, request, ...info });
 
-  async function runOnce(plan: OncePlan, req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
-    const report = reporterFor(req.request, plan.info);
-    const options: ExactlyOnceOptions = {
-      store,
-      handlerTimeoutMs: engine.handlerTimeoutMs,
-      maxHandlerMs: engine.maxHandlerMs,
-      report,
-      waitUntil: req.waitUntil,
-    };
-    const outcome = await runExactlyOnce(
-      { key: plan.key, type: plan.type, digest: plan.digest, run: plan.run, completion: () => ({ outcome: plan.outcome }) },
-      options,
-    );
+  /** A refused request: its own answer. Anything that is not a refusal is rethrown (an internal error). */
+  function refusal(error: unknown, request: TRequest): WebhookResponse {
+    if (!isSiglumeWebhookError(error)) throw error;
+    if (error.code === "RAW_BODY_UNAVAILABLE" || error.code === "BODY_NOT_RAW") rawBodyLost(error, request);
+    return errorResponse(error, error.code === "BODY_TIMEOUT" ? closeConnection : error.headers);
+  }
+
+  function respond(plan: OncePlan, outcome: RunOutcome<unknown>, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
     switch (outcome.kind) {
       case "completed":
         return plan.acknowledge;
@@ -129,49 +129,86 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     }
   }
 
-  async function execute(plan: Plan, req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
+  function runOnce(plan: OncePlan, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+    const delivery = new OnceDelivery(plan, engine, provider.name, req.request, req.waitUntil);
+    const outcome = claimAndRun(delivery, delivery);
+    return isPromiseLike(outcome) ? Promise.resolve(outcome).then((o) => respond(plan, o, req)) : respond(plan, outcome, req);
+  }
+
+  function execute(plan: Plan, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
     switch (plan.kind) {
       case "answer":
         return plan.response;
       case "once":
         return runOnce(plan, req);
-      case "decision": {
-        const answer = await decisions.run(plan, reporterFor(req.request, plan.info), req.waitUntil);
-        return "kind" in answer ? execute(answer, req) : answer;
-      }
-      case "unrecorded":
-        try {
-          const value = plan.run();
-          if (isPromiseLike(value)) await value;
-          return plan.acknowledge;
-        } catch (error) {
+      case "decision":
+        return decisions
+          .run(plan, reporterFor(req.request, plan.info), req.waitUntil)
+          .then((answer) => ("kind" in answer ? execute(answer, req) : answer));
+      case "unrecorded": {
+        const failed = (error: unknown) => {
           reporterFor(req.request, plan.info)(error);
           return handlerFailedResponse;
+        };
+        try {
+          const value = plan.run();
+          return isPromiseLike(value) ? Promise.resolve(value).then(() => plan.acknowledge, failed) : plan.acknowledge;
+        } catch (error) {
+          return failed(error);
         }
+      }
     }
   }
 
-  async function handle(req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
+  /** The verified request's plan, run. */
+  function afterBody(received: ReceivedRequest<TRequest>, raw: unknown, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+    let plan: MaybePromise<Plan>;
+    try {
+      const body = toRawBytes(raw, req.rawBodyHint);
+      assertWithinLimit(body, bodyLimit);
+      received.body = body;
+      plan = provider.receive(received);
+    } catch (error) {
+      return refusal(error, req.request);
+    }
+    if (isPromiseLike(plan)) {
+      return Promise.resolve(plan).then(
+        (ready) => execute(ready, req),
+        (error: unknown) => refusal(error, req.request),
+      );
+    }
+    return execute(plan, req);
+  }
+
+  function receive(req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
     const receivedAt = performance.now();
     if (req.method !== "POST") return methodNotAllowed;
     if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
 
-    const inbound: InboundRequest<TRequest> = { route: req.route ?? defaultRoute!, path: req.path === undefined ? undefined : pathWithoutQuery(req.path), header: req.header, headers: req.headers, request: req.request, receivedAt };
-    let plan: Plan;
+    // One object from here on: the provider gets it before the body is read (preflight) and after (receive).
+    const received: ReceivedRequest<TRequest> = {
+      route: req.route ?? defaultRoute!,
+      path: req.path === undefined ? undefined : pathWithoutQuery(req.path),
+      header: req.header,
+      headers: req.headers,
+      request: req.request,
+      receivedAt,
+      body: EMPTY,
+    };
+    let read: unknown;
     try {
-      provider.preflight?.(inbound);
-      const read = req.readBody(bodyLimit, bodyTimeoutMs);
-      const body = toRawBytes(isPromiseLike(read) ? await read : read, req.rawBodyHint);
-      assertWithinLimit(body, bodyLimit);
-      const received = provider.receive({ ...inbound, body });
-      plan = isPromiseLike(received) ? await received : received;
+      provider.preflight?.(received);
+      read = req.readBody(bodyLimit, bodyTimeoutMs);
     } catch (error) {
-      if (!isSiglumeWebhookError(error)) throw error;
-      if (error.code === "RAW_BODY_UNAVAILABLE" || error.code === "BODY_NOT_RAW") rawBodyLost(error, req.request);
-      const headers = error.code === "BODY_TIMEOUT" ? closeConnection : error.headers;
-      return errorResponse(error, headers);
+      return refusal(error, req.request);
     }
-    return execute(plan, req);
+    if (isPromiseLike(read)) {
+      return Promise.resolve(read).then(
+        (raw) => afterBody(received, raw, req),
+        (error: unknown) => refusal(error, req.request),
+      );
+    }
+    return afterBody(received, read, req);
   }
 
   function match(path: string): WebhookRoute | undefined {
@@ -179,16 +216,81 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     return undefined;
   }
 
+  const internal = (req: WebhookRequest<TRequest>) => (error: unknown) => {
+    engine.report(error, { provider: provider.name, request: req.request });
+    return internalErrorResponse;
+  };
+
   return {
     provider,
     routes,
     match,
-    handle: (req) =>
-      handle(req).catch((error: unknown) => {
-        engine.report(error, { provider: provider.name, request: req.request });
-        return internalErrorResponse;
-      }),
+    handle(req) {
+      let answer: MaybePromise<WebhookResponse>;
+      try {
+        answer = receive(req);
+      } catch (error) {
+        answer = internal(req)(error);
+      }
+      return isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, internal(req)) : Promise.resolve(answer);
+    },
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One delivery of a `once` plan, as the exactly-once runner takes it: the plan's key and handler, the
+ * completion to record, the engine's limits, and where failures go (onError with the plan's info). One object
+ * per delivery instead of a run, an options object and their closures.
+ */
+class OnceDelivery<TRequest> implements ClaimedRun<unknown>, ExactlyOnceOptions {
+  readonly key: string;
+  readonly type: string;
+  readonly digest: string;
+  readonly store: IdempotencyStore;
+  readonly handlerTimeoutMs: number;
+  readonly maxHandlerMs: number;
+  readonly waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+
+  constructor(
+    private readonly plan: OncePlan,
+    private readonly engine: ResolvedEngineOptions<TRequest>,
+    private readonly provider: string,
+    private readonly request: TRequest,
+    waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+  ) {
+    this.key = plan.key;
+    this.type = plan.type;
+    this.digest = plan.digest;
+    this.store = engine.store;
+    this.handlerTimeoutMs = engine.handlerTimeoutMs;
+    this.maxHandlerMs = engine.maxHandlerMs;
+    this.waitUntil = waitUntil;
+  }
+
+  run(transaction: unknown): unknown {
+    return this.plan.run(transaction);
+  }
+
+  completion(): CompletionInfo {
+    return completionFor(this.plan.outcome);
+  }
+
+  report(error: unknown): void {
+    this.engine.report(error, { provider: this.provider, request: this.request, ...this.plan.info });
+  }
+}
+
+// Completion records are the same few per provider ("standard_settled", "review:…"): made once each.
+const completions = new Map<string, CompletionInfo>();
+function completionFor(outcome: string): CompletionInfo {
+  let info = completions.get(outcome);
+  if (info === undefined) {
+    info = Object.freeze({ outcome });
+    if (completions.size < 1024) completions.set(outcome, info); // outcomes may carry payload labels: bounded
+  }
+  return info;
 }
 
 const handlerFailed = (displayName: string) =>

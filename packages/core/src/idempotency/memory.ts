@@ -19,10 +19,8 @@ export interface MemoryIdempotencyStoreOptions {
 
 let warnedInProduction = false;
 
-const IN_FLIGHT: Promise<ClaimResult> = Promise.resolve(Object.freeze({ status: "in_flight" as const }));
-const TRUE = Promise.resolve(true);
-const FALSE = Promise.resolve(false);
-const DONE: Promise<void> = Promise.resolve();
+// Every step answers at once: the engine then makes no Promise for the store.
+const IN_FLIGHT: ClaimResult = Object.freeze({ status: "in_flight" as const });
 
 interface Generations {
   current: Map<string, MemoryClaim>;
@@ -78,27 +76,26 @@ class MemoryClaim implements Claim {
     return !this.done && lookup(this.state, this.key) === this;
   }
 
-  renew(): Promise<boolean> {
-    if (!this.owned()) return FALSE;
+  renew(): boolean {
+    if (!this.owned()) return false;
     this.expiresAt = this.state.now() + this.state.lockTtlMs;
-    return TRUE;
+    return true;
   }
 
-  complete(info: CompletionInfo): Promise<boolean> {
-    if (!this.owned()) return FALSE;
+  complete(info: CompletionInfo): boolean {
+    if (!this.owned()) return false;
     this.done = true;
     this.result = info.result ?? null;
     this.expiresAt = this.state.now() + this.state.doneTtlMs;
     store(this.state, this.key, this);
-    return TRUE;
+    return true;
   }
 
-  release(): Promise<void> {
+  release(): void {
     if (this.owned()) {
       this.state.current.delete(this.key);
       this.state.previous.delete(this.key);
     }
-    return DONE;
   }
 }
 
@@ -135,15 +132,15 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
   }
 
   return {
-    claim(key, info): Promise<ClaimResult> {
+    claim(key, info): ClaimResult {
       const existing = lookup(state, key);
       if (existing !== undefined && existing.expiresAt > state.now()) {
         if (!existing.done) return IN_FLIGHT;
-        return Promise.resolve({ status: "completed", digest: existing.digest, result: existing.result });
+        return { status: "completed", digest: existing.digest, result: existing.result };
       }
       const claim = new MemoryClaim(state, key, info.digest);
       store(state, key, claim);
-      return Promise.resolve({ status: "claimed", claim });
+      return { status: "claimed", claim };
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { MaybePromise } from "../platform/contract.js";
+
 /**
  * Where events are claimed, so each is handled by one delivery at a time and
  * acknowledged again, not re-run, once it completed.
@@ -6,13 +8,16 @@
  * that delivery's `complete` or `release` changes the record, and only while
  * its claim still owns it. A stale owner (its lease expired and another
  * delivery took over) changes nothing.
+ *
+ * Every step may answer at once or with a Promise: an in-memory store answers
+ * at once, and the engine then makes no Promise for it.
  */
 export interface IdempotencyStore {
   /**
    * Claims `key` for one delivery. Rejects when the store cannot be reached:
    * the delivery is then answered 503 with Retry-After and nothing is dispatched.
    */
-  claim(key: string, info: ClaimInfo): Promise<ClaimResult>;
+  claim(key: string, info: ClaimInfo): MaybePromise<ClaimResult>;
 }
 
 export interface ClaimInfo {
@@ -47,25 +52,25 @@ export interface Claim {
    */
   readonly renewEveryMs?: number;
   /** Extends the lease. Resolves false when the claim is no longer this delivery's. */
-  renew(): Promise<boolean>;
+  renew(): MaybePromise<boolean>;
   /**
    * Records the outcome (for a transactional store, commits the handler's
    * work with it). Resolves false, writing nothing, when the claim is no
    * longer this delivery's.
    */
-  complete(info: CompletionInfo): Promise<boolean>;
+  complete(info: CompletionInfo): MaybePromise<boolean>;
   /**
    * Gives the claim up after a failed handler (rolling its work back), so the
    * next delivery runs it again. Does nothing when the claim is no longer owned.
    */
-  release(info: ReleaseInfo): Promise<void>;
+  release(info: ReleaseInfo): MaybePromise<void>;
   /**
    * Records `info` in place of the handler's work, which is discarded (a
    * transactional store rolls it back and refuses the handler's later
    * queries), whether or not the handler still runs. Optional: only where the
    * work can be discarded. Decisions use it when a fallback was sent.
    */
-  completeInstead?(info: CompletionInfo): Promise<boolean>;
+  completeInstead?(info: CompletionInfo): MaybePromise<boolean>;
   /**
    * The delivery stopped waiting for a handler that still runs (handler
    * timeout). A transactional store ends the transaction here, closing its

@@ -1,5 +1,8 @@
 // The Node platform (also Bun's): node:crypto and Buffer, every operation synchronous.
 import * as crypto from "node:crypto";
+
+// Taken once: a CommonJS build reads a namespace's members through getters, on every call.
+const { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } = crypto;
 import { Watchdog } from "./watchdog.js";
 import type { Deadlines, HashInput, PublicKey, SecretKey } from "./contract.js";
 
@@ -18,11 +21,11 @@ const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function secretKey(bytes: Uint8Array): SecretKey {
-  return { kind: "hmac-sha256", key: crypto.createSecretKey(asBuffer(bytes)) } as NodeSecretKey;
+  return { kind: "hmac-sha256", key: createSecretKey(asBuffer(bytes)) } as NodeSecretKey;
 }
 
 export function hmacSync(key: SecretKey, parts: readonly HashInput[]): Uint8Array {
-  const mac = crypto.createHmac("sha256", (key as NodeSecretKey).key);
+  const mac = createHmac("sha256", (key as NodeSecretKey).key);
   for (const part of parts) mac.update(part);
   return mac.digest();
 }
@@ -34,7 +37,7 @@ export const hmac: (key: SecretKey, parts: readonly HashInput[]) => Uint8Array |
 const oneShot = (crypto as { hash?: (algorithm: string, data: HashInput, encoding: "buffer") => Buffer }).hash;
 
 export function sha256Sync(data: HashInput): Uint8Array {
-  return oneShot !== undefined ? oneShot("sha256", data, "buffer") : crypto.createHash("sha256").update(data).digest();
+  return oneShot !== undefined ? oneShot("sha256", data, "buffer") : createHash("sha256").update(data).digest();
 }
 
 /** SHA-256. Synchronous here. */
@@ -42,7 +45,7 @@ export const sha256: (data: HashInput) => Uint8Array | Promise<Uint8Array> = sha
 
 /** Constant-time comparison; false at once when the lengths differ (a length is not secret). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32-byte key follows.
@@ -50,14 +53,14 @@ const ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 
 /** An Ed25519 public key from its 32 raw bytes. */
 export function ed25519PublicKey(raw: Uint8Array): PublicKey {
-  const key = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI, raw]), format: "der", type: "spki" });
+  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI, raw]), format: "der", type: "spki" });
   return { kind: "ed25519", key } as NodePublicKey;
 }
 
 /** Whether `signature` is `key`'s Ed25519 signature of the parts, concatenated. */
 export function verifyEd25519(key: PublicKey, signature: Uint8Array, parts: readonly HashInput[]): boolean | Promise<boolean> {
   const data = Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part, "utf8") : asBuffer(part))));
-  return crypto.verify(null, data, (key as NodePublicKey).key, signature);
+  return verify(null, data, (key as NodePublicKey).key, signature);
 }
 
 export function utf8Decode(bytes: Uint8Array): string {

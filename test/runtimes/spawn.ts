@@ -19,9 +19,10 @@ export async function startTarget(
     cwd,
     timeoutMs = 60_000,
     listening: listeningPattern = /LISTENING (\d+)/,
-  }: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; listening?: RegExp } = {},
+    port: chosenPort,
+  }: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; listening?: RegExp; port?: number } = {},
 ): Promise<RunningTarget> {
-  const port = await freePort();
+  const port = chosenPort ?? (await freePort());
   const child = spawn(command, args(port), { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));

@@ -4,8 +4,9 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
-import { createTableSql } from "@siglume-middleware/store-postgres";
-import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
+import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
+import { attemptsTableSql, createTableSql } from "@siglume-middleware/store-postgres";
+import { freePort, startPostgres, testPool, type PostgresServer } from "../support/servers.js";
 import { until } from "../support/timing.js";
 import { callsOf, smokeCases } from "./cases.js";
 import { SIGLUME_SECRET } from "./config.js";
@@ -14,14 +15,15 @@ import { bundleCode, bundleWorker, nodeSpecifiersIn, startWorkerd, type WorkerBu
 
 const entry = fileURLToPath(new URL("entries/workerd.ts", import.meta.url));
 const postgresEntry = fileURLToPath(new URL("entries/workerd-postgres.ts", import.meta.url));
+const checkoutEntry = fileURLToPath(new URL("entries/workerd-postgres-checkout.ts", import.meta.url));
 const MEMORY_WARNING = "[SIGLUME_MEMORY_STORE]";
 const EVALUATED = "SMOKE MODULE EVALUATED";
 
 /** Bundles and starts a smoke Worker, logging how long each step took. */
-async function serve(name: string, options: { nodejsCompat: boolean; nodeEnv?: string; bindings?: Record<string, string> }, from = entry) {
+async function serve(name: string, options: { nodejsCompat: boolean; nodeEnv?: string; bindings?: Record<string, string>; port?: number }, from = entry) {
   const bundle = await bundleWorker(from, options);
   const started = performance.now();
-  const target = await startWorkerd(name, bundle, { bindings: options.bindings });
+  const target = await startWorkerd(name, bundle, options);
   console.log(`${name}: bundled in ${bundle.buildMs} ms, listening after ${Math.round(performance.now() - started)} ms`);
   return { bundle, target };
 }
@@ -124,6 +126,75 @@ describe("runtime smoke: workerd with nodejs_compat, records in PostgreSQL throu
   });
 
   smokeCases(() => target);
+});
+
+describe("a shop in workerd with nodejs_compat: checkout start, orders, attempts and event records in PostgreSQL", () => {
+  const SECRET = "whsec_workerd_checkout";
+  let postgres: PostgresServer;
+  let pool: pg.Pool;
+  let sandbox: SiglumeSandbox;
+  let bundle: WorkerBundle;
+  let target: RunningTarget;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    pool = testPool(postgres.url);
+    await pool.query("CREATE TABLE orders (id text PRIMARY KEY, amount_minor bigint NOT NULL, currency text NOT NULL, status text NOT NULL, owner text NOT NULL)");
+    await pool.query("INSERT INTO orders VALUES ('ord_a', 1200, 'JPY', 'unpaid', 'alice'), ('ord_b', 2400, 'JPY', 'unpaid', 'bob')");
+    await pool.query(`${attemptsTableSql()};\n${createTableSql()}`); // the migrations
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    sandbox = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, port: 0, origin, webhookSecret: SECRET });
+    ({ bundle, target } = await serve(
+      "workerd postgres checkout",
+      {
+        nodejsCompat: true,
+        nodeEnv: "production",
+        port,
+        bindings: {
+          DATABASE_URL: postgres.url,
+          SIGLUME_WEBHOOK_SECRET: SECRET,
+          SIGLUME_API_BASE: sandbox.apiBase,
+          SIGLUME_DIRECT_PAYMENT_MERCHANT: sandbox.env.SIGLUME_DIRECT_PAYMENT_MERCHANT!,
+          SIGLUME_MERCHANT_AUTH_TOKEN: sandbox.env.SIGLUME_MERCHANT_AUTH_TOKEN!,
+          PUBLIC_ORIGIN: origin,
+        },
+      },
+      checkoutEntry,
+    ));
+  });
+  afterAll(async () => {
+    await target?.stop();
+    bundle?.remove();
+    await sandbox?.close();
+    await pool?.end();
+    await postgres?.destroy();
+  });
+
+  const start = (orderId: string, shopper: string) =>
+    fetch(`${target.url}/checkout/siglume/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-shopper": shopper },
+      body: JSON.stringify({ order_id: orderId }),
+    });
+
+  it("opens a checkout, and the sandbox's signed webhook marks the order paid once, with its event record", async () => {
+    const started = await start("ord_a", "alice");
+    expect(started.status).toBe(200);
+    const { session_id: sessionId } = (await started.json()) as { session_id: string };
+    expect((await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${sessionId}/confirm`, { method: "POST" })).status).toBe(200);
+    await until(() => sandbox.deliveries().some((delivery) => delivery.delivery_status === "delivered"), 30_000, "the webhook to be delivered");
+    expect(sandbox.deliveries()).toMatchObject([{ delivery_status: "delivered", response_status: 204 }]);
+
+    const redelivered = await fetch(`${sandbox.url}/v1/sandbox/checkout-sessions/${sessionId}/redeliver`, { method: "POST" });
+    expect(((await redelivered.json()) as { data: { response_status: number } }).data.response_status).toBe(204);
+    expect((await pool.query("SELECT status FROM orders WHERE id = 'ord_a'")).rows).toEqual([{ status: "paid" }]);
+    expect((await pool.query("SELECT status FROM siglume_checkout_attempts WHERE order_id = 'ord_a'")).rows).toEqual([{ status: "paid" }]);
+    expect((await pool.query("SELECT status, attempts FROM siglume_webhook_events")).rows).toEqual([{ status: "completed", attempts: 1 }]);
+  });
+
+  it("refuses a start for another shopper's order", async () => {
+    expect((await start("ord_b", "alice")).status).toBe(404);
+  });
 });
 
 // Its own build, so that it reports the offending specifier even when such a Worker would fail to start.

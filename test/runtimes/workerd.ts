@@ -141,12 +141,13 @@ export const workerdBinary: string = (createRequire(import.meta.url)("workerd") 
  * Serves `bundle` in workerd (flags: nodejs_compat on or really off) and resolves once it listens, from workerd's
  * own control message (`--control-fd`), not a delay.
  */
-export function startWorkerd(name: string, bundle: WorkerBundle, { bindings }: { bindings?: Bindings } = {}): Promise<RunningTarget> {
+export function startWorkerd(name: string, bundle: WorkerBundle, { bindings, port }: { bindings?: Bindings; port?: number } = {}): Promise<RunningTarget> {
   const flags = bundle.nodejsCompat ? ["nodejs_compat"] : NO_NODEJS_COMPAT;
   const config = join(bundle.dir, "config.capnp");
   writeFileSync(config, workerdConfig(bundle, { bindings, flags }));
   return startTarget(name, workerdBinary, (port) => ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`, "--control-fd=1"], {
     listening: /"event":"listen","socket":"http","port":(\d+)/,
+    port,
   });
 }
 

@@ -51,6 +51,12 @@ describe.each(settings)("runtime smoke: workerd $label", (setting) => {
     expect(await (await fetch(`${target.url}/_runtime`)).json()).toEqual({ process: setting.process });
   });
 
+  it("refuses a checkout start route without publicOrigin, naming it and SHOP_PUBLIC_ORIGIN", async () => {
+    const answer = (await (await fetch(`${target.url}/_checkout-without-origin`)).json()) as { name: string; message: string };
+    expect(answer.name).toBe("SiglumeConfigurationError");
+    expect(answer.message).toMatch(/publicOrigin is required.*SHOP_PUBLIC_ORIGIN/);
+  });
+
   it("warns once at start-up that the in-memory store is per isolate (production)", async () => {
     await until(() => target.output().includes(EVALUATED), 10_000, "the Worker's module scope to run");
     expect(target.output().split(MEMORY_WARNING)).toHaveLength(2);

@@ -81,8 +81,8 @@ describe("examples/cloudflare-worker as `wrangler deploy` bundles it", () => {
   beforeAll(async () => {
     const outdir = mkdtempSync(join(tmpdir(), "siglume-wrangler-out-"));
     const started = performance.now();
-    await wranglerDryRun(outdir);
     bundle = builtBundle(join(outdir, "index.js"), false);
+    await wranglerDryRun(outdir);
     console.log(`wrangler deploy --dry-run took ${Math.round(performance.now() - started)} ms`);
   }, 180_000);
   afterAll(() => bundle?.remove());

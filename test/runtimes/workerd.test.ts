@@ -23,7 +23,10 @@ const EVALUATED = "SMOKE MODULE EVALUATED";
 async function serve(name: string, options: { nodejsCompat: boolean; nodeEnv?: string; bindings?: Record<string, string>; port?: number }, from = entry) {
   const bundle = await bundleWorker(from, options);
   const started = performance.now();
-  const target = await startWorkerd(name, bundle, options);
+  const target = await startWorkerd(name, bundle, options).catch((error: unknown) => {
+    bundle.remove();
+    throw error;
+  });
   console.log(`${name}: bundled in ${bundle.buildMs} ms, listening after ${Math.round(performance.now() - started)} ms`);
   return { bundle, target };
 }

@@ -62,7 +62,7 @@ export async function bundleWorker(entry: string, { nodejsCompat, nodeEnv }: { n
     for (const name of ["process.env.NODE_ENV", "global.process.env.NODE_ENV", "globalThis.process.env.NODE_ENV"]) define[name] = JSON.stringify(nodeEnv);
   }
   const started = performance.now();
-  const result = await esbuild.build({
+  const building = esbuild.build({
     entryPoints: [entry],
     bundle: true,
     outfile: file,
@@ -76,6 +76,10 @@ export async function bundleWorker(entry: string, { nodejsCompat, nodeEnv }: { n
     plugins: [requireAsImport],
     metafile: true,
     logLevel: "silent",
+  });
+  const result = await building.catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
   return {
     dir,

@@ -54,7 +54,7 @@ export async function wranglerDryRun(outdir: string, env: Record<string, string 
  * `wrangler dev` on 127.0.0.1:`port` with `vars` (--var), resolved once it prints "Ready on"; its local state goes
  * to a temporary directory.
  */
-export async function wranglerDev(port: number, vars: Record<string, string>, { timeoutMs = 120_000 } = {}): Promise<RunningTarget> {
+export async function wranglerDev(port: number, vars: Record<string, string>, { timeoutMs = 170_000 } = {}): Promise<RunningTarget> {
   const state = mkdtempSync(join(tmpdir(), "siglume-wrangler-state-"));
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const started = run(["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, ...varArgs], {});

@@ -213,6 +213,8 @@ describe.each(providerAdapters)("ClearTX conformance: $name", (adapter) => {
     const reviews = main.calls.reviews.filter((r) => r.transactionRef === refOf(first));
     expect(reviews.map((r) => r.reason)).toEqual(["transaction_ref_reused"]);
     expect(reviews[0]!.payload).toEqual(JSON.parse(altered.text));
+    // The body as received, as text, on every adapter (a Uint8Array body must not become "123,34,…").
+    expect(reviews[0]!.rawBody).toBe(altered.text);
   });
 
   it("answers 500 HANDLER_FAILED when the handler throws, so ClearTX retries, and runs it again on the retry", async () => {

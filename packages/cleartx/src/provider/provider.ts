@@ -47,6 +47,9 @@ export interface ClearTxProvider<TRequest = unknown> extends WebhookProvider<TRe
 /** The fields onError's `info.event` keeps, on every endpoint: references and codes, never people. */
 const REPORTED_FIELDS = ["transactionRef", "protocol", "status", "originatorVASPdid", "beneficiaryVASPdid"] as const;
 
+/** The body as text for a review (UTF-8, as received; never `Uint8Array#toString`'s list of numbers). */
+const bodyText = (body: Uint8Array | string): string => (typeof body === "string" ? body : utf8Decode(body));
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -190,7 +193,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
           route,
           transactionRef,
           payload,
-          rawBody: received.body.toString(),
+          rawBody: bodyText(received.body),
         },
         received,
         `${key}#reused:${digest}`,
@@ -220,7 +223,7 @@ export function clearTxWebhooks<TRequest = unknown>(options: ClearTxOptions<TReq
 
   function planWithDigest(received: ReceivedRequest<TRequest>, route: ClearTxRouteName, digest: string): Plan {
     const { body } = received;
-    const text = () => (typeof body === "string" ? body : utf8Decode(body));
+    const text = () => bodyText(body);
     const parsed = parseClearTxNotification(route, body);
     if (!parsed.ok) {
       // Keyed by the body: once per body, never taking the transfer's own key from a readable notification.

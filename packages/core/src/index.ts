@@ -33,6 +33,7 @@ export { containedReporter } from "./engine/report.js";
 export { signSiglumeWebhook, computeSignature, deliverySignature, signingKey } from "./signature/sign.js";
 export type { SigningKey } from "./signature/sign.js";
 export { parseSignatureHeader, SIGNATURE_HEADER } from "./signature/header.js";
+export { DEMO_WEBHOOK_SECRET, SANDBOX_WEBHOOK_SECRET, publishedSecretProblem } from "./signature/published.js";
 export type { ParsedSignatureHeader } from "./signature/header.js";
 export {
   DEFAULT_TOLERANCE_SECONDS,

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isCheckoutCurrency, isChargeableAmount } from "@siglume-middleware/checkout";
+import { SANDBOX_WEBHOOK_SECRET } from "@siglume-middleware/core";
 import { readRawBody } from "@siglume-middleware/core/node";
 import { createDeliverer, type DeliverySchedule, type SandboxDelivery } from "./deliveries.js";
 import {
@@ -20,7 +21,8 @@ export const SANDBOX_DEFAULTS = {
   port: 8787,
   merchant: "sandbox_merchant",
   merchantAuthToken: "sandbox_merchant_token",
-  webhookSecret: "whsec_sandbox_local",
+  /** Public (an app with NODE_ENV=production refuses it): for local development only. */
+  webhookSecret: SANDBOX_WEBHOOK_SECRET,
   origin: "http://localhost:3000",
 } as const;
 

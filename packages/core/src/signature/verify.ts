@@ -5,7 +5,9 @@ import { SiglumeWebhookError } from "../errors.js";
 import { parseSiglumeEvent } from "../event/parse.js";
 import type { SiglumeEvent } from "../event/types.js";
 import type { SecretKey } from "../platform/contract.js";
+import { isProduction } from "../engine/environment.js";
 import { parseSignatureHeader, type ParsedSignatureHeader } from "./header.js";
+import { publishedSecretProblem } from "./published.js";
 import { computeSignature, deliverySignature, signingKey, type SigningKey } from "./sign.js";
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -95,9 +97,12 @@ export function verifySiglumeDelivery(
   });
 }
 
-/** Normalises a secret option to a non-empty list, or says how to fix it. */
+/**
+ * Normalises a secret option to a non-empty list, or says how to fix it (also when, in production, it holds a
+ * secret this project publishes: see publishedSecretProblem).
+ */
 export function normaliseSecrets(secret: string | readonly string[] | undefined): string[] {
-  if (typeof secret === "string" && secret !== "") return [secret];
+  if (typeof secret === "string" && secret !== "" && !isProduction()) return [secret];
   const list = (typeof secret === "string" ? [secret] : [...(secret ?? [])]).filter(
     (value): value is string => typeof value === "string" && value !== "",
   );
@@ -107,6 +112,8 @@ export function normaliseSecrets(secret: string | readonly string[] | undefined)
         "SIGLUME_WEBHOOK_SECRET.",
     );
   }
+  const published = publishedSecretProblem(list);
+  if (published !== undefined) throw new TypeError(published);
   return list;
 }
 

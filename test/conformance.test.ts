@@ -181,6 +181,15 @@ describe.each(adapters)("conformance: $name", (adapter) => {
     if (!adapter.frameworkParsesFirst) expect(res.body.error.code).toBe("PAYLOAD_INVALID_JSON");
   });
 
+  it("reads a signed body that starts with a UTF-8 byte order mark the same way on every runtime: 400 PAYLOAD_INVALID_JSON", async () => {
+    // As Siglume's reference verifier does (JSON text has no BOM); a runtime that dropped it would run the event.
+    const event = events.standardSettled();
+    const res = await deliver(app, signed(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(event))])));
+    expect(res.status).toBe(400);
+    if (!adapter.frameworkParsesFirst) expect(res.body.error.code).toBe("PAYLOAD_INVALID_JSON");
+    expect(standard.dispatchesFor(event.id)).toBe(0);
+  });
+
   it("refuses a signed JSON body that is not an event with 400 PAYLOAD_INVALID_EVENT", async () => {
     const res = await deliver(app, signed(Buffer.from('{"id":"x","type":"t","api_version":"v","occurred_at":"o","data":[]}')));
     expect(res.status).toBe(400);

@@ -20,7 +20,9 @@ interface WebPublicKey extends PublicKey {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a leading byte order mark stays in the text, as Buffer#toString keeps it, so a body reads the same on
+// every runtime (JSON.parse refuses it there, as Siglume's reference verifier does).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 const bytesOf = (part: HashInput): Uint8Array => (typeof part === "string" ? encoder.encode(part) : part);
 

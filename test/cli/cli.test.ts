@@ -164,10 +164,23 @@ describe("bad input: one clear line, non-zero exit, never a stack trace", () => 
     ["unknown command", ["launch"], 2, /unknown command "launch"/],
     ["unknown flag", ["sign", "--secret", "s", "--colour"], 2, /Unknown option '--colour'/],
     ["missing file", ["send", "./nope.json", "--url", "http://127.0.0.1:3000", "--secret", "s"], 2, /cannot read \.\/nope\.json: ENOENT/],
+    ["Pomelo api secret not base64", ["send", "pomelo-otp", "--url", "http://127.0.0.1:1/x", "--api-key", "k", "--api-secret", "not*base64"], 2, /--api-secret must be the base64 api secret/],
   ])("%s", async (_name, args, exitCode, message) => {
     const run = await cli(args as string[]);
     expect(run.code).toBe(exitCode);
     expect(run.stderr).toMatch(message);
+    noStackTrace(run);
+  });
+
+  it.each([
+    ["send", "standard-settled", "--url", "http://merchant:s3cr3t-pw@127.0.0.1:1/webhooks/siglume", "--secret", "s"],
+    ["deliver", "adyen-relayed", "--url", "https://adyen-ws:s3cr3t-pw@shop.example/webhooks/adyen", "--hmac-key", "ABCD"],
+    ["sandbox", "--webhook-url", "http://app:s3cr3t-pw@127.0.0.1:3000/webhooks/siglume", "--port", "0"],
+  ])("%s with credentials in the URL: refused with exit 2, never echoing the password", async (...args) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/must not carry a user name or password/);
+    expect(`${run.stdout}${run.stderr}`).not.toContain("s3cr3t-pw");
     noStackTrace(run);
   });
 

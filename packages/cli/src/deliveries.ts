@@ -57,6 +57,9 @@ function pomelo(payload: Record<string, unknown>, values: Values, url: URL): Out
   const apiKey = (values["api-key"] as string | undefined) ?? process.env.POMELO_API_KEY;
   const apiSecret = (values["api-secret"] as string | undefined) ?? process.env.POMELO_API_SECRET;
   if (!apiKey || !apiSecret) throw new CliError("no Pomelo api key: pass --api-key K --api-secret BASE64 (or set POMELO_API_KEY and POMELO_API_SECRET)");
+  // As the receiver checks it: a secret that is not base64 would be decoded leniently into another key, and every
+  // delivery signed with it refused.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(apiSecret)) throw new CliError("--api-secret must be the base64 api secret exactly as Pomelo shows it");
   // Pomelo signs the path it posts to; --endpoint when a proxy in between rewrites it.
   const endpoint = (values.endpoint as string | undefined) ?? url.pathname;
   return {

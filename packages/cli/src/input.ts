@@ -45,13 +45,21 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
   return n;
 }
 
-export function requireUrl(value: string | undefined): URL {
+export function requireUrl(value: string | undefined, option = "--url"): URL {
   if (!value) throw new CliError("missing --url: where to send, e.g. --url http://127.0.0.1:3000/webhooks/siglume");
+  let url: URL;
   try {
-    const url = new URL(value);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-    return url;
+    url = new URL(value);
   } catch {
-    throw new CliError(`--url "${value}" is not an http(s) URL`);
+    throw new CliError(`${option} "${value}" is not an http(s) URL`);
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`${option} "${value}" is not an http(s) URL`);
+  if (url.username !== "" || url.password !== "") {
+    // Never echoed: the line would put the password in the terminal's scrollback and CI logs (and fetch refuses it).
+    throw new CliError(
+      `${option} must not carry a user name or password (user:password@host). For Adyen's Basic authentication pass ` +
+        "--basic-auth user:password (or ADYEN_BASIC_AUTH); other headers go in --header NAME:VALUE.",
+    );
+  }
+  return url;
 }

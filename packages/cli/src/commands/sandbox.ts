@@ -29,7 +29,7 @@ export const sandbox: Command = {
     if (values["webhook-url"] === undefined) {
       throw new CliError("missing --webhook-url: where your app receives Siglume webhooks, e.g. --webhook-url http://127.0.0.1:3000/webhooks/siglume");
     }
-    const webhookUrl = requireUrl(values["webhook-url"] as string).href;
+    const webhookUrl = requireUrl(values["webhook-url"] as string, "--webhook-url").href;
     let running;
     try {
       running = await startSiglumeSandbox({

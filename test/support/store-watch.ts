@@ -28,16 +28,33 @@ export class StoreWatch {
     return new Promise((resolve) => this.renewalWaiters.push(resolve));
   }
 
-  /** Resolves once no claim is open: each one taken has been completed, completed instead, or released. */
+  /**
+   * Resolves once nothing is open: no claim is being asked for, and each one taken has been completed,
+   * completed instead, or released.
+   */
   settled(): Promise<void> {
     return this.open === 0 ? Promise.resolve() : new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
+  private close(): void {
+    this.open -= 1;
+    if (this.open === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
+  }
+
   private async claim(store: IdempotencyStore, key: string, info: ClaimInfo): Promise<ClaimResult> {
-    const result = await store.claim(key, info);
-    if (result.status !== "claimed") return result;
-    this.claims += 1;
     this.open += 1;
+    let result: ClaimResult;
+    try {
+      result = await store.claim(key, info);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    if (result.status !== "claimed") {
+      this.close();
+      return result;
+    }
+    this.claims += 1;
     return { status: "claimed", claim: this.watchClaim(result.claim) };
   }
 
@@ -46,8 +63,7 @@ export class StoreWatch {
     const end = () => {
       if (ended) return;
       ended = true;
-      this.open -= 1;
-      if (this.open === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
+      this.close();
     };
     const ending = <A extends unknown[], R>(step: (...args: A) => Promise<R>) => (...args: A) => {
       const done = step.apply(claim, args);

@@ -50,3 +50,18 @@ export function arrivals(path: string): { reached(n: number): Promise<void>; sto
     stop: () => void unsubscribe("http.server.request.start", onStart),
   };
 }
+
+/**
+ * Resolves once `promise` settles, or after `ms` if it has not by then: the way out for a case where
+ * it never would (a lock timeout that is missing), so that case fails on its assertion, not the test's timeout.
+ */
+export function settledOr(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}

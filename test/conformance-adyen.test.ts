@@ -19,8 +19,10 @@ const REFUSED = { authenticationDecision: { status: "refused" } };
 
 /** The deadline the apps decide under, unless a case is about the deadline: the longest Adyen allows. */
 const DECISION_TIMEOUT_MS = ADYEN_DECISION_LIMIT_MS - 1;
-/** The deadline of the app the deadline cases run on. */
+/** The deadline of the app that answers by its deadline while the handler has not decided. */
 const SHORT_DECISION_TIMEOUT_MS = 400;
+/** The deadline of the app whose handler decides late: it must have started by then (claimed, under load). */
+const LATE_DECISION_TIMEOUT_MS = 1000;
 
 /** Records every dispatch; relayed decisions come from `decide` (per request id), default proceed. */
 function recorder(overrides: Partial<AdyenHarnessOptions> = {}) {
@@ -57,17 +59,21 @@ function deliver(app: RunningApp, delivery: AdyenSignedRequest) {
 describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
   const main = recorder();
   // The deadline cases: handlers that decide only when the test lets them, and a store the test watches.
+  const short = recorder({ decisionTimeoutMs: SHORT_DECISION_TIMEOUT_MS });
   const watch = new StoreWatch();
-  const short = recorder({ decisionTimeoutMs: SHORT_DECISION_TIMEOUT_MS, idempotencyStore: watch.wrap(memoryIdempotencyStore()) });
+  const late = recorder({ decisionTimeoutMs: LATE_DECISION_TIMEOUT_MS, idempotencyStore: watch.wrap(memoryIdempotencyStore()) });
   let app: RunningApp;
   let shortApp: RunningApp;
+  let lateApp: RunningApp;
   beforeAll(async () => {
     app = await adapter.startAdyen(main.options);
     shortApp = await adapter.startAdyen(short.options);
+    lateApp = await adapter.startAdyen(late.options);
   });
   afterAll(async () => {
     await app?.close();
     await shortApp?.close();
+    await lateApp?.close();
   });
 
   it("answers a relayed authentication 200 with the handler's decision", async () => {
@@ -120,13 +126,13 @@ describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
   it("ignores a decision that comes after the deadline: a repeat gets the refused that was sent, and the handler ran once", async () => {
     const payload = adyenEvents.relayed();
     const decision = latch();
-    short.decide.set(payload.id as string, () => decision.released.then(() => "proceed"));
+    late.decide.set(payload.id as string, () => decision.released.then(() => "proceed"));
     const delivery = signed(payload);
-    expect((await deliver(shortApp, delivery)).body).toEqual(REFUSED);
+    expect((await deliver(lateApp, delivery)).body).toEqual(REFUSED);
     decision.release(); // the handler comes back with "proceed", after the deadline
     await watch.settled(); // and what was sent (the fallback) is recorded on its claim
-    expect((await deliver(shortApp, delivery)).body).toEqual(REFUSED);
-    expect(short.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
+    expect((await deliver(lateApp, delivery)).body).toEqual(REFUSED);
+    expect(late.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
   });
 
   it("answers at the route with one trailing slash as Express does (Nest on Fastify: as the host's router is set)", async () => {

@@ -105,11 +105,11 @@ describe.each([
       async (run) => {
         if (run === 1) {
           running.release();
-          await overrun.released; // past the 600 ms deadline: the test releases it once both copies were answered
+          await overrun.released; // past the deadline: the test releases it once both copies were answered
         }
         return "proceed";
       },
-      600,
+      1500, // time for the first instance to claim and start the handler on a loaded machine
     );
     try {
       const delivery = adyenSignedRequest(adyenEvents.relayed(), { hmacKey: KEY, basicAuth: AUTH });
@@ -134,10 +134,10 @@ describe.each([
 
 describe("two instances sharing Redis with a lock shorter than three renewal periods of the time left", () => {
   it("a handler overtaken by the deadline keeps its claim (renewed at once), so a copy after the lock's first length never runs it again", async () => {
-    // lockTtlMs 2400 renews every 800 ms; with a 600 ms deadline the claim is not renewed before it (3 × 800 > 600),
-    // so only the renewal at the deadline keeps it past its first 2400 ms. The lock outlasts the deadline by 1.8 s
-    // and each renewal by 1.6 s: a stall shorter than that changes nothing.
-    const LOCK_MS = 2400;
+    // lockTtlMs 3000 renews every 1000 ms; with a 1200 ms deadline the claim is not renewed before it (3 × 1000 > 1200),
+    // so only the renewal at the deadline keeps it past its first 3000 ms. The lock outlasts the deadline by 1.8 s and
+    // each renewal by 2 s, and the handler has 1.2 s to start: a stall shorter than that changes nothing.
+    const LOCK_MS = 3000;
     const running = latch();
     const overrun = latch();
     const { stores, apps, runs, watch } = await twoInstances(
@@ -149,7 +149,7 @@ describe("two instances sharing Redis with a lock shorter than three renewal per
         }
         return "proceed";
       },
-      600,
+      1200,
     );
     try {
       const delivery = adyenSignedRequest(adyenEvents.relayed(), { hmacKey: KEY, basicAuth: AUTH });

@@ -1,11 +1,14 @@
 // Adyen's authentication webhooks, every case on every adapter (NestJS on both platforms), real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
+import { memoryIdempotencyStore } from "@siglume-middleware/core";
+import { ADYEN_DECISION_LIMIT_MS } from "@siglume-middleware/adyen";
 import { adyenEvents, adyenSignedRequest, type AdyenSignedRequest } from "@siglume-middleware/testing";
 import type { RunningApp } from "./support/apps.js";
 import { recordingLogger } from "./support/logger.js";
 import { providerAdapters, type AdyenHarnessOptions } from "./support/provider-apps.js";
-import { sleep } from "./support/timing.js";
+import { StoreWatch } from "./support/store-watch.js";
+import { arrivals, latch, sleep } from "./support/timing.js";
 
 const PATH = "/webhooks/adyen/authentication";
 const KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
@@ -13,6 +16,13 @@ const NEW_KEY = "00727DB817A85C8503AD29EAD1523DB869AF0E536893BB3046C92DE7CB045CB
 const AUTH = { username: "adyen-ws", password: "s3cret-pa55" };
 const PROCEED = { authenticationDecision: { status: "proceed" } };
 const REFUSED = { authenticationDecision: { status: "refused" } };
+
+/** The deadline the apps decide under, unless a case is about the deadline: the longest Adyen allows. */
+const DECISION_TIMEOUT_MS = ADYEN_DECISION_LIMIT_MS - 1;
+/** The deadline of the app that answers by its deadline while the handler has not decided. */
+const SHORT_DECISION_TIMEOUT_MS = 400;
+/** The deadline of the app whose handler decides late: it must have started by then (claimed, under load). */
+const LATE_DECISION_TIMEOUT_MS = 1000;
 
 /** Records every dispatch; relayed decisions come from `decide` (per request id), default proceed. */
 function recorder(overrides: Partial<AdyenHarnessOptions> = {}) {
@@ -22,7 +32,7 @@ function recorder(overrides: Partial<AdyenHarnessOptions> = {}) {
   const options: AdyenHarnessOptions = {
     hmacKey: KEY,
     basicAuth: AUTH,
-    decisionTimeoutMs: 400,
+    decisionTimeoutMs: DECISION_TIMEOUT_MS,
     logger,
     onError: (error) => void calls.errors.push(error),
     async onRelayedAuthentication(payload) {
@@ -48,11 +58,23 @@ function deliver(app: RunningApp, delivery: AdyenSignedRequest) {
 
 describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
   const main = recorder();
+  // The deadline cases: handlers that decide only when the test lets them, and a store the test watches.
+  const short = recorder({ decisionTimeoutMs: SHORT_DECISION_TIMEOUT_MS });
+  const watch = new StoreWatch();
+  const late = recorder({ decisionTimeoutMs: LATE_DECISION_TIMEOUT_MS, idempotencyStore: watch.wrap(memoryIdempotencyStore()) });
   let app: RunningApp;
+  let shortApp: RunningApp;
+  let lateApp: RunningApp;
   beforeAll(async () => {
     app = await adapter.startAdyen(main.options);
+    shortApp = await adapter.startAdyen(short.options);
+    lateApp = await adapter.startAdyen(late.options);
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    await shortApp?.close();
+    await lateApp?.close();
+  });
 
   it("answers a relayed authentication 200 with the handler's decision", async () => {
     const approve = adyenEvents.relayed();
@@ -86,24 +108,31 @@ describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
     expect(main.calls.errors.length).toBeGreaterThan(errorsBefore);
   });
 
-  it("answers refused by the deadline when the handler takes 5 s", async () => {
+  it("answers refused by the deadline while the handler has not decided", async () => {
     const payload = adyenEvents.relayed();
-    main.decide.set(payload.id as string, () => sleep(5000).then(() => "proceed"));
-    const started = Date.now();
-    const res = await deliver(app, signed(payload));
-    expect(res.body).toEqual(REFUSED);
-    // Answered at the 400 ms deadline, long before the handler's 5 s.
-    expect(Date.now() - started).toBeLessThan(2000);
+    const decision = latch();
+    short.decide.set(payload.id as string, () => decision.released.then(() => "proceed"));
+    try {
+      const started = Date.now();
+      const res = await deliver(shortApp, signed(payload));
+      expect(res.body).toEqual(REFUSED);
+      // Answered at the 400 ms deadline, while the handler still had not decided.
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      decision.release();
+    }
   });
 
   it("ignores a decision that comes after the deadline: a repeat gets the refused that was sent, and the handler ran once", async () => {
     const payload = adyenEvents.relayed();
-    main.decide.set(payload.id as string, () => sleep(700).then(() => "proceed"));
+    const decision = latch();
+    late.decide.set(payload.id as string, () => decision.released.then(() => "proceed"));
     const delivery = signed(payload);
-    expect((await deliver(app, delivery)).body).toEqual(REFUSED);
-    await sleep(600); // the handler has come back with "proceed" by now
-    expect((await deliver(app, delivery)).body).toEqual(REFUSED);
-    expect(main.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
+    expect((await deliver(lateApp, delivery)).body).toEqual(REFUSED);
+    decision.release(); // the handler comes back with "proceed", after the deadline
+    await watch.settled(); // and what was sent (the fallback) is recorded on its claim
+    expect((await deliver(lateApp, delivery)).body).toEqual(REFUSED);
+    expect(late.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);
   });
 
   it("answers at the route with one trailing slash as Express does (Nest on Fastify: as the host's router is set)", async () => {
@@ -121,10 +150,12 @@ describe.each(providerAdapters)("Adyen conformance: $name", (adapter) => {
 
   it("runs the handler once for 20 concurrent copies of one relayed id, all of which get its decision", async () => {
     const payload = adyenEvents.relayed();
-    // "proceed", not the fallback: a copy that got the fallback instead of the decision would show.
-    main.decide.set(payload.id as string, () => sleep(100).then(() => "proceed"));
+    // "proceed", not the fallback: a copy that got the fallback instead of the decision would show. The handler
+    // decides once all 20 copies have reached the server, so every copy arrives while it runs.
+    const arrived = arrivals(PATH);
+    main.decide.set(payload.id as string, () => arrived.reached(20).then(() => "proceed"));
     const delivery = signed(payload);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(app, delivery)));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(app, delivery))).finally(() => arrived.stop());
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
     expect(answers.map((r) => r.body)).toEqual(answers.map(() => PROCEED));
     expect(main.calls.relayed.filter((id) => id === payload.id)).toHaveLength(1);

@@ -4,6 +4,7 @@ import type { DirectPaymentConfirmation, SiglumeContext, SiglumeEvent, SiglumeRe
 import { adapters, type HarnessOptions, type RunningApp } from "./support/apps.js";
 import { SECRET, events, signed, type SignedRequest } from "./support/events.js";
 import { recordingLogger } from "./support/logger.js";
+import { latch } from "./support/timing.js";
 
 /** Records every dispatch so cases can assert who ran, how often and with what. */
 function recorder(overrides: Partial<HarnessOptions> = {}) {
@@ -17,13 +18,14 @@ function recorder(overrides: Partial<HarnessOptions> = {}) {
   };
   /** Event ids whose next confirmed dispatch throws once. */
   const failOnce = new Set<string>();
+  /** Event ids whose confirmed dispatch waits until the test's promise resolves. */
+  const holds = new Map<string, Promise<void>>();
   const options: HarnessOptions = {
     webhookSecret: SECRET,
     async onDirectPaymentConfirmed(confirmation, ctx) {
       calls.confirmed.push({ confirmation, ctx: ctx as SiglumeContext });
       if (failOnce.delete(confirmation.event.id)) throw new Error("database is down (internal detail)");
-      // Long enough that concurrent duplicates overlap with this one.
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await holds.get(confirmation.event.id);
     },
     onReview: (review) => void calls.review.push(review),
     onDirectPaymentSpent: (event) => void calls.spent.push(event),
@@ -35,7 +37,7 @@ function recorder(overrides: Partial<HarnessOptions> = {}) {
   const dispatchesFor = (id: string) =>
     calls.confirmed.filter((c) => c.confirmation.event.id === id).length +
     calls.review.filter((r) => r.event.id === id).length;
-  return { calls, options, failOnce, dispatchesFor };
+  return { calls, options, failOnce, holds, dispatchesFor };
 }
 
 const PATH = "/webhooks/siglume";
@@ -94,7 +96,18 @@ describe.each(adapters)("conformance: $name", (adapter) => {
   it("dispatches 40 concurrent copies of one event exactly once, answering only 204 or 409", async () => {
     const event = events.standardSettled();
     const delivery = signed(event);
-    const responses = await Promise.all(Array.from({ length: 40 }, () => deliver(app, delivery)));
+    // The copy that claims the event runs until the 39 others have been answered: every copy overlaps it.
+    const held = latch();
+    standard.holds.set(event.id, held.released);
+    let answered = 0;
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        deliver(app, delivery).then((res) => {
+          if (++answered === 39) held.release();
+          return res;
+        }),
+      ),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.every((s) => s === 204 || s === 409), statuses.join(",")).toBe(true);
     expect(statuses).toContain(204);

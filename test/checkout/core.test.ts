@@ -27,6 +27,7 @@ import { SiglumeConfigurationError, classifyDirectPaymentConfirmation, type Stan
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { siglumeEvents } from "@siglume-middleware/testing";
 import { freePort } from "../support/servers.js";
+import { latch } from "../support/timing.js";
 
 describe("parseStartBody", () => {
   it("accepts any order_id string that is non-empty after trimming, ≤ 200 characters, without controls; trims it", () => {
@@ -151,7 +152,7 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
   beforeAll(async () => {
     const hook = await freePort();
     [sandbox, disabled] = await Promise.all([
-      startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${hook}/webhooks/siglume`, port: 0, sessionTtlMs: 300, delivery: { maxAttempts: 1 } }),
+      startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${hook}/webhooks/siglume`, port: 0, delivery: { maxAttempts: 1 } }),
       startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${hook}/webhooks/siglume`, port: 0, hostedCheckoutEnabled: false }),
     ]);
     client = new SiglumeMerchantClient({ apiBase: sandbox.apiBase, merchantAuthToken: "sandbox_merchant_token" });
@@ -243,14 +244,21 @@ describe("SiglumeMerchantClient against the sandbox (real HTTP)", () => {
   });
 
   it("an expired session ends its attempt: the next start opens a new session", async () => {
-    const orders = memoryOrderStore({ owns: () => true, orders: [{ id: "o_exp", amount_minor: 900, currency: "JPY", status: "unpaid" }] });
-    const handler = createSiglumeCheckoutHandler({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", orders, client });
-    const start = async () => JSON.parse((await handler.handle({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: "o_exp" }), request: {} })).body);
-    const first = await start();
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the sandbox's sessions live 300 ms here
-    const second = await start();
-    expect(second.session_id).not.toBe(first.session_id);
-    expect(orders.attempts("o_exp").map((a) => a.status)).toEqual(["expired", "pending"]);
+    // A sandbox of its own whose sessions live 300 ms (the other cases read theirs while they are open).
+    const shortLived = await startSiglumeSandbox({ webhookUrl: `http://127.0.0.1:${await freePort()}/webhooks/siglume`, port: 0, sessionTtlMs: 300, delivery: { maxAttempts: 1 } });
+    try {
+      const expiring = new SiglumeMerchantClient({ apiBase: shortLived.apiBase, merchantAuthToken: "sandbox_merchant_token" });
+      const orders = memoryOrderStore({ owns: () => true, orders: [{ id: "o_exp", amount_minor: 900, currency: "JPY", status: "unpaid" }] });
+      const handler = createSiglumeCheckoutHandler({ merchant: "sandbox_merchant", publicOrigin: "http://localhost:3000", orders, client: expiring });
+      const start = async () => JSON.parse((await handler.handle({ method: "POST", header: () => "application/json", readBody: () => ({ order_id: "o_exp" }), request: {} })).body);
+      const first = await start();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past the session's 300 ms, counted from before this wait
+      const second = await start();
+      expect(second.session_id).not.toBe(first.session_id);
+      expect(orders.attempts("o_exp").map((a) => a.status)).toEqual(["expired", "pending"]);
+    } finally {
+      await shortLived.close();
+    }
   });
 });
 
@@ -278,25 +286,28 @@ describe("the start route never hands out a session it did not store", () => {
       const at = mode === "new-session" ? sandbox : strict;
       const id = `o_lease_${mode}`;
       const inner = memoryOrderStore({ owns: () => true, orders: [{ id, amount_minor: 1200, currency: "JPY", status: "unpaid" }] });
-      let stalled!: () => void;
-      const stalling = new Promise<void>((resolve) => (stalled = resolve));
+      const stalling = latch();
+      const resumed = latch();
       let first = true;
       const orders: typeof inner = {
         ...inner,
         async markPending(attempt, session) {
           if (first) {
             first = false; // the first start stalls past its lease between Siglume's answer and storing it
-            stalled();
-            await new Promise((resolve) => setTimeout(resolve, 1500));
+            stalling.release();
+            await resumed.released; // until the start that took over has answered
           }
           return inner.markPending(attempt, session);
         },
       };
-      const handler = createSiglumeCheckoutHandler({ ...settings(at), orders, timeoutMs: 200, creationLeaseMs: 1200 });
+      // The shortest lease the handler accepts above a Siglume call's timeout of 1 s (a loaded machine may take
+      // a few hundred ms to answer one).
+      const handler = createSiglumeCheckoutHandler({ ...settings(at), orders, timeoutMs: 1000, creationLeaseMs: 2000 });
       const slow = handler.handle(request(id));
-      await stalling;
-      await new Promise((resolve) => setTimeout(resolve, 1250)); // the lease is over: the next start takes the attempt over
+      await stalling.released;
+      await new Promise((resolve) => setTimeout(resolve, 2050)); // the lease (taken before the stall) is over
       const takeover = JSON.parse((await handler.handle(request(id))).body);
+      resumed.release();
       const stalledAnswer = JSON.parse((await slow).body);
       expect(stalledAnswer.session_id).toBe(takeover.session_id);
       const attempts = inner.attempts(id);

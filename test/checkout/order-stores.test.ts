@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryOrderStore, type BeginAttemptResult, type SiglumeOrderStore } from "@siglume-middleware/checkout";
 import { postgresOrderStore } from "@siglume-middleware/store-postgres";
 import { startPostgres, testPool, type PostgresServer } from "../support/servers.js";
-import { sleep } from "../support/timing.js";
+import { settledOr, sleep } from "../support/timing.js";
 
 interface StoreUnderTest {
   store: SiglumeOrderStore;
@@ -229,10 +229,12 @@ describe("postgresOrderStore on an attempts table created before creation_claim 
       const store = postgresOrderStore({ pool: db, attemptsTable: table });
       const begin = () => store.beginAttempt({ order, merchant: "m", creationLeaseMs: LEASE_MS });
       const first = begin();
-      const released = sleep(5000).then(() => holder.query("COMMIT")); // without the lock timeout the upgrade would then succeed
+      // The holder commits once the upgrade has given up; without the lock timeout the upgrade would wait instead,
+      // and succeed after the COMMIT that then comes at 15 s.
+      const released = settledOr(first, 15_000).then(() => holder.query("COMMIT"));
       await expect(first).rejects.toThrow(/adding it failed because transactions on it held its lock for more than 2 s.*every 10 s/s);
-      await released;
       const failedAt = Date.now();
+      await released;
       // The table is free now, but a start within 10 s gets the same answer without queueing on the table again.
       await expect(begin()).rejects.toThrow(/held its lock/);
       expect(await claimColumn(db, table)).toBe(0);

@@ -9,6 +9,7 @@ import { signSiglumeWebhook } from "@siglume-middleware/core";
 import { siglumeEvents } from "@siglume-middleware/testing";
 import { DEMO_SECRET, root, startExample } from "../../scripts/lib/examples.mjs";
 import { runCli as cli, type CliRun as Run } from "../support/cli.js";
+import { until } from "../support/timing.js";
 
 const noStackTrace = (run: Run) => {
   expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -33,9 +34,11 @@ describe("siglume-webhooks against the real example servers", () => {
     expect(run.code).toBe(0);
     expect(run.stdout.match(/^#\d 204 \d+\.\d ms$/gm)).toHaveLength(4);
     expect(run.stdout).not.toContain("\u001b[");
-    await new Promise((r) => setTimeout(r, 100)); // let the app's log line arrive
+    // The app logs a review before it answers; its output reaches this process through a pipe.
+    const reviewLines = () => apps.express!.output().match(/\[express\] review: event evt_\w+ \(unknown_challenge_hash\)/g) ?? [];
+    await until(() => reviewLines().length > 0, 10_000, "the app's review line");
     // Only this case sends to the express app: four deliveries of one event, one review, nothing paid.
-    expect(apps.express!.output().match(/\[express\] review: event evt_\w+ \(unknown_challenge_hash\)/g)).toHaveLength(1);
+    expect(reviewLines()).toHaveLength(1);
     expect(apps.express!.output()).not.toMatch(/is paid/);
     expect(await reviewsOf(apps.express!)).toEqual([{ eventId: expect.stringMatching(/^evt_/), reason: "unknown_challenge_hash" }]);
   });
@@ -64,8 +67,7 @@ describe("siglume-webhooks against the real example servers", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/attempt 1\/6 204/);
     expect(run.stdout).toContain("delivered after 1 attempt(s)");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(apps.nestjs!.output()).toMatch(/review: event evt_\w+ \(metered_integration_required\)/);
+    await until(() => /review: event evt_\w+ \(metered_integration_required\)/.test(apps.nestjs!.output()), 10_000, "the app's review line");
     expect(await reviewsOf(apps.nestjs!)).toEqual([{ eventId: expect.stringMatching(/^evt_/), reason: "metered_integration_required" }]);
   });
 });

@@ -14,7 +14,8 @@ import {
 import pg from "pg";
 import { postgresIdempotencyStore } from "@siglume-middleware/store-postgres";
 import { startPostgres, type PostgresServer } from "../support/servers.js";
-import { sleep } from "../support/timing.js";
+import { StoreWatch } from "../support/store-watch.js";
+import { latch, sleep, until } from "../support/timing.js";
 
 let postgres: PostgresServer;
 beforeAll(async () => {
@@ -71,13 +72,18 @@ function decisions(
 
 describe("decision runner", () => {
   it("never runs the handler when its claim came back after the deadline, and records the fallback that was sent", async () => {
-    const memory = memoryIdempotencyStore();
-    const slowStore: IdempotencyStore = { claim: async (key, info) => (await sleep(300), memory.claim(key, info)) };
+    const watch = new StoreWatch();
+    const memory = watch.wrap(memoryIdempotencyStore());
+    const claimReturns = latch();
+    const slowStore: IdempotencyStore = { claim: async (key, info) => (await claimReturns.released, memory.claim(key, info)) };
     let runs = 0;
     const { send } = decisions(slowStore, async () => (runs++, "approved"), 100);
     const first = await send('{"id":"slow"}');
     expect(first.body).toBe('{"decision":"refused"}');
-    await sleep(400);
+    // Only now, past the deadline, does the claim come back; the runner records the fallback on it.
+    claimReturns.release();
+    await until(() => watch.claims === 1, 10_000, "the late claim");
+    await watch.settled();
     expect(runs).toBe(0);
     expect((await send('{"id":"slow"}')).body).toBe('{"decision":"refused"}');
     expect(runs).toBe(0);
@@ -85,9 +91,12 @@ describe("decision runner", () => {
 
   it("never runs the handler when the body itself arrived after the deadline", async () => {
     let runs = 0;
-    const { send } = decisions(memoryIdempotencyStore(), async () => (runs++, "approved"), 100);
+    const watch = new StoreWatch();
+    const { send } = decisions(watch.wrap(memoryIdempotencyStore()), async () => (runs++, "approved"), 100);
     expect((await send('{"id":"late-body"}', 250)).body).toBe('{"decision":"refused"}');
-    await sleep(100);
+    // Its claim is recorded (the runner claims, then runs the handler or records the fallback): nothing ran.
+    await until(() => watch.claims === 1, 10_000, "the claim");
+    await watch.settled();
     expect(runs).toBe(0);
   });
 
@@ -112,7 +121,9 @@ describe("decision runner", () => {
       // The handler never decides: without the fallback this await would hang the test.
       const answer = await send('{"id":"never-decides"}');
       expect(answer.body).toBe('{"decision":"refused"}');
-      await sleep(50);
+      // onError and the logger threw at the deadline, before the answer went out: an exception escaping them
+      // would have been raised then, and a rejection once that turn's promises had run, before the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
       expect(uncaught).toEqual([]);
     } finally {
       process.off("uncaughtException", record);
@@ -124,26 +135,32 @@ describe("decision runner", () => {
     const store = postgresIdempotencyStore({ connectionString: postgres.url });
     let runs = 0;
     const late: string[] = [];
+    const overrun = latch();
     const { send } = decisions(
       store,
       async (transaction) => {
         runs += 1;
         const db = transaction as { query(text: string): Promise<unknown> };
         await db.query("SELECT 1");
-        await sleep(900); // past the 500 ms deadline
+        await overrun.released; // past the deadline: the test releases it once the fallback was answered
         await db.query("SELECT 1").then(() => late.push("ran"), (error: Error) => late.push(error.message));
         return "approved";
       },
-      500,
+      1500,
     );
     try {
+      // The table exists before the delivery, so its claim is one round trip well inside the deadline.
+      const warm = await store.claim("decide:warm-up", { type: "decision", digest: "d" });
+      if (warm.status === "claimed") await warm.claim.complete({ outcome: "warm-up" });
       const first = await send('{"id":"tx"}');
       expect(first.body).toBe('{"decision":"refused"}');
-      await sleep(1000);
+      overrun.release();
+      await until(() => late.length > 0, 10_000, "the late handler's query");
       expect(late).toEqual([expect.stringMatching(/transaction is over/)]);
       expect((await send('{"id":"tx"}')).body).toBe('{"decision":"refused"}');
       expect(runs).toBe(1);
     } finally {
+      overrun.release();
       await store.close();
     }
   });
@@ -163,7 +180,7 @@ describe("decision runner", () => {
         await (transaction as pg.PoolClient).query("INSERT INTO approvals (id, lim) VALUES ('a1', 'no-such-limit')");
         return "approved";
       },
-      1500,
+      10_000, // the failed commit answers; the deadline never comes into it
     );
     try {
       expect((await send('{"id":"commit-fails"}')).body).toBe('{"decision":"refused"}');
@@ -179,11 +196,16 @@ describe("decision runner", () => {
 
   it("answers every in-process copy of a reused id with the reused plan, never an empty 200", async () => {
     const memory = memoryIdempotencyStore();
-    const { send: decideOnce } = decisions(memory, async () => "approved", 1000);
+    const { send: decideOnce } = decisions(memory, async () => "approved", 10_000);
     await decideOnce('{"id":"reused","amount":1}');
-    const slowStore: IdempotencyStore = { claim: async (key, info) => (await sleep(50), memory.claim(key, info)) };
-    const { send } = decisions(slowStore, async () => "approved", 1000);
-    const answers = await Promise.all([send('{"id":"reused","amount":2}'), send('{"id":"reused","amount":2}')]);
+    // The first copy's claim waits until the second copy, a step behind it, is waiting on the first.
+    const claimReturns = latch();
+    const slowStore: IdempotencyStore = { claim: async (key, info) => (await claimReturns.released, memory.claim(key, info)) };
+    const { send } = decisions(slowStore, async () => "approved", 10_000);
+    const copies = Promise.all([send('{"id":"reused","amount":2}'), send('{"id":"reused","amount":2}')]);
+    await new Promise((resolve) => setImmediate(resolve)); // both copies have run every step that waits on nothing
+    claimReturns.release();
+    const answers = await copies;
     expect(answers.map((a) => [a.status, a.body])).toEqual([
       [422, "reused"],
       [422, "reused"],

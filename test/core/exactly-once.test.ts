@@ -10,20 +10,26 @@ import {
 } from "@siglume-middleware/core";
 import { coreRequest } from "../support/core-request.js";
 import { SECRET, events, signed } from "../support/events.js";
-import { sleep, until } from "../support/timing.js";
+import { StoreWatch } from "../support/store-watch.js";
+import { latch, until } from "../support/timing.js";
 
 const required = { webhookSecret: SECRET, onReview: () => {} };
 const codeOf = (response: { body: string | undefined }) => JSON.parse(response.body!).error.code;
 
 describe("a handler that never settles", () => {
   it("keeps its claim renewed up to maxHandlerMs, then reports it and lets the claim lapse, so the event is not lost", async () => {
+    // The store's clock moves only when the test moves it, so the lease lapses when the test says and
+    // never because the machine stalled; the engine renews it in real time, and the test waits for that.
+    const LEASE_MS = 150;
+    let now = 0;
+    const watch = new StoreWatch();
     const errors: string[] = [];
     let runs = 0;
     const handler = createSiglumeWebhookHandler({
       ...required,
-      idempotencyStore: memoryIdempotencyStore({ lockTtlMs: 150 }),
+      idempotencyStore: watch.wrap(memoryIdempotencyStore({ lockTtlMs: LEASE_MS, now: () => now })),
       handlerTimeoutMs: 100,
-      maxHandlerMs: 400,
+      maxHandlerMs: 1000,
       onError: (error) => void errors.push((error as Error).message),
       onDirectPaymentConfirmed: () => {
         runs += 1;
@@ -32,10 +38,15 @@ describe("a handler that never settles", () => {
     });
     const delivery = signed(events.standardSettled());
     expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("HANDLER_TIMEOUT");
-    await sleep(250); // past the lease, but renewed
+    // Past the lease, but renewed: 100 ms on the store's clock after each of two renewals.
+    for (let i = 0; i < 2; i++) {
+      await watch.nextRenewal();
+      now += 100;
+    }
+    expect(now).toBeGreaterThan(LEASE_MS);
     expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("EVENT_IN_FLIGHT");
-    await until(() => errors.some((message) => /maxHandlerMs/.test(message)), 2000);
-    await sleep(200); // the last renewal's lease runs out
+    await until(() => errors.some((message) => /maxHandlerMs/.test(message)), 10_000, "the maxHandlerMs report");
+    now += LEASE_MS + 1; // past the lease of every renewal, all made at the earlier clock
     expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
     expect(runs).toBe(2);
   });
@@ -165,12 +176,15 @@ describe("failures that are not ours to foresee", () => {
 
   it("a store whose renew() throws synchronously neither crashes the process nor loses the delivery", async () => {
     const memory = memoryIdempotencyStore();
+    const severalFailed = latch();
+    let renewals = 0;
     const store: IdempotencyStore = {
       async claim(key, info) {
         const result = await memory.claim(key, info);
         if (result.status !== "claimed") return result;
         const { claim } = result;
         const renew = (): Promise<boolean> => {
+          if (++renewals === 3) severalFailed.release();
           throw new Error("client is closed");
         };
         return { status: "claimed", claim: { renewEveryMs: 20, renew, complete: (i) => claim.complete(i), release: (i) => claim.release(i) } };
@@ -187,7 +201,7 @@ describe("failures that are not ours to foresee", () => {
         idempotencyStore: store,
         onError: (error) => void errors.push((error as Error).message),
         onDirectPaymentConfirmed: async (payment) => {
-          await sleep(150); // several renewals due while it runs
+          await severalFailed.released; // runs until several renewals have failed
           paid.push(payment.challenge_hash);
         },
       });

@@ -9,7 +9,7 @@ import { adapters, TIMED_OUT_TEXT, type HarnessOptions, type RunningApp } from "
 import { post } from "../support/delivery.js";
 import { SECRET } from "../support/events.js";
 import { freePort } from "../support/servers.js";
-import { sleep, until } from "../support/timing.js";
+import { latch, sleep, until } from "../support/timing.js";
 
 const PATH = "/webhooks/siglume";
 
@@ -46,13 +46,23 @@ function rawClient(url: string) {
   };
 }
 
+/** The host's timeout for each request in turn: `first` for the first, never for the later ones. */
+function timesOutFirst(first: () => Promise<unknown>): () => Promise<unknown> {
+  let requests = 0;
+  return () => (++requests === 1 ? first() : new Promise(() => {}));
+}
+
 describe.each(adapters.filter((adapter) => adapter.startBehindTimeout))("a timeout middleware answers first on $name", (adapter) => {
   let app: RunningApp | undefined;
   afterEach(() => app?.close());
 
   it("while a body trickles in: the timeout's answer stands, the process lives, the next request is served", async () => {
     const paid: string[] = [];
-    app = await adapter.startBehindTimeout!(baseOptions({ bodyTimeoutMs: 600, onDirectPaymentConfirmed: (p) => void paid.push(p.event.id) }), 150);
+    // The host times the request out as it arrives, with its body still to come.
+    app = await adapter.startBehindTimeout!(
+      baseOptions({ bodyTimeoutMs: 600, onDirectPaymentConfirmed: (p) => void paid.push(p.event.id) }),
+      timesOutFirst(() => Promise.resolve()),
+    );
     const client = rawClient(app.url);
     client.head(40);
     for (let i = 0; i < 12 && !client.closed(); i++) {
@@ -63,7 +73,9 @@ describe.each(adapters.filter((adapter) => adapter.startBehindTimeout))("a timeo
     expect(client.received()).toContain(TIMED_OUT_TEXT);
     client.socket.destroy();
 
-    await sleep(700); // past bodyTimeoutMs: the router gives up reading and finds the answer already sent
+    // Past bodyTimeoutMs: the router gives up reading and finds the answer already sent. (Its deadline is on a
+    // timer in this process that is due before this one, so it has fired by then, however loaded the machine.)
+    await sleep(700);
     const event = siglumeEvents.standardSettled();
     expect((await post(`${app.url}${PATH}`, event, SECRET)).status).toBe(204);
     expect(paid).toEqual([event.id]);
@@ -71,24 +83,28 @@ describe.each(adapters.filter((adapter) => adapter.startBehindTimeout))("a timeo
 
   it("while a slow handler throws: the timeout's answer stands, the process lives, the next request is served", async () => {
     const errors: unknown[] = [];
+    const handlerStarted = latch();
+    const handlerDone = latch();
     let slow = true;
+    // The host times the request out while its handler runs; the handler throws once the test lets it.
     app = await adapter.startBehindTimeout!(
       baseOptions({
         onError: (error) => void errors.push(error),
         async onDirectPaymentConfirmed() {
           if (!slow) return;
-          await sleep(400);
+          handlerStarted.release();
+          await handlerDone.released;
           throw new Error("slow and broken");
         },
       }),
-      150,
+      timesOutFirst(() => handlerStarted.released),
     );
     const event = siglumeEvents.standardSettled();
     const first = await post(`${app.url}${PATH}`, event, SECRET);
     expect(first.status).toBe(503);
     expect(first.body).toContain(TIMED_OUT_TEXT);
+    handlerDone.release();
     await until(() => errors.length > 0);
-    await sleep(50);
     slow = false;
     expect((await post(`${app.url}${PATH}`, event, SECRET)).status).toBe(204);
   });

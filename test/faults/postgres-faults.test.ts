@@ -8,7 +8,7 @@ import { adapters, type HarnessOptions, type RunningApp } from "../support/apps.
 import { post } from "../support/delivery.js";
 import { SECRET } from "../support/events.js";
 import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
-import { sleep, until } from "../support/timing.js";
+import { latch, sleep, until } from "../support/timing.js";
 
 let orders: OrdersDatabase;
 beforeAll(async () => {
@@ -28,19 +28,22 @@ async function records(events: SiglumeEvent[]) {
   return new Map(rows.map((row) => [row.event_id, row.status]));
 }
 
-/** Delivers like a sender: the copies at once, then retries each event until it gets a 2xx. */
+/**
+ * Delivers like a sender: the copies at once, then retries each event until it gets a 2xx, however long its
+ * holder takes. An answer other than 409 (in flight) or 500 (failed, retried) ends that event's retries.
+ */
 async function deliverUntilAcknowledged(app: RunningApp, events: SiglumeEvent[], copies: number) {
   const statuses: number[] = [];
+  const retried = (status: number) => status === 409 || status === 500;
   await Promise.all(
     events.map(async (event) => {
       const first = await Promise.all(Array.from({ length: copies }, () => post(`${app.url}${PATH}`, event, SECRET)));
       statuses.push(...first.map((r) => r.status));
-      let acknowledged = first.some((r) => r.status === 204);
-      for (let attempt = 0; !acknowledged && attempt < 50; attempt++) {
-        await sleep(20);
-        const retry = await post(`${app.url}${PATH}`, event, SECRET);
-        statuses.push(retry.status);
-        acknowledged = retry.status === 204;
+      let last = first.some((r) => r.status === 204) ? 204 : first.find((r) => !retried(r.status))?.status ?? 409;
+      while (retried(last)) {
+        await sleep(20); // a sender's pause between retries
+        last = (await post(`${app.url}${PATH}`, event, SECRET)).status;
+        statuses.push(last);
       }
     }),
   );
@@ -91,10 +94,14 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
     await store?.close();
   });
 
-  /** An app whose handler pays the order, then waits until `proceed` resolves. */
+  /**
+   * An app whose handler pays the order, then waits until the test releases it. `connectionEnded(event)`
+   * resolves once the client of the event's transaction has seen its connection end.
+   */
   async function start(connectionString: string) {
     const inHandler = new Set<string>();
     const gates = new Map<string, () => void>();
+    const ended = new Map<string, Promise<void>>();
     const errors: unknown[] = [];
     store = postgresIdempotencyStore({ connectionString });
     app = await adapter.start({
@@ -105,6 +112,7 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
       async onDirectPaymentConfirmed(payment, ctx) {
         const db = transactionOf(ctx);
         await db.query(payOnce, [(payment as StandardSettled).challenge_hash]);
+        ended.set(payment.event.id, new Promise<void>((resolve) => db.once("end", () => resolve())));
         const gate = new Promise<void>((resolve) => gates.set(payment.event.id, resolve));
         inHandler.add(payment.event.id);
         await gate;
@@ -115,11 +123,12 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
       inHandler.delete(event.id);
       gates.get(event.id)?.();
     };
-    return { app, inHandler, release, errors };
+    const connectionEnded = (event: SiglumeEvent) => ended.get(event.id)!;
+    return { app, inHandler, release, errors, connectionEnded };
   }
 
   it("pg_terminate_backend mid-handler: the process lives, the delivery is 503 STORE_CONNECTION_LOST, the redelivery pays once", async () => {
-    const { app, inHandler, release, errors } = await start(`${orders.postgres.url}?application_name=fault_terminate`);
+    const { app, inHandler, release, errors, connectionEnded } = await start(`${orders.postgres.url}?application_name=fault_terminate`);
     const [event] = (await orders.newOrders(1)) as [SiglumeEvent];
     const first = post(`${app.url}${PATH}`, event, SECRET);
     await until(() => inHandler.has(event.id));
@@ -127,7 +136,7 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
       "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'fault_terminate' AND state = 'idle in transaction'",
     );
     expect(rows).toEqual([{ done: true }]);
-    await sleep(100);
+    await connectionEnded(event); // the handler's client has seen its backend go
     release(event);
     const answer = await first;
     expect(answer.status).toBe(503);
@@ -147,12 +156,13 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
   it("idle_in_transaction_session_timeout shorter than the handler: 503, the process lives, then exactly once", async () => {
     await app?.close();
     await store?.close();
-    const url = `${orders.postgres.url}?options=${encodeURIComponent("-c idle_in_transaction_session_timeout=300")}`;
-    const { app: next, inHandler, release } = await start(url);
+    // 1 s: the retry below runs under the same setting, and must not pause that long between its statements.
+    const url = `${orders.postgres.url}?options=${encodeURIComponent("-c idle_in_transaction_session_timeout=1000")}`;
+    const { app: next, inHandler, release, connectionEnded } = await start(url);
     const [event] = (await orders.newOrders(1)) as [SiglumeEvent];
     const first = post(`${next.url}${PATH}`, event, SECRET);
     await until(() => inHandler.has(event.id));
-    await sleep(800); // PostgreSQL ends the idle transaction's session at 300 ms
+    await connectionEnded(event); // PostgreSQL ended the idle transaction's session after 1 s
     release(event);
     const answer = await first;
     expect(answer.status).toBe(503);
@@ -160,7 +170,7 @@ describe.each(["express", "fastify"])("a lost database connection on %s", (adapt
 
     const retry = post(`${next.url}${PATH}`, event, SECRET);
     await until(() => inHandler.has(event.id));
-    release(event); // well within the 300 ms this time
+    release(event); // well within the 1 s this time
     expect((await retry).status).toBe(204);
     expect(await orders.paidCounts([event])).toEqual([1]);
   }, 30_000);
@@ -170,6 +180,7 @@ describe("the handler timeout with the transactional store", () => {
   it("closes the transaction's connection: the late handler's writes never commit, and the redelivery pays once", async () => {
     const store = postgresIdempotencyStore({ connectionString: orders.postgres.url });
     const lateQueries: string[] = [];
+    const overrun = latch();
     let slow = true;
     const app = await byName("express").start({
       webhookSecret: SECRET,
@@ -181,7 +192,7 @@ describe("the handler timeout with the transactional store", () => {
         const db = transactionOf(ctx);
         await db.query(payOnce, [(payment as StandardSettled).challenge_hash]);
         if (!slow) return;
-        await sleep(700);
+        await overrun.released; // past the timeout: the test releases it once the delivery was answered
         // Still running after the timeout: this write must not land, inside or outside the transaction.
         await db.query(payOnce, [(payment as StandardSettled).challenge_hash]).then(
           () => lateQueries.push("accepted"),
@@ -194,6 +205,7 @@ describe("the handler timeout with the transactional store", () => {
       const first = await post(`${app.url}/webhooks/siglume`, event, SECRET);
       expect(first.status).toBe(503);
       expect(JSON.parse(first.body).error.code).toBe("HANDLER_TIMEOUT");
+      overrun.release();
       await until(() => lateQueries.length === 1);
       expect(lateQueries[0]).toMatch(/transaction is over/);
       expect(await orders.paidCounts([event])).toEqual([0]);
@@ -202,6 +214,7 @@ describe("the handler timeout with the transactional store", () => {
       await until(async () => (await post(`${app.url}/webhooks/siglume`, event, SECRET)).status === 204);
       expect(await orders.paidCounts([event])).toEqual([1]);
     } finally {
+      overrun.release();
       await app.close();
       await store.close();
     }

@@ -3,6 +3,7 @@ import type { SiglumeEvent } from "@siglume-middleware/core";
 import { INSTANCE_SECRET, post } from "../support/delivery.js";
 import { startInstance, type Instance } from "../support/instances.js";
 import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
+import { until } from "../support/timing.js";
 
 // Its own PostgreSQL: the fault test stops and restarts it.
 let orders: OrdersDatabase;
@@ -20,7 +21,7 @@ const record = async (event: SiglumeEvent) =>
 
 describe("a process killed (SIGKILL) inside the handler", () => {
   it("leaves no completed record and no order change; the redelivery to another instance completes it once", async () => {
-    const doomed = await startInstance("express", { ...env(), CRASH_IN_HANDLER: "1" });
+    const doomed = await startInstance("express", { ...env(), PG_URL: `${orders.postgres.url}?application_name=doomed`, CRASH_IN_HANDLER: "1" });
     const survivor = await startInstance("fastify", env());
     try {
       const event = await newOrder();
@@ -33,7 +34,9 @@ describe("a process killed (SIGKILL) inside the handler", () => {
       // The claim and the record live in the killed transaction: nothing of it was committed.
       expect(await record(event)).toBeUndefined();
 
-      // PostgreSQL has rolled the dead session back and freed the row: the redelivery runs at once.
+      // Once PostgreSQL has seen the session die (it rolls it back and frees the row), the redelivery runs at once.
+      const sessions = async () => (await orders.db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'doomed'")).rows[0].n;
+      await until(async () => (await sessions()) === 0, 10_000, "PostgreSQL to end the killed instance's sessions");
       const redelivered = await post(survivor.url, event);
       expect(redelivered.status).toBe(204);
       expect(await paidCount(event)).toBe(1);

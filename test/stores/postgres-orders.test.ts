@@ -3,12 +3,13 @@
 // delivering round-robin to them like a load balancer: one session per order however many starts,
 // every paid order paid exactly once however often its webhook arrives, and then 409 ORDER_ALREADY_PAID.
 // Then the store alone, on the same server: lost connections, lock order, start-up DDL.
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckoutStoreUnavailableError, createSiglumeCheckoutHandler } from "@siglume-middleware/checkout";
 import { postgresOrderStore } from "@siglume-middleware/store-postgres";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { startInstance, type Instance } from "../support/instances.js";
+import { withoutLockWaits } from "../support/lock-waits.js";
 import { freePort, startPostgres, testPool, type PostgresServer } from "../support/servers.js";
 import { sleep, until } from "../support/timing.js";
 
@@ -173,10 +174,14 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     (await faults.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND ${where}`, [APP])).rows.map((r) => r.pid as number);
 
   it("a backend terminated while a start waits for the order's lock: 503 ORDER_STORE_UNAVAILABLE, the process lives, the next start works", async () => {
-    const store = postgresOrderStore({ connectionString: `${url}?application_name=${APP}`, owns: () => true });
+    // The pool the store would make for itself, made here so the test sees its clients leave it.
+    const pool = new pg.Pool({ connectionString: `${url}?application_name=${APP}`, max: 10, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+    pool.on("error", () => {});
+    const store = postgresOrderStore({ pool, owns: () => true });
     const errors: unknown[] = [];
     const handler = handlerFor(store, errors);
     const orderId = await order();
+    let gone: Promise<void> | undefined;
     // A webhook's transaction holds the order's row (a payment being written).
     const holder = await faults.connect();
     await holder.query("BEGIN");
@@ -184,7 +189,9 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     try {
       const answer = handler.handle(startRequest(orderId));
       await until(async () => (await backends("wait_event_type = 'Lock'")).length === 1, 10_000, "the start to wait for the row lock");
-      await faults.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [APP]);
+      const [pid] = await backends("wait_event_type = 'Lock'");
+      gone = new Promise<void>((resolve) => pool.on("remove", (client: pg.PoolClient & { processID?: number }) => client.processID === pid && resolve()));
+      await faults.query("SELECT pg_terminate_backend($1)", [pid]);
       const response = await answer;
       expect(response.status).toBe(503);
       expect(response.headers["retry-after"]).toBe("5");
@@ -197,37 +204,35 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
       await holder.query("ROLLBACK");
       holder.release();
     }
-    await sleep(100); // a late 'error' from the dead client would surface here as an uncaught exception
+    // The dead client has left the pool and its connection has ended: a late 'error' from it would have
+    // surfaced by now as an uncaught exception.
+    await gone;
     // Nothing was written, and the store's pool serves the next start.
     expect((await faults.query("SELECT count(*)::int AS n FROM siglume_checkout_attempts WHERE order_id = $1", [orderId])).rows[0].n).toBe(0);
     const next = await handler.handle(startRequest(orderId));
     expect(next.status).toBe(200);
     await store.close();
+    await pool.end();
   });
 
   const beginFor = (store: ReturnType<typeof postgresOrderStore>, id: string) =>
     store.beginAttempt({ order: { id, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 30_000 });
 
   it("start-up DDL: a new instance on an existing table runs none, so no start queues behind a running transaction", async () => {
-    const running = postgresOrderStore({ connectionString: url });
+    const running = postgresOrderStore({ connectionString: `${url}?application_name=ddl_running` });
     await beginFor(running, await order()); // this instance checked its table long ago
     // A webhook's transaction has written an attempt and is still running (RowExclusiveLock on the table).
     const busy = await faults.connect();
     await busy.query("BEGIN");
     await busy.query("UPDATE siglume_checkout_attempts SET updated_at = now() WHERE attempt_id = 'none'");
-    const restarted = postgresOrderStore({ connectionString: url }); // a rolling deploy starts another instance
+    // A rolling deploy starts another instance.
+    const restarted = postgresOrderStore({ connectionString: `${url}?application_name=ddl_restarted` });
     const [a, b] = [await order(), await order()];
     try {
-      const t0 = Date.now();
-      const first = beginFor(restarted, a).then(() => Date.now() - t0);
-      await sleep(200);
-      const t1 = Date.now();
-      const other = beginFor(running, b).then(() => Date.now() - t1);
-      await sleep(1500);
+      // Both begin while that transaction runs, and neither is ever seen waiting for a lock (a CREATE INDEX
+      // would wait for it, and queue every start behind it).
+      await withoutLockWaits(faults, "ddl_%", (async () => [await beginFor(restarted, a), await beginFor(running, b)])());
       await busy.query("COMMIT");
-      // Neither waited for the running transaction (a CREATE INDEX would have, and queued every start behind it).
-      expect(await first).toBeLessThan(1000);
-      expect(await other).toBeLessThan(1000);
     } finally {
       await busy.query("ROLLBACK").catch(() => {});
       busy.release();
@@ -330,8 +335,14 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
           expect(await settled).toBe("paid: paid");
           break; // the transaction has fewer statements: every pause point was tried
         }
-        const start = beginFor(starts, orderId).then((r) => `start: ${r.state}`, (e: { code?: string; message?: string }) => `start failed: ${e.code} ${e.message}`);
-        await sleep(300); // the start runs, or queues on a lock the paused transaction holds
+        let startSettled = false;
+        const start = beginFor(starts, orderId)
+          .then((r) => `start: ${r.state}`, (e: { code?: string; message?: string }) => `start failed: ${e.code} ${e.message}`)
+          .finally(() => (startSettled = true));
+        // The start runs to its end, or queues on a lock the paused transaction holds.
+        const waitingForLock = async () =>
+          ((await faults.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rowCount ?? 0) > 0;
+        await until(async () => startSettled || (await waitingForLock()), 10_000, "the start to finish or wait for a lock");
         pause.resume();
         const [paid, started] = await Promise.all([settled, start]);
         await end();
@@ -404,11 +415,15 @@ describe("postgresOrderStore alone: lost connections, lock order, start-up DDL",
     expect(rows.map((r) => [r.status, r.amount, r.failure_code])).toEqual([["failed", 1200, "ORDER_CHANGED"], ["pending", 9800, null]]);
     expect(rows[0].nonce).not.toBe(rows[1].nonce);
 
-    // A start that claimed an attempt and died, then the amount changed: while its lease holds, 202; after, a new attempt.
+    // A start that claimed an attempt and died, then the amount changed: while its lease holds, 202 (a lease that
+    // holds however slow the machine is); after it, a new attempt (a 300 ms lease, and a wait past it).
+    const heldId = await order(1200);
+    await store.beginAttempt({ order: { id: heldId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 60_000 });
+    await faults.query("UPDATE orders SET amount_minor = 2500, currency = 'USD' WHERE id = $1", [heldId]);
+    expect((await handler.handle(startRequest(heldId))).status).toBe(202);
     const stuckId = await order(1200);
     const held = await store.beginAttempt({ order: { id: stuckId, amount_minor: 1200, currency: "JPY", status: "unpaid" }, merchant: "sandbox_merchant", creationLeaseMs: 300 });
     await faults.query("UPDATE orders SET amount_minor = 2500, currency = 'USD' WHERE id = $1", [stuckId]);
-    expect((await handler.handle(startRequest(stuckId))).status).toBe(202);
     await sleep(350);
     const taken = await handler.handle(startRequest(stuckId));
     expect(taken.status).toBe(200);

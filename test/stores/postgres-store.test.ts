@@ -6,7 +6,7 @@ import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
 import { startOrdersDatabase, type OrdersDatabase } from "../support/orders.js";
 import { testPool, type PostgresServer } from "../support/servers.js";
-import { sleep, until } from "../support/timing.js";
+import { settledOr, sleep, until } from "../support/timing.js";
 
 const SECRET = "whsec_pg";
 let orders: OrdersDatabase;
@@ -85,25 +85,28 @@ describe("postgresIdempotencyStore, transactional (default)", () => {
 describe("postgresIdempotencyStore, lease mode (transactional: false)", () => {
   it("claims once, reports in-flight and completed, and re-claims after release or a lapsed lease", async () => {
     const pool = testPool(postgres.url);
-    const store = postgresIdempotencyStore({ pool, table: "public.lease_events", transactional: false, leaseMs: 300 });
+    // Two instances on one table: one whose leases hold however slow the machine is, and one whose holder
+    // "dies" and whose 300 ms lease lapses.
+    const store = postgresIdempotencyStore({ pool, table: "public.lease_events", transactional: false, leaseMs: 60_000 });
+    const dying = postgresIdempotencyStore({ pool, table: "public.lease_events", transactional: false, leaseMs: 300 });
     const info = { type: "t", digest: "d" };
-    const claimed = async (key: string) => {
-      const result = await store.claim(key, info);
+    const claimed = async (from: typeof store, key: string) => {
+      const result = await from.claim(key, info);
       if (result.status !== "claimed") throw new Error(`expected a claim, got ${result.status}`);
       return result.claim;
     };
     try {
-      const a1 = await claimed("a");
-      expect(a1.renewEveryMs).toBe(100);
+      const a1 = await claimed(store, "a");
       expect(await store.claim("a", info)).toEqual({ status: "in_flight" });
       await a1.release({ error: new Error("x") });
-      const a2 = await claimed("a");
+      const a2 = await claimed(store, "a");
       expect(await a2.complete({ outcome: "standard_settled" })).toBe(true);
       expect(await store.claim("a", info)).toEqual({ status: "completed", digest: "d", result: null });
 
-      const b1 = await claimed("b");
-      await new Promise((resolve) => setTimeout(resolve, 400)); // the holder "died": no renewal
-      const b2 = await claimed("b");
+      const b1 = await claimed(dying, "b");
+      expect(b1.renewEveryMs).toBe(100);
+      await sleep(400); // the holder "died": no renewal, and its lease (counted from before this wait) is over
+      const b2 = await claimed(store, "b");
       // The stale owner can neither renew, complete nor release the new owner's claim.
       expect(await b1.renew()).toBe(false);
       expect(await b1.complete({ outcome: "late" })).toBe(false);
@@ -196,8 +199,11 @@ describe("postgresIdempotencyStore configuration", () => {
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "busy_old_events" });
     try {
       await holder.query("BEGIN; SELECT count(*) FROM busy_old_events");
-      const claiming = expect(store.claim("busy", { type: "t", digest: "d" })).rejects.toMatchObject({ code: "55P03" });
-      const released = sleep(5000).then(() => holder.query("COMMIT")); // without the lock timeout the claim would then succeed
+      const claim = store.claim("busy", { type: "t", digest: "d" });
+      const claiming = expect(claim).rejects.toMatchObject({ code: "55P03" });
+      // The holder commits once the claim has given up; without the lock timeout the claim would wait instead,
+      // and succeed after the COMMIT that then comes at 15 s.
+      const released = settledOr(claim, 15_000).then(() => holder.query("COMMIT"));
       await claiming;
       await released;
       const claimed = await store.claim("busy", { type: "t", digest: "d" });

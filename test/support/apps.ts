@@ -56,10 +56,11 @@ export interface AdapterFixture {
    */
   frameworkParsesFirst: boolean;
   /**
-   * The webhook app behind the framework's usual request-timeout middleware (or hook), which answers
-   * 503 "request timed out" after `timeoutMs` whatever the route is still doing.
+   * The webhook app behind a request-timeout middleware (or hook) of the framework's usual shape, which
+   * answers 503 "request timed out" whatever the route is still doing, once the promise `timesOut()`
+   * returns for the request settles: the test's latch, in place of the middleware's timer.
    */
-  startBehindTimeout?(options: HarnessOptions, timeoutMs: number): Promise<RunningApp>;
+  startBehindTimeout?(options: HarnessOptions, timesOut: () => Promise<unknown>): Promise<RunningApp>;
 }
 
 export { TIMED_OUT_TEXT };
@@ -96,13 +97,12 @@ const expressFixture: AdapterFixture = {
     app.use(siglumeRouter(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
-  async startBehindTimeout(options, timeoutMs) {
+  async startBehindTimeout(options, timesOut) {
     const app = express();
     app.use((_req, res, next) => {
-      const timer = setTimeout(() => {
+      void timesOut().then(() => {
         if (!res.headersSent) res.status(503).send(TIMED_OUT_TEXT);
-      }, timeoutMs);
-      res.on("close", () => clearTimeout(timer));
+      });
       next();
     });
     app.use(siglumeRouter(options));
@@ -144,13 +144,12 @@ const fastifyFixture: AdapterFixture = {
     await app.listen({ port: 0, host: "127.0.0.1" });
     return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
   },
-  async startBehindTimeout(options, timeoutMs) {
+  async startBehindTimeout(options, timesOut) {
     const app = Fastify();
     app.addHook("onRequest", (_request, reply, done) => {
-      const timer = setTimeout(() => {
+      void timesOut().then(() => {
         if (!reply.sent) void reply.code(503).send(TIMED_OUT_TEXT);
-      }, timeoutMs);
-      reply.raw.on("close", () => clearTimeout(timer));
+      });
       done();
     });
     await app.register(siglumePlugin, options);
@@ -182,19 +181,17 @@ const koaFixture: AdapterFixture = {
     app.use(siglumeMiddleware(options));
     return listen(app.listen(0, "127.0.0.1"));
   },
-  async startBehindTimeout(options, timeoutMs) {
+  async startBehindTimeout(options, timesOut) {
     const app = new Koa();
     app.use(async (ctx, next) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          ctx.status = 503;
-          ctx.body = TIMED_OUT_TEXT;
-          resolve();
-        }, timeoutMs);
+      let answered = false;
+      const timedOut = timesOut().then(() => {
+        if (answered) return;
+        ctx.status = 503;
+        ctx.body = TIMED_OUT_TEXT;
       });
       await Promise.race([next(), timedOut]);
-      clearTimeout(timer);
+      answered = true;
     });
     app.use(siglumeMiddleware(options));
     return listen(app.listen(0, "127.0.0.1"));

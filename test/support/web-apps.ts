@@ -6,7 +6,6 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { timeout } from "hono/timeout";
 import { adyenAuthenticationWebhooks } from "@siglume-middleware/adyen";
 import { clearTxWebhooks } from "@siglume-middleware/cleartx";
 import type { WebhookProvider } from "@siglume-middleware/core";
@@ -44,12 +43,9 @@ const hostAround = (webhooks: FetchHandler): Fetch => async (request) => {
   return webhooks(request);
 };
 
-/** A host that answers 503 "request timed out" after `timeoutMs`, whatever the handler still does. */
-const behindTimeout = (inner: Fetch, timeoutMs: number): Fetch => (request) =>
-  Promise.race([
-    inner(request),
-    new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(TIMED_OUT_TEXT, { status: 503 })), timeoutMs)),
-  ]);
+/** A host that answers 503 "request timed out" once `timesOut()` settles for the request, whatever the handler still does. */
+const behindTimeout = (inner: Fetch, timesOut: () => Promise<unknown>): Fetch => (request) =>
+  Promise.race([inner(request), timesOut().then(() => new Response(TIMED_OUT_TEXT, { status: 503 }))]);
 
 export const fetchFixture: AdapterFixture = {
   name: "fetch",
@@ -72,7 +68,7 @@ export const fetchFixture: AdapterFixture = {
       return webhooks(request);
     });
   },
-  startBehindTimeout: (options, timeoutMs) => serveFetch(behindTimeout(siglumeFetchHandler(options), timeoutMs)),
+  startBehindTimeout: (options, timesOut) => serveFetch(behindTimeout(siglumeFetchHandler(options), timesOut)),
 };
 
 /** A Hono app with the host's own routes after the webhook middleware. */
@@ -100,9 +96,13 @@ export const honoFixture: AdapterFixture = {
     return serveFetch(app.fetch);
   },
   startWithParserKeepingBytes: (options) => honoFixture.startWithParserFirst(options),
-  async startBehindTimeout(options: HarnessOptions, timeoutMs: number) {
+  async startBehindTimeout(options: HarnessOptions, timesOut: () => Promise<unknown>) {
     const app = new Hono();
-    app.use(timeout(timeoutMs, () => new HTTPException(503, { res: new Response(TIMED_OUT_TEXT, { status: 503 }) })));
+    // hono/timeout's shape, on the test's latch instead of its timer.
+    app.use(async (_c, next) => {
+      const timedOut = await Promise.race([next().then(() => false), timesOut().then(() => true)]);
+      if (timedOut) throw new HTTPException(503, { res: new Response(TIMED_OUT_TEXT, { status: 503 }) });
+    });
     app.use(siglumeMiddleware(options));
     return serveFetch(app.fetch);
   },

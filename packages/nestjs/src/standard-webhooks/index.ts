@@ -35,7 +35,7 @@ export const OnStandardWebhookReview = (name?: string): MethodDecorator =>
   handlerMetadata(STANDARD_WEBHOOK_HANDLER_METADATA, { role: "review", name } satisfies StandardWebhookHandlerMetadata);
 
 /** Everything but the handlers (decorated methods) and the extras (path, name). */
-export type StandardWebhooksModuleOptions = Omit<StandardWebhooksOptions<unknown, NestRequest>, keyof StandardWebhooksHandlers | "path" | "name">;
+export type StandardWebhooksModuleOptions = Omit<StandardWebhooksOptions<NestRequest, unknown>, keyof StandardWebhooksHandlers | "path" | "name">;
 
 export interface StandardWebhooksModuleExtras {
   /** Default "/webhooks/standard" (before any global prefix). One instance per sender, each on its own path. */
@@ -50,7 +50,7 @@ const typeOf = (event: unknown): string | undefined => {
 };
 
 /** Routes events by `type` to the decorated methods, failing at start-up when an event could reach none. */
-function composeStandardHandlers(found: DiscoveredHandler[], name: string | undefined): StandardWebhooksHandlers<unknown, NestRequest> {
+function composeStandardHandlers(found: DiscoveredHandler[], name: string | undefined): StandardWebhooksHandlers<NestRequest, unknown> {
   const instance = name === undefined ? "" : ` for name "${name}"`;
   const decorator = name === undefined ? "@OnStandardWebhook()" : `@OnStandardWebhook("${name}")`;
   const fail = (message: string): never => {
@@ -97,7 +97,7 @@ const definition = defineWebhookModule<StandardWebhooksModuleOptions, StandardWe
   extras: { path: DEFAULT_STANDARD_PATH, name: undefined },
   routes: ({ path }) => [{ path, name: "events" }],
   build(options, { path, name }, found, logger) {
-    return standardWebhooks<unknown, NestRequest>({
+    return standardWebhooks<NestRequest, unknown>({
       // The error only: info.event is { id, type }, and the payload may hold personal data.
       onError: (error) => logger.error("Standard webhook failed", error instanceof Error ? error.stack : error),
       ...options,

@@ -25,7 +25,7 @@ export interface StandardWebhookContext<TRequest = unknown> {
   name?: string | undefined;
 }
 
-export interface StandardWebhooksHandlers<TEvent = StandardWebhookPayload, TRequest = unknown> {
+export interface StandardWebhooksHandlers<TRequest = unknown, TEvent = StandardWebhookPayload> {
   /** A verified event, once per webhook-id: the parsed body (through `schema` when given). Throw to have it resent. */
   onEvent(event: TEvent, ctx: StandardWebhookContext<TRequest>): MaybePromise<unknown>;
   /**
@@ -36,8 +36,8 @@ export interface StandardWebhooksHandlers<TEvent = StandardWebhookPayload, TRequ
   onReview?: ((review: StandardWebhookReview, ctx: StandardWebhookContext<TRequest>) => MaybePromise<unknown>) | undefined;
 }
 
-export interface StandardWebhooksOptions<TEvent = StandardWebhookPayload, TRequest = unknown>
-  extends StandardWebhooksHandlers<TEvent, TRequest>,
+export interface StandardWebhooksOptions<TRequest = unknown, TEvent = StandardWebhookPayload>
+  extends StandardWebhooksHandlers<TRequest, TEvent>,
     Omit<EngineOptions<TRequest>, "onError"> {
   /**
    * The signing secret, `whsec_` + base64 as the sender shows it (bare base64 is accepted too); several during a

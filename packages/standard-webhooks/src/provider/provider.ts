@@ -47,10 +47,11 @@ function parseJson(body: Uint8Array | string): { ok: true; value: unknown } | { 
  * Any sender that signs the Standard Webhooks way (OpenAI, Anthropic, Svix and the senders built on it, …) as a
  * provider: `app.use(webhookRouter(standardWebhooks({ secret, onEvent })))`. `webhook-signature` (or
  * `svix-signature`) is checked over the exact bytes, then the timestamp; each webhook-id runs `onEvent` once,
- * answered 204; a payload failing `schema` goes to `onReview`.
+ * answered 204; a payload failing `schema` goes to `onReview`. `TEvent` is inferred from `schema`; `TRequest` (the
+ * framework's request type, as for every provider) is the first type argument.
  */
-export function standardWebhooks<TEvent = StandardWebhookPayload, TRequest = unknown>(
-  options: StandardWebhooksOptions<TEvent, TRequest>,
+export function standardWebhooks<TRequest = unknown, TEvent = StandardWebhookPayload>(
+  options: StandardWebhooksOptions<TRequest, TEvent>,
 ): StandardWebhooksProvider<TRequest> {
   const name = options?.name;
   const provider = name === undefined ? "standard-webhooks" : `standard-webhooks:${name}`;

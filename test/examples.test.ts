@@ -12,7 +12,7 @@ const examples = [
     SENDER_EXAMPLES[sender].map((name) => [name, SENDER_SECRET[sender]] as const),
   ),
 ];
-const SETTINGS = ["SIGLUME_WEBHOOK_SECRET", "SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "PUBLIC_ORIGIN", "SIGLUME_API_BASE", "ADYEN_HMAC_KEY", "ADYEN_WEBHOOK_PASSWORD", "POMELO_API_SECRET", "CLEARTX_WEBHOOK_TOKEN"];
+const SETTINGS = ["SIGLUME_WEBHOOK_SECRET", "SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "SHOP_PUBLIC_ORIGIN", "SIGLUME_API_BASE", "ADYEN_HMAC_KEY", "ADYEN_WEBHOOK_PASSWORD", "POMELO_API_SECRET", "CLEARTX_WEBHOOK_TOKEN"];
 
 /** Runs an example as in production with `env` (every setting above unset unless given); its exit code and output. */
 async function runInProduction(framework: string, env: Record<string, string>) {
@@ -40,9 +40,9 @@ describe.each(examples)("examples/%s", (framework, variable) => {
 });
 
 describe.each(FRAMEWORKS)("examples/%s checkout in production", (framework) => {
-  const real = { SIGLUME_WEBHOOK_SECRET: "whsec_real", SIGLUME_DIRECT_PAYMENT_MERCHANT: "shop_merchant", SIGLUME_MERCHANT_AUTH_TOKEN: "real_token", PUBLIC_ORIGIN: "https://shop.example" };
+  const real = { SIGLUME_WEBHOOK_SECRET: "whsec_real", SIGLUME_DIRECT_PAYMENT_MERCHANT: "shop_merchant", SIGLUME_MERCHANT_AUTH_TOKEN: "real_token", SHOP_PUBLIC_ORIGIN: "https://shop.example" };
   it("never falls back to the sandbox's merchant, token or origin: exits 1 naming each missing one", async () => {
-    const names = ["SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "PUBLIC_ORIGIN"];
+    const names = ["SIGLUME_DIRECT_PAYMENT_MERCHANT", "SIGLUME_MERCHANT_AUTH_TOKEN", "SHOP_PUBLIC_ORIGIN"];
     const without = (name: string) => Object.fromEntries(Object.entries(real).filter(([key]) => key !== name));
     const runs = await Promise.all(names.map((name) => runInProduction(framework, without(name))));
     for (const [i, { code, output }] of runs.entries()) {

@@ -19,7 +19,7 @@ export function checkoutSettings(app: string, localOrigin: string) {
     apiBase: process.env.SIGLUME_API_BASE ?? (production ? undefined : SANDBOX_API_BASE),
     publicOrigin: secretOrDemo(
       app,
-      "PUBLIC_ORIGIN",
+      "SHOP_PUBLIC_ORIGIN",
       localOrigin,
       "Set your shop's public https origin (e.g. https://shop.example); Siglume sends shoppers back to it.",
     ),

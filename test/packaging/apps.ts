@@ -109,7 +109,7 @@ export const frameworks: Framework[] = [
     name: "express",
     server: "express",
     peer: "express",
-    // supertest and vitest: the README's "Testing your handlers" example.
+    // supertest and vitest: docs/testing.md's examples ("Testing your handlers").
     installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
     compilerOptions: {},
     nodes: [20, 22, 24],

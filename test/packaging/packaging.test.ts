@@ -482,7 +482,7 @@ describe("docs/checkout.md's PostgreSQL example, run against a real PostgreSQL a
     const sandbox = await startSiglumeSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, port: 0 });
     try {
       await db.query(tables!.code);
-      const env = { ...sandbox.env, DATABASE_URL: postgres.url, PUBLIC_ORIGIN: origin };
+      const env = { ...sandbox.env, DATABASE_URL: postgres.url }; // SHOP_PUBLIC_ORIGIN: the checkout's publicOrigin
       const server = await startServer(appDir(plan), process.execPath, `${CURRENT_TS.outDir}/snippets/${example!.slug}/snippet.mjs`, env, port);
       const context = () => `app output:\n${server.output()}`;
       try {

@@ -43,13 +43,16 @@ export interface SmokeCalls {
 
 const quiet = { info() {}, warn() {}, error() {} };
 
+/** A fresh record of what the handlers did. */
+export const smokeCalls = (runtime: string): SmokeCalls => ({ runtime, platform: platformName, paid: {}, reviews: [], adyenDecisions: 0, otps: 0, clearTx: 0, standard: {} });
+
 /**
  * The smoke app. `store` is the idempotency store every provider shares (default: each its own in-memory one).
  * Built at module scope by the entries, as users do: nothing here may start a timer, draw a random value or do
- * I/O before the first request (workerd forbids it).
+ * I/O before the first request (workerd forbids it). An entry that builds it per request (a Worker's store of
+ * that request) passes one `calls` record to every build.
  */
-export function createSmokeApp(runtime: string, store?: IdempotencyStore): FetchHandler {
-  const calls: SmokeCalls = { runtime, platform: platformName, paid: {}, reviews: [], adyenDecisions: 0, otps: 0, clearTx: 0, standard: {} };
+export function createSmokeApp(runtime: string, store?: IdempotencyStore, calls: SmokeCalls = smokeCalls(runtime)): FetchHandler {
   const engine = { logger: quiet, ...(store ? { idempotencyStore: store } : {}) };
   const clearTxKey = secretKey(utf8Encode(CLEARTX_SECRET));
 

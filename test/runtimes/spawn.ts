@@ -1,5 +1,6 @@
 // Starts a runtime (node, bun, deno, workerd) running a smoke entry as a real subprocess, and resolves once it
-// printed "LISTENING <port>". Ports come from scripts/lib/ports.mjs (outside the kernel's ephemeral range).
+// printed "LISTENING <port>" (or what `listening` matches, its first group the port). Ports come from
+// scripts/lib/ports.mjs (outside the kernel's ephemeral range).
 import { spawn } from "node:child_process";
 import { freePort } from "../support/servers.js";
 import type { SmokeTarget } from "./cases.js";
@@ -13,9 +14,15 @@ export async function startTarget(
   name: string,
   command: string,
   args: (port: number) => string[],
-  { env = {}, cwd, timeoutMs = 60_000 }: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  {
+    env = {},
+    cwd,
+    timeoutMs = 60_000,
+    listening: listeningPattern = /LISTENING (\d+)/,
+    port: chosenPort,
+  }: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; listening?: RegExp; port?: number } = {},
 ): Promise<RunningTarget> {
-  const port = await freePort();
+  const port = chosenPort ?? (await freePort());
   const child = spawn(command, args(port), { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
@@ -28,7 +35,7 @@ export async function startTarget(
   const listening = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not print LISTENING within ${timeoutMs} ms:\n${log}`)), timeoutMs);
     const check = () => {
-      const match = /LISTENING (\d+)/.exec(log);
+      const match = listeningPattern.exec(log);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

@@ -1,12 +1,19 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Readable } from "node:stream";
 import {
   type MeteredConfirmation,
   type SiglumeContext,
   type StandardSettled,
+  SiglumeWebhookError,
+  bodyReadFailedError,
+  bodyTimeoutError,
+  bodyTooLargeError,
   createWebhookHandler,
+  deadlines,
+  isSiglumeWebhookError,
   siglumeWebhooks,
+  type WebhookRoute,
   type SiglumeOptions,
   type WebhookProvider,
   type WebhookResponse,
@@ -39,35 +46,95 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | un
 }
 
 type Registration = { prefix?: string | undefined }; // what Fastify passes beside the plugin's own options
+type RouteConfig = { webhookRoute: WebhookRoute };
+
+/** A JSON body as Fastify read it (parseAs: "buffer", with the engine's bodyLimit). */
+const keepBytes = (_request: FastifyRequest, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
+/** Any other body stays an unread stream: the engine answers 415 without reading it. */
+const keepStream = (_request: FastifyRequest, payload: Readable, done: (error: null, body: Readable) => void) => done(null, payload);
 
 /**
- * Registers a provider's routes in a child scope, so its parser applies to them only and the app's JSON
+ * The body read's deadline (bodyTimeoutMs) while Fastify reads a JSON body: past it, the stream errs with
+ * BODY_TIMEOUT, which Fastify hands to the scope's error handler. One entry on the shared deadlines.
+ */
+class BodyDeadline {
+  at: number;
+  constructor(
+    private readonly payload: Readable,
+    private readonly timeoutMs: number,
+  ) {
+    this.at = performance.now() + timeoutMs;
+  }
+  expire(): void {
+    this.payload.pause();
+    this.payload.emit("error", bodyTimeoutError(this.timeoutMs));
+  }
+}
+const deadlineOf = new WeakMap<FastifyRequest, BodyDeadline>();
+
+/**
+ * Registers a provider's routes in a child scope, so its parsers apply to them only and the app's JSON
  * parsing is untouched; under `prefix`, which Fastify does not apply to a (non-encapsulated) fastify-plugin.
  */
 async function registerProvider(fastify: FastifyInstance, provider: WebhookProvider<FastifyRequest>, { prefix }: Registration): Promise<void> {
   const handler = createWebhookHandler(provider);
+  const { bodyLimit, bodyTimeoutMs } = provider.engine;
+  const handle = (request: FastifyRequest, route: WebhookRoute, readBody: (limit: number, timeoutMs: number) => unknown) =>
+    handler.handle({
+      method: request.method,
+      header: (name) => request.headers[name],
+      readBody,
+      request,
+      route,
+      path: request.url, // as it arrived, prefixes included (Pomelo's X-Endpoint is checked against it)
+    });
+
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    // The body stays a stream here: the core reads it with its own limit and timeout, and only after
-    // the method and Content-Type passed.
-    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+    // An exact type Fastify looks up in its cache (a catch-all alone is parsed per request), read by Fastify
+    // itself within the limit; the catch-all keeps other types unread for the engine's 415.
+    scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, keepBytes);
+    scope.addContentTypeParser("*", keepStream);
+    scope.addHook("preParsing", (request, _reply, payload, done) => {
+      const deadline = new BodyDeadline(payload, bodyTimeoutMs);
+      deadlineOf.set(request, deadline);
+      deadlines.add(deadline, bodyTimeoutMs);
+      done(null, payload);
+    });
+    scope.addHook("preValidation", (request, _reply, done) => {
+      const deadline = deadlineOf.get(request);
+      if (deadline !== undefined) deadlines.delete(deadline);
+      done();
+    });
+    // What stopped Fastify's own read (over the limit, too slow, cut short) is refused by the engine like
+    // every refusal: its answer, its report, its span.
+    scope.setErrorHandler((error: FastifyError | SiglumeWebhookError, request, reply) => {
+      const deadline = deadlineOf.get(request);
+      if (deadline !== undefined) deadlines.delete(deadline);
+      const { webhookRoute } = request.routeOptions.config as Partial<RouteConfig>;
+      if (webhookRoute === undefined) throw error;
+      const refusal = isSiglumeWebhookError(error)
+        ? error
+        : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? bodyTooLargeError(bodyLimit)
+          : bodyReadFailedError(error);
+      return handle(request, webhookRoute, () => {
+        throw refusal;
+      }).then((response) => send(reply, response));
+    });
 
     for (const route of handler.routes) {
       const routeOptions = {
         method: ANY_METHOD,
+        config: { webhookRoute: route } satisfies RouteConfig,
         handler: async (request: FastifyRequest, reply: FastifyReply) =>
           send(
             reply,
-            await handler.handle({
-              method: request.method,
-              header: (name) => request.headers[name],
-              readBody: (limit, timeoutMs) =>
-                request.body === undefined
-                  ? NO_BODY
-                  : readRawBody(request.body as Readable, limit, request.headers["content-length"], timeoutMs),
-              request,
-              route,
-              path: request.url, // as it arrived, prefixes included (Pomelo's X-Endpoint is checked against it)
+            await handle(request, route, (limit, timeoutMs) => {
+              const { body } = request;
+              if (body === undefined) return NO_BODY;
+              // Bytes Fastify read, or a stream of a type it left alone (read here, for an answer to come).
+              return Buffer.isBuffer(body) ? body : readRawBody(body as Readable, limit, request.headers["content-length"], timeoutMs);
             }),
           ),
       };

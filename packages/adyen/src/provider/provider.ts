@@ -125,7 +125,7 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
   /** A relayed request we must not decide on: the fallback answer, reported. */
   function refuse(reason: string, request: TRequest, event: unknown): Plan {
     report(new SiglumeWebhookError("ADYEN_RELAYED_REFUSED", reason, { status: 200 }), request, { event });
-    return { kind: "answer", response: refusedResponse };
+    return { kind: "answer", response: refusedResponse, refusal: "ADYEN_RELAYED_REFUSED" };
   }
 
   function relayedPlan(payload: RelayedAuthenticationRequest, received: ReceivedRequest<TRequest>, digest: string): Plan {

@@ -4,6 +4,7 @@ import type { Claim } from "../idempotency/store.js";
 import { keepClaimed } from "./exactly-once.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { DecisionPlan, Plan } from "./provider.js";
+import type { DeliveryOutcome, DeliveryTrace } from "../telemetry/telemetry.js";
 
 /** How often a copy on another instance asks the shared store whether the decision was recorded. */
 const POLL_MS = 40;
@@ -30,11 +31,15 @@ interface Pending {
 }
 
 export interface DecisionRunner {
-  /** `waitUntil` keeps the deciding work alive past the answer where the runtime would end it (a Worker). */
+  /**
+   * `waitUntil` keeps the deciding work alive past the answer where the runtime would end it (a Worker);
+   * `trace` (telemetry) hears how the answer came about and times the handler.
+   */
   run(
     plan: DecisionPlan,
     report: (error: unknown) => void,
     waitUntil?: ((promise: Promise<unknown>) => void) | undefined,
+    trace?: DeliveryTrace | undefined,
   ): Promise<WebhookResponse | Plan>;
 }
 
@@ -82,11 +87,14 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     plan: DecisionPlan,
     report: (error: unknown) => void,
     waitUntil?: ((promise: Promise<unknown>) => void) | undefined,
+    trace?: DeliveryTrace | undefined,
   ): Promise<WebhookResponse | Plan> {
     const copyOf = pending.get(plan.key);
     if (copyOf !== undefined) {
       if (copyOf.digest !== plan.digest) return plan.reused();
-      return answer(plan, await copyOf.sent);
+      const sent = await copyOf.sent;
+      trace?.note("duplicate");
+      return answer(plan, sent);
     }
 
     const fallback: Decided = { body: plan.fallback, reason: "fallback" };
@@ -95,9 +103,11 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     let sent: Sent | undefined;
     let resolveSent!: (sent: Sent) => void;
     const sentPromise = new Promise<Sent>((resolve) => (resolveSent = resolve));
-    const finish = (result: Sent) => {
+    /** Sends `result` (once); `outcome` is how it came about, for telemetry. */
+    const finish = (result: Sent, outcome: DeliveryOutcome, errorType?: string) => {
       if (sent !== undefined) return;
       sent = result;
+      trace?.note(outcome, errorType);
       clearTimeout(deadline);
       clearTimeout(grace);
       resolveSent(result);
@@ -111,7 +121,8 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     let grace: ReturnType<typeof setTimeout> | undefined;
     const passDeadline = () => {
       if (sent !== undefined) return;
-      finish(fallback);
+      trace?.event("webhook.decision.deadline");
+      finish(fallback, "timeout", "DECISION_DEADLINE");
       report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
       const claim = running;
       if (claim === undefined) return;
@@ -156,8 +167,8 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
           break;
         }
         if (claimed.status === "completed") {
-          if (claimed.digest !== null && claimed.digest !== plan.digest) finish({ reused: true });
-          else finish({ body: claimed.result ?? plan.fallback, reason: "decided" });
+          if (claimed.digest !== null && claimed.digest !== plan.digest) finish({ reused: true }, "duplicate");
+          else finish({ body: claimed.result ?? plan.fallback, reason: "decided" }, "duplicate");
           return;
         }
         await sleep(POLL_MS);
@@ -165,7 +176,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (claim === undefined) return; // the deadline passed while another delivery held the decision
       if (sent !== undefined || performance.now() >= plan.deadlineAt) {
         // The deadline passed while claiming (or before the request got here): the handler must not run.
-        finish(fallback);
+        finish(fallback, "timeout", "DECISION_DEADLINE");
         await record(plan, claim, fallback, report);
         return;
       }
@@ -177,13 +188,15 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       }
       let decided: Decided = fallback;
       try {
-        const value = plan.run(claim.transaction);
+        trace?.handlerStarted();
+        const value = trace === undefined ? plan.run(claim.transaction) : trace.within(() => plan.run(claim!.transaction));
         const body = plan.body(isPromiseLike(value) ? await value : value);
         if (body === undefined) report(new Error(`The handler for ${plan.key} returned no valid decision: answered the fallback.`));
         else decided = { body, reason: "decided" };
       } catch (error) {
         report(error);
       } finally {
+        trace?.handlerSettled();
         running = undefined;
       }
       try {
@@ -195,7 +208,11 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         const recorded = await record(plan, claim, decided, report);
         committing = false;
         const already = sent as Sent | undefined; // set by the deadline meanwhile, perhaps
-        if (already === undefined) finish(recorded ? decided : fallback);
+        if (already === undefined) {
+          if (!recorded) finish(fallback, "failed", "STORE_UNAVAILABLE");
+          else if (decided === fallback) finish(fallback, "failed", "HANDLER_FAILED");
+          else finish(decided, "handled");
+        }
         if (!recorded) {
           // The handler's work did not commit (e.g. a deferred constraint failed) and the fallback went out:
           // record that on a fresh claim, so a repeat gets what was sent rather than running the handler again.
@@ -210,7 +227,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
 
     const deciding = decide()
       .catch((error: unknown) => {
-        finish(fallback);
+        finish(fallback, "failed", "STORE_UNAVAILABLE");
         report(error);
       })
       .finally(() => {

@@ -13,6 +13,10 @@ export interface ClaimedRun<T> {
   run(transaction: unknown): T | PromiseLike<T>;
   /** What to record on completion, from the handler's result. */
   completion(value: T): CompletionInfo;
+  /** Told the claim's answer ("claimed", "completed", "in_flight"): a span event. Optional. */
+  claimed?(status: ClaimResult["status"]): void;
+  /** Told when the handler settled (returned, threw, or its Promise settled): its duration. Optional. */
+  settled?(): void;
 }
 
 export interface ExactlyOnceOptions {
@@ -200,6 +204,7 @@ class Waiting<T> implements Watched {
   /** The handler settled: finish the claim; answer the delivery unless the timeout already did. */
   private settle(settled: Settled<T>): void {
     this.stopRenewing();
+    this.run.settled?.();
     if (!this.answered) {
       this.answered = true;
       deadlines.delete(this);
@@ -256,6 +261,7 @@ export function claimAndRun<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions):
 }
 
 function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
+  run.claimed?.(claimed.status);
   if (claimed.status === "completed") return { kind: "duplicate", digest: claimed.digest, result: claimed.result };
   if (claimed.status === "in_flight") return IN_FLIGHT;
 
@@ -268,10 +274,12 @@ function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: Exactl
     pending = isPromiseLike(value); // inside the try: a `then` getter that throws is the handler throwing
   } catch (error) {
     stopRenewing();
+    run.settled?.();
     return finish(claim, run, { ok: false, error }, options);
   }
   if (!pending) {
     stopRenewing();
+    run.settled?.();
     return finish(claim, run, { ok: true, value: value as T }, options);
   }
   return new Waiting(claim, run, options, stopRenewing).wait(value as PromiseLike<T>);

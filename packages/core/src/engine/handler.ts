@@ -6,6 +6,7 @@ import { errorResponse, isJsonContentType } from "../http/response.js";
 import type { WebhookResponse } from "../http/response.js";
 import { decisionRunner } from "./decision.js";
 import type { CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
+import type { DeliveryTrace } from "../telemetry/telemetry.js";
 import { claimAndRun, type ClaimedRun, type ExactlyOnceOptions, type RunOutcome } from "./exactly-once.js";
 import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { ResolvedEngineOptions } from "./options.js";
@@ -104,54 +105,65 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     engine.report(error, { provider: provider.name, request, ...info });
 
   /** A refused request: its own answer. Anything that is not a refusal is rethrown (an internal error). */
-  function refusal(error: unknown, request: TRequest): WebhookResponse {
+  function refusal(error: unknown, request: TRequest, trace: DeliveryTrace | undefined): WebhookResponse {
     if (!isSiglumeWebhookError(error)) throw error;
+    trace?.note("rejected", error.code);
     if (error.code === "RAW_BODY_UNAVAILABLE" || error.code === "BODY_NOT_RAW") rawBodyLost(error, request);
     return errorResponse(error, error.code === "BODY_TIMEOUT" ? closeConnection : error.headers);
   }
 
-  function respond(plan: OncePlan, outcome: RunOutcome<unknown>, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+  function respond(plan: OncePlan, outcome: RunOutcome<unknown>, req: WebhookRequest<TRequest>, trace: DeliveryTrace | undefined): MaybePromise<WebhookResponse> {
     switch (outcome.kind) {
       case "completed":
+        trace?.note("handled");
         return plan.acknowledge;
       case "duplicate":
         // The same key with another signed body is not a duplicate: the provider decides (a review, once).
-        if (outcome.digest !== null && outcome.digest !== plan.digest && plan.reused) return execute(plan.reused(), req);
+        if (outcome.digest !== null && outcome.digest !== plan.digest && plan.reused) return execute(plan.reused(), req, trace);
+        trace?.note("duplicate");
         return plan.acknowledge;
       case "in_flight":
+        trace?.note("in_flight", "EVENT_IN_FLIGHT");
         return inFlightResponse;
       case "failed":
+        trace?.note("failed", "HANDLER_FAILED");
         return handlerFailedResponse;
       case "timeout":
+        trace?.note("timeout", "HANDLER_TIMEOUT");
         return handlerTimeoutResponse;
       case "store_failed":
+        trace?.note("failed", outcome.error.code);
         return storeFailedResponse(outcome.error);
     }
   }
 
-  function runOnce(plan: OncePlan, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
-    const delivery = new OnceDelivery(plan, engine, provider.name, req.request, req.waitUntil);
+  function runOnce(plan: OncePlan, req: WebhookRequest<TRequest>, trace: DeliveryTrace | undefined): MaybePromise<WebhookResponse> {
+    trace?.plan(plan.type, plan.outcome);
+    const delivery = new OnceDelivery(plan, engine, provider.name, req.request, req.waitUntil, trace);
     const outcome = claimAndRun(delivery, delivery);
-    return isPromiseLike(outcome) ? Promise.resolve(outcome).then((o) => respond(plan, o, req)) : respond(plan, outcome, req);
+    return isPromiseLike(outcome) ? Promise.resolve(outcome).then((o) => respond(plan, o, req, trace)) : respond(plan, outcome, req, trace);
   }
 
-  function execute(plan: Plan, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+  function execute(plan: Plan, req: WebhookRequest<TRequest>, trace: DeliveryTrace | undefined): MaybePromise<WebhookResponse> {
     switch (plan.kind) {
       case "answer":
+        if (plan.refusal !== undefined) trace?.note("rejected", plan.refusal);
         return plan.response;
       case "once":
-        return runOnce(plan, req);
+        return runOnce(plan, req, trace);
       case "decision":
+        trace?.plan(plan.type, "");
         return decisions
-          .run(plan, reporterFor(req.request, plan.info), req.waitUntil)
-          .then((answer) => ("kind" in answer ? execute(answer, req) : answer));
+          .run(plan, reporterFor(req.request, plan.info), req.waitUntil, trace)
+          .then((answer) => ("kind" in answer ? execute(answer, req, trace) : answer));
       case "unrecorded": {
         const failed = (error: unknown) => {
           reporterFor(req.request, plan.info)(error);
+          trace?.note("failed", "HANDLER_FAILED");
           return handlerFailedResponse;
         };
         try {
-          const value = plan.run();
+          const value = trace === undefined ? plan.run() : trace.within(plan.run);
           return isPromiseLike(value) ? Promise.resolve(value).then(() => plan.acknowledge, failed) : plan.acknowledge;
         } catch (error) {
           return failed(error);
@@ -161,7 +173,12 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   }
 
   /** The verified request's plan, run. */
-  function afterBody(received: ReceivedRequest<TRequest>, raw: unknown, req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+  function afterBody(
+    received: ReceivedRequest<TRequest>,
+    raw: unknown,
+    req: WebhookRequest<TRequest>,
+    trace: DeliveryTrace | undefined,
+  ): MaybePromise<WebhookResponse> {
     let plan: MaybePromise<Plan>;
     try {
       const body = toRawBytes(raw, req.rawBodyHint);
@@ -169,25 +186,31 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
       received.body = body;
       plan = provider.receive(received);
     } catch (error) {
-      return refusal(error, req.request);
+      return refusal(error, req.request, trace);
     }
     if (isPromiseLike(plan)) {
       return Promise.resolve(plan).then(
-        (ready) => execute(ready, req),
-        (error: unknown) => refusal(error, req.request),
+        (ready) => execute(ready, req, trace),
+        (error: unknown) => refusal(error, req.request, trace),
       );
     }
-    return execute(plan, req);
+    return execute(plan, req, trace);
   }
 
-  function receive(req: WebhookRequest<TRequest>): MaybePromise<WebhookResponse> {
+  function receive(req: WebhookRequest<TRequest>, route: WebhookRoute, trace: DeliveryTrace | undefined): MaybePromise<WebhookResponse> {
     const receivedAt = performance.now();
-    if (req.method !== "POST") return methodNotAllowed;
-    if (!isJsonContentType(req.header("content-type"))) return unsupportedMediaType;
+    if (req.method !== "POST") {
+      trace?.note("rejected", "METHOD_NOT_ALLOWED");
+      return methodNotAllowed;
+    }
+    if (!isJsonContentType(req.header("content-type"))) {
+      trace?.note("rejected", "UNSUPPORTED_MEDIA_TYPE");
+      return unsupportedMediaType;
+    }
 
     // One object from here on: the provider gets it before the body is read (preflight) and after (receive).
     const received: ReceivedRequest<TRequest> = {
-      route: req.route ?? defaultRoute!,
+      route,
       path: req.path === undefined ? undefined : pathWithoutQuery(req.path),
       header: req.header,
       headers: req.headers,
@@ -200,15 +223,15 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
       provider.preflight?.(received);
       read = req.readBody(bodyLimit, bodyTimeoutMs);
     } catch (error) {
-      return refusal(error, req.request);
+      return refusal(error, req.request, trace);
     }
     if (isPromiseLike(read)) {
       return Promise.resolve(read).then(
-        (raw) => afterBody(received, raw, req),
-        (error: unknown) => refusal(error, req.request),
+        (raw) => afterBody(received, raw, req, trace),
+        (error: unknown) => refusal(error, req.request, trace),
       );
     }
-    return afterBody(received, read, req);
+    return afterBody(received, read, req, trace);
   }
 
   function match(path: string): WebhookRoute | undefined {
@@ -216,23 +239,36 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     return undefined;
   }
 
-  const internal = (req: WebhookRequest<TRequest>) => (error: unknown) => {
+  const internal = (req: WebhookRequest<TRequest>, trace: DeliveryTrace | undefined) => (error: unknown) => {
     engine.report(error, { provider: provider.name, request: req.request });
+    trace?.note("failed", "INTERNAL_ERROR");
     return internalErrorResponse;
   };
+  const { telemetry } = engine;
+
+  /** With telemetry: the delivery's span ends with the answer, whatever it is. */
+  function traced(trace: DeliveryTrace, answer: Promise<WebhookResponse>): Promise<WebhookResponse> {
+    return answer.then((response) => {
+      trace.end(response.status);
+      return response;
+    });
+  }
 
   return {
     provider,
     routes,
     match,
     handle(req) {
+      const route = req.route ?? defaultRoute!;
+      const trace = telemetry?.begin(route.path);
       let answer: MaybePromise<WebhookResponse>;
       try {
-        answer = receive(req);
+        answer = receive(req, route, trace);
       } catch (error) {
-        answer = internal(req)(error);
+        answer = internal(req, trace)(error);
       }
-      return isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, internal(req)) : Promise.resolve(answer);
+      const settled = isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, internal(req, trace)) : Promise.resolve(answer);
+      return trace === undefined ? settled : traced(trace, settled);
     },
   };
 }
@@ -259,6 +295,7 @@ class OnceDelivery<TRequest> implements ClaimedRun<unknown>, ExactlyOnceOptions 
     private readonly provider: string,
     private readonly request: TRequest,
     waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+    private readonly trace: DeliveryTrace | undefined,
   ) {
     this.key = plan.key;
     this.type = plan.type;
@@ -270,7 +307,18 @@ class OnceDelivery<TRequest> implements ClaimedRun<unknown>, ExactlyOnceOptions 
   }
 
   run(transaction: unknown): unknown {
-    return this.plan.run(transaction);
+    const { trace } = this;
+    if (trace === undefined) return this.plan.run(transaction);
+    trace.handlerStarted();
+    return trace.within(() => this.plan.run(transaction));
+  }
+
+  claimed(status: string): void {
+    this.trace?.event("webhook.idempotency.claim", { "webhook.claim.result": status });
+  }
+
+  settled(): void {
+    this.trace?.handlerSettled();
   }
 
   completion(): CompletionInfo {
@@ -278,7 +326,10 @@ class OnceDelivery<TRequest> implements ClaimedRun<unknown>, ExactlyOnceOptions 
   }
 
   report(error: unknown): void {
-    this.engine.report(error, { provider: this.provider, request: this.request, ...this.plan.info });
+    const report = () => this.engine.report(error, { provider: this.provider, request: this.request, ...this.plan.info });
+    // Within the delivery's span: the logger's line carries its trace and span ids.
+    if (this.trace === undefined) report();
+    else this.trace.within(report);
   }
 }
 

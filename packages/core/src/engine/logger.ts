@@ -34,3 +34,29 @@ export function isWebhookLogger(value: unknown): value is WebhookLogger {
   const logger = value as Partial<WebhookLogger> | null;
   return typeof logger?.info === "function" && typeof logger.warn === "function" && typeof logger.error === "function";
 }
+
+/** A pino-style logger: methods take `(fields, message)`. Recognised by pino's `bindings()` (bunyan: `addStream`). */
+function isPinoStyle(logger: object): boolean {
+  const candidate = logger as { bindings?: unknown; addStream?: unknown };
+  return typeof candidate.bindings === "function" || typeof candidate.addStream === "function";
+}
+
+/**
+ * The logger the engine writes to: the given one as it is (`info(message, fields)`), or, for pino and
+ * pino-compatible loggers, called as they expect (`info(fields, message)`). Every line gets `trace_id` and
+ * `span_id` when a span is active (OpenTelemetry).
+ */
+export function engineLogger(logger: WebhookLogger, traceIds: () => Record<string, string> | undefined): WebhookLogger {
+  const pino = isPinoStyle(logger);
+  const line = (level: "info" | "warn" | "error") => {
+    const method = (logger as unknown as Record<string, (...args: unknown[]) => void>)[level]!;
+    return (message: string, fields?: Record<string, unknown>) => {
+      const ids = traceIds();
+      const all = ids === undefined ? fields : { ...fields, ...ids };
+      if (pino) method.call(logger, all ?? {}, message);
+      else if (all === undefined) method.call(logger, message);
+      else method.call(logger, message, all);
+    };
+  };
+  return { info: line("info"), warn: line("warn"), error: line("error") };
+}

@@ -2,7 +2,8 @@ import { SiglumeConfigurationError } from "../errors.js";
 import { assertIdempotencyStore } from "../idempotency/legacy.js";
 import { memoryIdempotencyStore } from "../idempotency/memory.js";
 import type { IdempotencyStore } from "../idempotency/store.js";
-import { consoleLogger, isWebhookLogger, type WebhookLogger } from "./logger.js";
+import { activeTraceIds, resolveTelemetry, type EngineTelemetry, type TelemetryOptions } from "../telemetry/telemetry.js";
+import { consoleLogger, engineLogger, isWebhookLogger, type WebhookLogger } from "./logger.js";
 import { containedReporter } from "./report.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -45,8 +46,18 @@ export interface EngineOptions<TRequest = unknown> {
    * Default: logger.error. Its own throws change nothing.
    */
   onError?: ((error: unknown, info: WebhookErrorInfo<TRequest>) => unknown) | undefined;
-  /** Warnings, key check values and failures; never payloads. Default: one JSON line per entry on stderr. */
+  /**
+   * Warnings, key check values and failures; never payloads. Default: one JSON line per entry on stderr. Takes
+   * `{ info(message, fields) }` or a pino (or pino-compatible) logger as it is; lines carry `trace_id` and
+   * `span_id` while an OpenTelemetry span is active.
+   */
   logger?: WebhookLogger | undefined;
+  /**
+   * OpenTelemetry (an optional peer, @opentelemetry/api): a span per delivery and the webhook.* metrics, on
+   * whenever the app registered a tracer or meter provider; pass `{ tracerProvider, meterProvider }` to use
+   * others, or `false` to turn it off. See docs/observability.md.
+   */
+  telemetry?: TelemetryOptions | false | undefined;
 }
 
 export interface ResolvedEngineOptions<TRequest = unknown> {
@@ -57,6 +68,8 @@ export interface ResolvedEngineOptions<TRequest = unknown> {
   maxHandlerMs: number;
   retryAfterSeconds: number;
   logger: WebhookLogger;
+  /** Spans and metrics; undefined when `telemetry: false`. */
+  telemetry: EngineTelemetry | undefined;
   /** onError, contained: never throws, never changes an answer. */
   report(error: unknown, info: WebhookErrorInfo<TRequest>): void;
 }
@@ -97,7 +110,8 @@ export function resolveEngineOptions<TRequest>(
   const fail = configurationFailure(provider);
   if (options.onError !== undefined && typeof options.onError !== "function") fail("onError must be a function when given.");
   if (options.logger !== undefined && !isWebhookLogger(options.logger)) fail("logger must have info, warn and error methods.");
-  const logger = options.logger ?? consoleLogger();
+  const logger = engineLogger(options.logger ?? consoleLogger(), activeTraceIds);
+  const telemetry = resolveTelemetry(options.telemetry, provider, fail);
 
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit <= 0) fail("bodyLimit must be a positive whole number of bytes.");
@@ -118,5 +132,5 @@ export function resolveEngineOptions<TRequest>(
       logger.error("webhook delivery failed", { provider: info.provider, key: info.key, error }));
   const report = containedReporter(onError, (message, error) => logger.error(message, { provider, error }));
 
-  return { store, bodyLimit, bodyTimeoutMs, handlerTimeoutMs, maxHandlerMs, retryAfterSeconds, logger, report };
+  return { store, bodyLimit, bodyTimeoutMs, handlerTimeoutMs, maxHandlerMs, retryAfterSeconds, logger, telemetry, report };
 }

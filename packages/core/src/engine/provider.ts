@@ -97,6 +97,8 @@ export interface UnrecordedPlan {
 export interface AnswerPlan {
   kind: "answer";
   response: WebhookResponse;
+  /** The code, when this answer refuses the request (a refused decision): telemetry's `error.type`, outcome `rejected`. */
+  refusal?: string | undefined;
 }
 
 export type Plan = OncePlan | DecisionPlan<any> | UnrecordedPlan | AnswerPlan; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -80,4 +80,9 @@ export interface Platform {
   fromHex(text: string): Uint8Array;
   /** Where deadlines (body reads, handler timeouts, lease renewals) are kept. */
   readonly deadlines: Deadlines;
+  /**
+   * An optional peer dependency (e.g. @opentelemetry/api), resolved as the app installed it: at once on Node,
+   * through a dynamic import elsewhere; undefined when it is not there.
+   */
+  loadOptional(specifier: string): unknown;
 }

@@ -25,4 +25,5 @@ export const {
   toHex,
   fromHex,
   deadlines,
+  loadOptional,
 }: Platform = selected;

@@ -1,5 +1,6 @@
 // The Node platform (also Bun's): node:crypto and Buffer, every operation synchronous.
 import * as crypto from "node:crypto";
+import { createRequire } from "node:module";
 
 // Taken once: a CommonJS build reads a namespace's members through getters, on every call.
 const { createHash, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } = crypto;
@@ -103,3 +104,15 @@ export function fromHex(text: string): Uint8Array {
 
 /** One shared timer for every deadline in flight (a Set entry per request instead of a timer each). */
 export const deadlines: Deadlines = new Watchdog();
+
+// Resolved from this package, as Node resolves its peers: the app's own copy.
+const requireHere = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
+
+/** An optional peer dependency, loaded at once; undefined when it is not installed. */
+export function loadOptional(specifier: string): unknown {
+  try {
+    return requireHere(specifier);
+  } catch {
+    return undefined;
+  }
+}

@@ -233,3 +233,11 @@ class TimerDeadlines implements Deadlines {
 }
 
 export const deadlines: Deadlines = new TimerDeadlines();
+
+/**
+ * An optional peer dependency through a dynamic import (a Promise; undefined when it is not there). The
+ * specifier is a variable, so bundlers leave it to the runtime: a Worker without it simply has none.
+ */
+export function loadOptional(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier).catch(() => undefined);
+}

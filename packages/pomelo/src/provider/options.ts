@@ -61,7 +61,8 @@ export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TReque
   digestKey?: string | undefined;
   /**
    * Your own field mapping, for a payload shape this library does not read (Pomelo has not published the field
-   * names): e.g. `{ otpCode: (p) => p.verification?.secret, tokenId: (p) => p.card_token?.ref }`. Each reader's
+   * names): e.g. `{ otpCode: (p) => (p as TheirShape).verification?.secret }` (readers get the parsed body as
+   * `unknown`). Each reader's
    * value (a non-empty string or a number) wins; undefined falls back to the built-in reading, which looks at
    * the top level, `data`, a nested `otp` / `token` object and `data.otp` / `data.token`. Checked at start-up.
    */

@@ -14,7 +14,13 @@ import {
 import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
 import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule, type PomeloOtp } from "@siglume-middleware/nestjs/pomelo";
 import { AdyenWebhooksModule, OnAdyenAuthenticationResult, OnAdyenRelayedAuthentication } from "@siglume-middleware/nestjs/adyen";
-import { pomeloEvents, pomeloSignedRequest } from "@siglume-middleware/testing";
+import {
+  OnStandardWebhook,
+  OnStandardWebhookReview,
+  StandardWebhooksModule,
+  type StandardWebhookReview,
+} from "@siglume-middleware/nestjs/standard-webhooks";
+import { pomeloEvents, pomeloSignedRequest, standardWebhookEvent, standardWebhookRequest } from "@siglume-middleware/testing";
 import { SECRET, events, signed } from "./support/events.js";
 
 const silentLogger = { info() {}, warn() {}, error() {} };
@@ -243,5 +249,98 @@ describe("Adyen and Pomelo modules refuse to start without a handler every webho
   ])("%s", async (_name, setup, message) => {
     const { module, providers } = setup();
     await expect(boot([module], providers)).rejects.toThrow(message);
+  });
+});
+
+describe("StandardWebhooksModule", () => {
+  const OPENAI = "whsec_bmVzdC1vcGVuYWktc2VjcmV0LTAxMjM0NTY3";
+  const CLERK = "whsec_bmVzdC1jbGVyay1zZWNyZXQtMDEyMzQ1Njc4OQ==";
+
+  it("mounts one instance per sender by name, routing events by type to the methods that name it", async () => {
+    @Injectable()
+    class Hooks {
+      calls: string[] = [];
+      @OnStandardWebhook("openai", "response.completed", "response.failed")
+      response(event: { type: string }) {
+        this.calls.push(`openai response:${event.type}`);
+      }
+      @OnStandardWebhook("openai")
+      other(event: { type: string }) {
+        this.calls.push(`openai other:${event.type}`);
+      }
+      @OnStandardWebhook("clerk", "user.created")
+      user(event: { type: string }, ctx: { eventId: string; name?: string }) {
+        this.calls.push(`${ctx.name} user:${event.type}`);
+      }
+      @OnStandardWebhookReview("clerk")
+      review(review: StandardWebhookReview) {
+        this.calls.push(`clerk review:${review.reason}`);
+      }
+    }
+    @Module({ providers: [{ provide: CONFIG, useValue: { clerk: CLERK } }], exports: [CONFIG] })
+    class ConfigModule {}
+    const app = await boot(
+      [
+        StandardWebhooksModule.forRoot({ name: "openai", path: "/webhooks/openai", secret: OPENAI, logger: silentLogger }),
+        StandardWebhooksModule.forRootAsync({
+          name: "clerk",
+          path: "/webhooks/clerk",
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: (config: { clerk: string }) => ({ secret: config.clerk, logger: silentLogger }),
+        }),
+      ],
+      [Hooks],
+    );
+    try {
+      const server = app.getHttpServer();
+      const post = (path: string, type: string, secret: string, headers: "webhook" | "svix" = "webhook") => {
+        const delivery = standardWebhookRequest(standardWebhookEvent({ type }), { secret, headers });
+        return request(server).post(path).set(delivery.headers).send(delivery.text);
+      };
+      expect((await post("/webhooks/openai", "response.completed", OPENAI)).status).toBe(204);
+      expect((await post("/webhooks/openai", "batch.completed", OPENAI)).status).toBe(204);
+      expect((await post("/webhooks/clerk", "user.created", CLERK, "svix")).status).toBe(204);
+      expect((await post("/webhooks/clerk", "session.ended", CLERK, "svix")).status).toBe(204);
+      expect((await post("/webhooks/clerk", "user.created", OPENAI)).status).toBe(401);
+      expect(app.get(Hooks).calls).toEqual([
+        "openai response:response.completed",
+        "openai other:batch.completed",
+        "clerk user:user.created",
+        "clerk review:unhandled_type",
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    [
+      "no @OnStandardWebhook() method for the instance",
+      () => {
+        @Injectable()
+        class Elsewhere {
+          @OnStandardWebhook("other")
+          event() {}
+        }
+        return Elsewhere;
+      },
+      /StandardWebhooksModule: no @OnStandardWebhook\("openai"\) method found for name "openai"/,
+    ],
+    [
+      "only typed methods and no review method (other types would reach nothing)",
+      () => {
+        @Injectable()
+        class TypedOnly {
+          @OnStandardWebhook("openai", "response.completed")
+          event() {}
+        }
+        return TypedOnly;
+      },
+      /names types, and there is no method without types and no @OnStandardWebhookReview\("openai"\)/,
+    ],
+  ])("refuses to start with %s", async (_name, setup, message) => {
+    const module = StandardWebhooksModule.forRoot({ name: "openai", secret: OPENAI, logger: silentLogger });
+    await expect(boot([module], [setup()])).rejects.toThrow(message);
   });
 });

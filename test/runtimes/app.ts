@@ -4,6 +4,7 @@
 import { adyenAuthenticationWebhooks } from "@siglume-middleware/adyen";
 import { clearTxWebhooks } from "@siglume-middleware/cleartx";
 import { pomeloWebhooks } from "@siglume-middleware/pomelo";
+import { standardWebhooks } from "@siglume-middleware/standard-webhooks";
 import {
   equalBytes,
   fromHex,
@@ -24,6 +25,7 @@ import {
   POMELO_API_KEY,
   POMELO_API_SECRET,
   SIGLUME_SECRET,
+  STANDARD_WEBHOOK_SECRET,
 } from "./config.js";
 
 /** What the handlers did; GET /_calls answers it. */
@@ -35,12 +37,14 @@ export interface SmokeCalls {
   adyenDecisions: number;
   otps: number;
   clearTx: number;
+  /** Standard Webhooks events handled, by webhook-id. */
+  standard: Record<string, number>;
 }
 
 const quiet = { info() {}, warn() {}, error() {} };
 
 /** A fresh record of what the handlers did. */
-export const smokeCalls = (runtime: string): SmokeCalls => ({ runtime, platform: platformName, paid: {}, reviews: [], adyenDecisions: 0, otps: 0, clearTx: 0 });
+export const smokeCalls = (runtime: string): SmokeCalls => ({ runtime, platform: platformName, paid: {}, reviews: [], adyenDecisions: 0, otps: 0, clearTx: 0, standard: {} });
 
 /**
  * The smoke app. `store` is the idempotency store every provider shares (default: each its own in-memory one).
@@ -100,12 +104,24 @@ export function createSmokeApp(runtime: string, store?: IdempotencyStore, calls:
     }),
   );
 
+  // Standard Webhooks (issue 19): v1 HMAC through the runtime's crypto.
+  const standard = webhookFetchHandler(
+    standardWebhooks({
+      ...engine,
+      secret: STANDARD_WEBHOOK_SECRET,
+      onEvent(_event, ctx) {
+        calls.standard[ctx.eventId] = (calls.standard[ctx.eventId] ?? 0) + 1;
+      },
+    }),
+  );
+
   return async (request, ...runtimeArgs) => {
     const path = new URL(request.url).pathname;
     if (path === "/_calls") return Response.json(calls);
     if (path.startsWith("/webhooks/adyen/")) return adyen(request, ...runtimeArgs);
     if (path.startsWith("/webhooks/pomelo/")) return pomelo(request, ...runtimeArgs);
     if (path.startsWith("/v1/notify/")) return clearTx(request, ...runtimeArgs);
+    if (path === "/webhooks/standard") return standard(request, ...runtimeArgs);
     return siglume(request, ...runtimeArgs);
   };
 }

@@ -10,6 +10,8 @@ import {
   pomeloSignedRequest,
   signedRequest,
   siglumeEvents,
+  standardWebhookEvent,
+  standardWebhookRequest,
 } from "@siglume-middleware/testing";
 import type { SmokeCalls } from "./app.js";
 import {
@@ -19,6 +21,7 @@ import {
   POMELO_API_KEY,
   POMELO_API_SECRET,
   SIGLUME_SECRET,
+  STANDARD_WEBHOOK_SECRET,
 } from "./config.js";
 
 /** A running smoke app: its origin, and what its handlers did so far. */
@@ -140,5 +143,13 @@ export function smokeCases(target: () => SmokeTarget): void {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "received" });
     expect((await callsOf(target())).clearTx).toBe(before + 1);
+  });
+
+  // Standard Webhooks (issue 19).
+  it("handles a Standard Webhooks event once, its redelivery (a new signature) acknowledged", async () => {
+    const first = standardWebhookRequest(standardWebhookEvent(), { secret: STANDARD_WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 5 });
+    const again = standardWebhookRequest(first.text, { secret: STANDARD_WEBHOOK_SECRET, id: first.id, headers: "svix" });
+    for (const delivery of [first, again]) expect((await post(target(), "/webhooks/standard", delivery.text, delivery.headers)).status).toBe(204);
+    expect((await callsOf(target())).standard[first.id]).toBe(1);
   });
 }

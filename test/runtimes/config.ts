@@ -6,6 +6,7 @@ export const POMELO_API_KEY = "pk_runtime_smoke";
 export const POMELO_API_SECRET = "cnVudGltZS1zbW9rZS1wb21lbG8tc2VjcmV0LTAxMjM="; // base64, 32 bytes
 export const CLEARTX_SECRET = "cleartx-runtime-smoke";
 export const CLEARTX_SIGNATURE_HEADER = "x-test-signature";
+export const STANDARD_WEBHOOK_SECRET = "whsec_cnVudGltZS1zbW9rZS1zdGFuZGFyZC1zZWNyZXQ="; // 30 bytes
 
 /** Where the app keeps its idempotency records: in memory, or a shared PostgreSQL or Redis. */
 export type SmokeStore = { kind: "memory" } | { kind: "postgres"; url: string } | { kind: "redis"; url: string };

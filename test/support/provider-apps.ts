@@ -24,6 +24,8 @@ import {
 } from "@siglume-middleware/nestjs/adyen";
 import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
 import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule } from "@siglume-middleware/nestjs/pomelo";
+import { OnStandardWebhook, OnStandardWebhookReview, StandardWebhooksModule } from "@siglume-middleware/nestjs/standard-webhooks";
+import { standardWebhooks, type StandardWebhooksOptions } from "@siglume-middleware/standard-webhooks";
 import {
   ClearTxWebhooksModule,
   OnClearTxConfirmedData,
@@ -38,6 +40,7 @@ export type AdyenHarnessOptions = AdyenAuthenticationOptions<any>; // eslint-dis
 export type ClearTxHarnessOptions = ClearTxOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type PomeloHarnessOptions = PomeloOptions<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type StandardHarnessOptions = StandardWebhooksOptions<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface ProviderFixture {
   name: string;
@@ -46,6 +49,7 @@ export interface ProviderFixture {
   startAdyen(options: AdyenHarnessOptions): Promise<RunningApp>;
   startPomelo(options: PomeloHarnessOptions): Promise<RunningApp>;
   startClearTx(options: ClearTxHarnessOptions): Promise<RunningApp>;
+  startStandard(options: StandardHarnessOptions): Promise<RunningApp>;
 }
 
 async function listenExpress(provider: WebhookProvider<unknown>): Promise<RunningApp> {
@@ -188,6 +192,38 @@ function nestClearTxModule(options: ClearTxHarnessOptions): DynamicModule {
   };
 }
 
+/** Standard Webhooks' decorated methods for the instance `name`: one for every event, a review method when the case has onReview. */
+function standardHarness(name: string | undefined, withReview: boolean): Type<unknown> {
+  @Injectable()
+  class StandardHarness {
+    constructor(@Inject(HARNESS) readonly options: StandardHarnessOptions) {}
+    @OnStandardWebhook(name)
+    event(payload: never, ctx: never) {
+      return this.options.onEvent(payload, ctx);
+    }
+  }
+  if (!withReview) return StandardHarness;
+  @Injectable()
+  class StandardHarnessWithReview extends StandardHarness {
+    @OnStandardWebhookReview(name)
+    review(payload: never, ctx: never) {
+      return this.options.onReview!(payload, ctx);
+    }
+  }
+  return StandardHarnessWithReview;
+}
+
+function nestStandardModule(options: StandardHarnessOptions): DynamicModule {
+  const { onEvent: _e, onReview, path, name, ...moduleOptions } = options;
+  @Module({})
+  class StandardTestApp {}
+  return {
+    module: StandardTestApp,
+    imports: [StandardWebhooksModule.forRoot({ ...moduleOptions, ...(path ? { path } : {}), ...(name ? { name } : {}) })],
+    providers: [{ provide: HARNESS, useValue: options }, standardHarness(name, onReview !== undefined)],
+  };
+}
+
 function nestFixture(platform: "express" | "fastify"): ProviderFixture {
   const create = async (module: DynamicModule): Promise<RunningApp> => {
     const adapter = platform === "express" ? new ExpressAdapter() : new FastifyAdapter();
@@ -201,6 +237,7 @@ function nestFixture(platform: "express" | "fastify"): ProviderFixture {
     startAdyen: (options) => create(nestAdyenModule(options)),
     startPomelo: (options) => create(nestPomeloModule(options)),
     startClearTx: (options) => create(nestClearTxModule(options)),
+    startStandard: (options) => create(nestStandardModule(options)),
   };
 }
 
@@ -211,6 +248,7 @@ export const providerAdapters: ProviderFixture[] = selectTargets([
     startAdyen: (options) => listenExpress(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenExpress(pomeloWebhooks(options)),
     startClearTx: (options) => listenExpress(clearTxWebhooks(options)),
+    startStandard: (options) => listenExpress(standardWebhooks(options)),
   },
   {
     name: "fastify",
@@ -218,6 +256,7 @@ export const providerAdapters: ProviderFixture[] = selectTargets([
     startAdyen: (options) => listenFastify(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenFastify(pomeloWebhooks(options)),
     startClearTx: (options) => listenFastify(clearTxWebhooks(options)),
+    startStandard: (options) => listenFastify(standardWebhooks(options)),
   },
   {
     name: "koa",
@@ -225,6 +264,7 @@ export const providerAdapters: ProviderFixture[] = selectTargets([
     startAdyen: (options) => listenKoa(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => listenKoa(pomeloWebhooks(options)),
     startClearTx: (options) => listenKoa(clearTxWebhooks(options)),
+    startStandard: (options) => listenKoa(standardWebhooks(options)),
   },
   nestFixture("express"),
   nestFixture("fastify"),

@@ -11,6 +11,7 @@ import { clearTxWebhooks } from "@siglume-middleware/cleartx";
 import type { WebhookProvider } from "@siglume-middleware/core";
 import { siglumeMiddleware, webhookMiddleware } from "@siglume-middleware/hono";
 import { pomeloWebhooks } from "@siglume-middleware/pomelo";
+import { standardWebhooks } from "@siglume-middleware/standard-webhooks";
 import { siglumeFetchHandler, webhookFetchHandler, type FetchHandler } from "@siglume-middleware/web";
 import type { AdapterFixture, HarnessOptions, RunningApp } from "./apps.js";
 import type { ProviderFixture } from "./provider-apps.js";
@@ -118,6 +119,7 @@ export const webProviderFixtures: ProviderFixture[] = [
     startAdyen: (options) => fetchProvider(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => fetchProvider(pomeloWebhooks(options)),
     startClearTx: (options) => fetchProvider(clearTxWebhooks(options)),
+    startStandard: (options) => fetchProvider(standardWebhooks(options)),
   },
   {
     name: "hono",
@@ -125,6 +127,7 @@ export const webProviderFixtures: ProviderFixture[] = [
     startAdyen: (options) => honoProvider(adyenAuthenticationWebhooks(options)),
     startPomelo: (options) => honoProvider(pomeloWebhooks(options)),
     startClearTx: (options) => honoProvider(clearTxWebhooks(options)),
+    startStandard: (options) => honoProvider(standardWebhooks(options)),
   },
 ];
 

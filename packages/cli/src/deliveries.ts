@@ -6,6 +6,8 @@ import {
   pomeloEvents,
   pomeloSignedRequest,
   signedRequest,
+  standardWebhookEvent,
+  standardWebhookRequest,
 } from "@siglume-middleware/testing";
 import { CliError } from "./errors.js";
 import { loadEvent, requireSecret } from "./input.js";
@@ -51,7 +53,27 @@ const PROVIDER_KINDS: Record<string, (values: Values, url: URL) => Outgoing> = {
   "cleartx-rejected": () => clearTx("rejected"),
   "cleartx-broadcasted": () => clearTx("broadcasted"),
   "cleartx-confirmed-data": () => clearTx("confirmed-data"),
+  standard: (values) => standard(values),
 };
+
+const STANDARD_SECRET = /^(?:whsec_)?[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * A Standard Webhooks event (`type`, `timestamp`, `data`), signed `v1` with --secret (else STANDARD_WEBHOOK_SECRET);
+ * every attempt keeps its webhook-id and is signed afresh with a new timestamp, as a sender's redelivery is.
+ */
+function standard(values: Values): Outgoing {
+  const secret = (values.secret as string | undefined) ?? process.env.STANDARD_WEBHOOK_SECRET;
+  if (!secret) throw new CliError("no secret: pass --secret whsec_… (the receiver's signing secret) or set STANDARD_WEBHOOK_SECRET");
+  if (!STANDARD_SECRET.test(secret)) throw new CliError("--secret must be a Standard Webhooks secret: whsec_ followed by base64 (or the base64 alone)");
+  const payload = standardWebhookEvent();
+  const headers = values.svix === true ? "svix" : "webhook";
+  const first = standardWebhookRequest(payload, { secret, headers });
+  return {
+    label: `Standard Webhooks ${payload.type} ${first.id}${headers === "svix" ? " (svix-* headers)" : ""}`,
+    sign: () => standardWebhookRequest(first.text, { secret, headers, id: first.id }),
+  };
+}
 
 function pomelo(payload: Record<string, unknown>, values: Values, url: URL): Outgoing {
   const apiKey = (values["api-key"] as string | undefined) ?? process.env.POMELO_API_KEY;
@@ -115,6 +137,7 @@ export const DELIVERY_OPTIONS = {
   "api-key": { type: "string" },
   "api-secret": { type: "string" },
   endpoint: { type: "string" },
+  svix: { type: "boolean" },
   header: { type: "string", multiple: true },
 } as const;
 

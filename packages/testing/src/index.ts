@@ -8,3 +8,5 @@ export { pomeloEvents, pomeloSignedRequest } from "./pomelo.js";
 export type { PomeloSignedRequest, PomeloSignedRequestOptions } from "./pomelo.js";
 export { CLEARTX_TEST_SIGNATURE_HEADER, clearTxEvents, clearTxRequest, clearTxTestSigner } from "./cleartx.js";
 export type { ClearTxRequest, ClearTxRequestKind, ClearTxRequestOptions } from "./cleartx.js";
+export { standardWebhookEvent, standardWebhookKeyPair, standardWebhookRequest, standardWebhookSecret } from "./standard-webhooks.js";
+export type { StandardWebhookRequest, StandardWebhookRequestOptions } from "./standard-webhooks.js";

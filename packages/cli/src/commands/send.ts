@@ -16,7 +16,7 @@ export const send: Command = {
   name: "send",
   usage:
     "send <kind|file.json> --url URL [--secret S] [--repeat N] [--concurrency C] [--timestamp T] [--timeout-ms MS] " +
-    "[--hmac-key HEX] [--basic-auth USER:PASS] [--api-key K --api-secret BASE64 [--endpoint PATH]] [--header NAME:VALUE]...",
+    "[--hmac-key HEX] [--basic-auth USER:PASS] [--api-key K --api-secret BASE64 [--endpoint PATH]] [--svix] [--header NAME:VALUE]...",
   summary: "Sign one event and POST it; --repeat sends the same delivery N times (a redelivery burst).",
   details: [
     "Siglume kinds and event files are signed with --secret (else SIGLUME_WEBHOOK_SECRET).",
@@ -24,6 +24,8 @@ export const send: Command = {
     "--basic-auth (else ADYEN_BASIC_AUTH); the answer (for relayed: the decision) is printed.",
     "pomelo-otp and pomelo-token are signed with --api-key/--api-secret (else POMELO_API_KEY/POMELO_API_SECRET)",
     "for X-Endpoint = the URL's path (or --endpoint, when a proxy rewrites paths).",
+    "standard (any Standard Webhooks receiver) is signed v1 with --secret whsec_… (else STANDARD_WEBHOOK_SECRET);",
+    "--svix sends svix-id, svix-timestamp and svix-signature instead of the webhook-* headers.",
     "cleartx-confirmed, -declined, -rejected, -broadcasted and -confirmed-data are not signed (ClearTX has not",
     "published its scheme): --header NAME:VALUE, repeatable, adds what your verifier checks (any kind takes it).",
   ],

@@ -3,7 +3,8 @@
 // core's "#platform" under its "node" condition (node:crypto); Deno under "deno" (WebCrypto).
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from "../support/servers.js";
+import { Redis } from "ioredis";
+import { startPostgres, startRedis, testPool, type PostgresServer, type RedisServer } from "../support/servers.js";
 import { bunBinary, denoBinary, denoRunArgs } from "./binaries.js";
 import { callsOf, smokeCases } from "./cases.js";
 import { startTarget, type RunningTarget } from "./spawn.js";
@@ -41,22 +42,52 @@ let postgres: PostgresServer;
 let redis: RedisServer;
 beforeAll(async () => {
   [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  // A database and a Redis database per runtime, so each one's records can be told apart.
+  const admin = testPool(postgres.url);
+  for (const { name } of runtimes) await admin.query(`CREATE DATABASE smoke_${name}`);
+  await admin.end();
 });
 afterAll(async () => {
   await Promise.all([postgres?.destroy(), redis?.stop()]);
 });
 
-const stores: [string, () => string][] = [
-  ["memory", () => "memory"],
-  ["postgres", () => `postgres:${postgres.url}`],
-  ["redis", () => `redis:${redis.url}`],
+const postgresUrl = (runtime: string) => postgres.url.replace(/\/postgres$/, `/smoke_${runtime}`);
+const redisUrl = (runtime: string) => `${redis.url}/${runtimes.findIndex((r) => r.name === runtime) + 1}`;
+
+/** The store a runtime's app uses (SMOKE_STORE), and how many records it holds (undefined: in the app's memory). */
+const stores: [string, (runtime: string) => string, (runtime: string) => Promise<number> | undefined][] = [
+  ["memory", () => "memory", () => undefined],
+  [
+    "postgres",
+    (runtime) => `postgres:${postgresUrl(runtime)}`,
+    async (runtime) => {
+      const pool = testPool(postgresUrl(runtime));
+      try {
+        return Number((await pool.query("SELECT count(*) AS n FROM siglume_webhook_events")).rows[0].n);
+      } finally {
+        await pool.end();
+      }
+    },
+  ],
+  [
+    "redis",
+    (runtime) => `redis:${redisUrl(runtime)}`,
+    async (runtime) => {
+      const client = new Redis(redisUrl(runtime));
+      try {
+        return await client.dbsize();
+      } finally {
+        client.disconnect();
+      }
+    },
+  ],
 ];
 
 describe.each(runtimes)("runtime smoke: $name", (runtime) => {
-  describe.each(stores)(`${runtime.name} with the %s store`, (_store, spec) => {
+  describe.each(stores)(`${runtime.name} with the %s store`, (store, spec, records) => {
     let target: RunningTarget;
     beforeAll(async () => {
-      target = await runtime.start(spec());
+      target = await runtime.start(spec(runtime.name));
     });
     afterAll(() => target?.stop());
 
@@ -64,5 +95,10 @@ describe.each(runtimes)("runtime smoke: $name", (runtime) => {
       expect(await callsOf(target)).toMatchObject({ runtime: runtime.name, platform: runtime.platform });
     });
     smokeCases(() => target);
+    if (store !== "memory") {
+      it(`kept its records in ${store}`, async () => {
+        expect(await records(runtime.name)).toBeGreaterThan(0);
+      });
+    }
   });
 });

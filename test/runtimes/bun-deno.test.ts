@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { startPostgres, startRedis, testPool, type PostgresServer, type RedisServer } from "../support/servers.js";
-import { bunBinary, denoBinary, denoRunArgs } from "./binaries.js";
+import { bunBinary, denoBinary, denoRunArgs } from "../../scripts/lib/runtimes.mjs";
 import { callsOf, smokeCases } from "./cases.js";
 import { startTarget, type RunningTarget } from "./spawn.js";
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { bunBinary, denoBinary, denoRunArgs } from "../runtimes/binaries.js";
+import { bunBinary, denoBinary, denoRunArgs } from "../../scripts/lib/runtimes.mjs";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
 

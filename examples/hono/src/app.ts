@@ -27,10 +27,10 @@ export function createApp(webhookSecret: string, { allowMeteredPayments = false,
     siglumeMiddleware<boolean>({
       webhookSecret,
       allowMeteredPayments,
-      async onDirectPaymentConfirmed(payment, c) {
+      async onDirectPaymentConfirmed(payment, ctx) {
         if (payment.kind === "metered_batch_settled") return; // names no order: reconcile from statements
         // Applied once to the order whose checkout created the session, checked against it.
-        const result = await fulfilSiglumePayment(orders, payment, c);
+        const result = await fulfilSiglumePayment(orders, payment, ctx);
         if (result.status === "paid") return console.log(`[hono] order ${result.orderId} is paid (${result.orderStatus})`);
         if (result.status === "already_paid") return;
         // Not applied, never fulfilled: a mismatch, or (unknown_challenge_hash) no checkout of this shop at all.

@@ -73,7 +73,7 @@ function fail(message: string): never {
 }
 
 function publicOriginOf(option: unknown): string {
-  const value = option ?? process.env.SHOP_PUBLIC_ORIGIN;
+  const value = option ?? environment("SHOP_PUBLIC_ORIGIN");
   if (value === undefined || value === "") {
     fail(
       'publicOrigin is required: pass your shop\'s origin, such as publicOrigin: "https://shop.example", or set ' +

@@ -1,10 +1,14 @@
 // Starts one of examples/<framework> as a real subprocess (used by `npm run demo` and the CLI tests).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./ports.mjs";
+import { RUNTIMES, bunBinary, denoBinary } from "./runtimes.mjs";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
-export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
+export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs", "hono"];
+/** Examples that also run on Bun and Deno (their package.json has "start:bun" and "start:deno" scripts). */
+export const MULTI_RUNTIME_EXAMPLES = ["hono"];
 /** Examples for the other senders: each on Express or Koa, and on NestJS. */
 export const SENDER_EXAMPLES = {
   adyen: ["adyen", "nestjs-adyen"],
@@ -17,17 +21,35 @@ export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded defaul
 export { freePort };
 
 /**
+ * The command that runs an example on a runtime: on Node, `tsx src/server.ts` (its "start" script); on Bun and
+ * Deno, the example's own "start:bun" / "start:deno" script (so its Deno permissions are the ones users run
+ * with), with the binary of the npm package.
+ */
+export function exampleCommand(framework, runtime = "node") {
+  if (!RUNTIMES.includes(runtime)) throw new Error(`unknown runtime "${runtime}": expected ${RUNTIMES.join(", ")}`);
+  const cwd = `${root}examples/${framework}`;
+  if (runtime === "node") return { command: `${cwd}/node_modules/.bin/tsx`, args: ["src/server.ts"], cwd };
+  const { scripts = {} } = JSON.parse(readFileSync(`${cwd}/package.json`, "utf8"));
+  const script = scripts[`start:${runtime}`];
+  if (!script) throw new Error(`examples/${framework} does not run on ${runtime}: its package.json has no "start:${runtime}" script`);
+  const [name, ...args] = script.split(/\s+/);
+  if (name !== runtime) throw new Error(`examples/${framework}'s "start:${runtime}" must start with "${runtime}"`);
+  return { command: runtime === "bun" ? bunBinary() : denoBinary(), args, cwd };
+}
+
+/**
  * Resolves once the app prints "listening". `onOutput` receives its stdout as it arrives;
  * `output()` returns all of it so far. `port` (default: a free one) and `env` (added to the
- * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional.
+ * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional; `runtime` (node, bun, deno) for the
+ * MULTI_RUNTIME_EXAMPLES.
  */
-export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000, port, env: extraEnv = {} } = {}) {
+export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000, port, env: extraEnv = {}, runtime = "node" } = {}) {
   const known = [...FRAMEWORKS, ...PROVIDER_EXAMPLES];
   if (!known.includes(framework)) throw new Error(`unknown example "${framework}": expected ${known.join(", ")}`);
   port ??= await freePort();
   const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
-  const cwd = `${root}examples/${framework}`;
-  const child = spawn(`${cwd}/node_modules/.bin/tsx`, ["src/server.ts"], {
+  const { command, args, cwd } = exampleCommand(framework, runtime);
+  const child = spawn(command, args, {
     cwd,
     env: { ...env, ...extraEnv, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

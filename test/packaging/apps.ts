@@ -109,8 +109,8 @@ export const frameworks: Framework[] = [
     name: "express",
     server: "express",
     peer: "express",
-    // supertest and vitest: docs/testing.md's examples ("Testing your handlers").
-    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
+    // supertest and vitest: docs/testing.md's examples ("Testing your handlers"); @hono/node-server: docs/hono.md's Node server.
+    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest", "@hono/node-server"],
     compilerOptions: {},
     nodes: [20, 22, 24],
   },

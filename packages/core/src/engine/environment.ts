@@ -18,9 +18,19 @@ export function isProduction(): boolean {
   return environment("NODE_ENV") === "production";
 }
 
-/** A process warning (Node's emitWarning), else a console warning. */
+/**
+ * A process warning (Node's emitWarning), else a console warning: also where `process.emitWarning` is a stub
+ * that throws (Next.js's edge runtime defines every Node `process` method that way).
+ */
 export function emitWarning(message: string, code: string): void {
   const emit = host()?.emitWarning;
-  if (typeof emit === "function") emit.call(host(), message, { code });
-  else console.warn(`[${code}] ${message}`);
+  if (typeof emit === "function") {
+    try {
+      emit.call(host(), message, { code });
+      return;
+    } catch {
+      // Not Node's: fall through to the console.
+    }
+  }
+  console.warn(`[${code}] ${message}`);
 }

@@ -4,27 +4,69 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "./ports.mjs";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
-export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs"];
+export const FRAMEWORKS = ["express", "fastify", "koa", "nestjs", "nextjs"];
 /** Examples for the other senders (one framework each). */
 export const PROVIDER_EXAMPLES = ["adyen", "pomelo", "cleartx"];
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
 export { freePort };
 
+// Next.js must never phone home from a test or the demo.
+const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: "1" };
+const nextBin = (cwd) => `${cwd}/node_modules/next/dist/bin/next`;
+let nextBuild;
+
+/**
+ * `next build` of examples/nextjs, once per process (the other examples run from source). Resolves with
+ * its output; rejects with it when the build fails. `onOutput` receives the output as it arrives.
+ */
+export function buildNextExample({ onOutput = () => {} } = {}) {
+  nextBuild ??= new Promise((resolve, reject) => {
+    const cwd = `${root}examples/nextjs`;
+    const child = spawn(process.execPath, [nextBin(cwd), "build"], { cwd, env: { ...process.env, ...NEXT_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    const collect = (chunk) => {
+      log += chunk;
+      onOutput(chunk);
+    };
+    child.stdout.setEncoding("utf8").on("data", collect);
+    child.stderr.setEncoding("utf8").on("data", collect);
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve(log) : reject(new Error(`next build of examples/nextjs failed (exit ${code}):\n${log}`))));
+  });
+  return nextBuild;
+}
+
+/**
+ * How an example runs: `tsx src/server.ts`; the Next.js one `next start` on its build (run
+ * `buildNextExample()` first), which is always NODE_ENV=production.
+ */
+export function exampleCommand(framework, port) {
+  const cwd = `${root}examples/${framework}`;
+  if (framework === "nextjs") {
+    return { cwd, command: process.execPath, args: [nextBin(cwd), "start", "--hostname", "127.0.0.1", "--port", String(port)], env: NEXT_ENV };
+  }
+  return { cwd, command: `${cwd}/node_modules/.bin/tsx`, args: ["src/server.ts"], env: {} };
+}
+
 /**
  * Resolves once the app prints "listening". `onOutput` receives its stdout as it arrives;
  * `output()` returns all of it so far. `port` (default: a free one) and `env` (added to the
- * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional.
+ * environment, e.g. the sandbox's SIGLUME_API_BASE) are optional; PUBLIC_ORIGIN is the app's own
+ * origin unless `env` says otherwise. The Next.js example is built first (once per process) and runs
+ * as production: it needs its settings in `env` (the sandbox's), as a deployment would.
  */
 export async function startExample(framework, { onOutput = () => {}, timeoutMs = 60_000, port, env: extraEnv = {} } = {}) {
   const known = [...FRAMEWORKS, ...PROVIDER_EXAMPLES];
   if (!known.includes(framework)) throw new Error(`unknown example "${framework}": expected ${known.join(", ")}`);
+  if (framework === "nextjs") await buildNextExample({ onOutput });
   port ??= await freePort();
+  const origin = `http://127.0.0.1:${port}`;
   const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
-  const cwd = `${root}examples/${framework}`;
-  const child = spawn(`${cwd}/node_modules/.bin/tsx`, ["src/server.ts"], {
+  const { cwd, command, args, env: runEnv } = exampleCommand(framework, port);
+  const child = spawn(command, args, {
     cwd,
-    env: { ...env, ...extraEnv, PORT: String(port) },
+    env: { ...env, PUBLIC_ORIGIN: origin, ...runEnv, ...extraEnv, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -49,7 +91,7 @@ export async function startExample(framework, { onOutput = () => {}, timeoutMs =
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `http://127.0.0.1:${port}/webhooks/siglume`, origin: `http://127.0.0.1:${port}`, output: () => log, stop };
+  return { url: `${origin}/webhooks/siglume`, origin, output: () => log, stop };
 }
 
 /**

@@ -1,4 +1,5 @@
-// Starts one of examples/<framework> as a real subprocess (used by `npm run demo` and the CLI tests).
+// Starts one of examples/<framework> as a real subprocess (used by `npm run demo` and the tests); the Next.js
+// example is built first.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./ports.mjs";
@@ -10,6 +11,28 @@ export const PROVIDER_EXAMPLES = ["adyen", "pomelo", "cleartx"];
 export const DEMO_SECRET = "whsec_demo_secret"; // the examples' embedded default
 
 export { freePort };
+
+/**
+ * Spawns a process with its stdout and stderr going to `onOutput` as they arrive. `output()` is all of it so
+ * far; `stop()` sends SIGTERM and resolves once the process is gone.
+ */
+function spawnLogged(command, args, options, onOutput) {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const collect = (chunk) => {
+    log += chunk;
+    onOutput(chunk);
+  };
+  child.stdout.setEncoding("utf8").on("data", collect);
+  child.stderr.setEncoding("utf8").on("data", collect);
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return { child, output: () => log, stop };
+}
 
 // Next.js must never phone home from a test or the demo.
 const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: "1" };
@@ -23,16 +46,9 @@ let nextBuild;
 export function buildNextExample({ onOutput = () => {} } = {}) {
   nextBuild ??= new Promise((resolve, reject) => {
     const cwd = `${root}examples/nextjs`;
-    const child = spawn(process.execPath, [nextBin(cwd), "build"], { cwd, env: { ...process.env, ...NEXT_ENV }, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    const collect = (chunk) => {
-      log += chunk;
-      onOutput(chunk);
-    };
-    child.stdout.setEncoding("utf8").on("data", collect);
-    child.stderr.setEncoding("utf8").on("data", collect);
+    const { child, output } = spawnLogged(process.execPath, [nextBin(cwd), "build"], { cwd, env: { ...process.env, ...NEXT_ENV } }, onOutput);
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve(log) : reject(new Error(`next build of examples/nextjs failed (exit ${code}):\n${log}`))));
+    child.once("exit", (code) => (code === 0 ? resolve(output()) : reject(new Error(`next build of examples/nextjs failed (exit ${code}):\n${output()}`))));
   });
   return nextBuild;
 }
@@ -64,34 +80,17 @@ export async function startExample(framework, { onOutput = () => {}, timeoutMs =
   const origin = `http://127.0.0.1:${port}`;
   const { SIGLUME_WEBHOOK_SECRET: _ignored, ...env } = process.env;
   const { cwd, command, args, env: runEnv } = exampleCommand(framework, port);
-  const child = spawn(command, args, {
-    cwd,
-    env: { ...env, PUBLIC_ORIGIN: origin, ...runEnv, ...extraEnv, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const collect = (chunk) => {
-    log += chunk;
-    onOutput(chunk);
-  };
-  child.stdout.setEncoding("utf8").on("data", collect);
-  child.stderr.setEncoding("utf8").on("data", collect);
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
+  const app = spawnLogged(command, args, { cwd, env: { ...env, PUBLIC_ORIGIN: origin, ...runEnv, ...extraEnv, PORT: String(port) } }, onOutput);
 
   const deadline = Date.now() + timeoutMs;
-  while (!log.includes("listening")) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the ${framework} example did not start (exit ${child.exitCode}):\n${log}`);
+  while (!app.output().includes("listening")) {
+    if (app.child.exitCode !== null || Date.now() > deadline) {
+      await app.stop();
+      throw new Error(`the ${framework} example did not start (exit ${app.child.exitCode}):\n${app.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `${origin}/webhooks/siglume`, origin, output: () => log, stop };
+  return { url: `${origin}/webhooks/siglume`, origin, output: app.output, stop: app.stop };
 }
 
 /**
@@ -101,28 +100,12 @@ export async function startExample(framework, { onOutput = () => {}, timeoutMs =
 export async function startSandbox({ webhookUrl, origin, secret, onOutput = () => {}, timeoutMs = 30_000 }) {
   const port = await freePort();
   const args = ["sandbox", "--webhook-url", webhookUrl, "--origin", origin, "--port", String(port), "--secret", secret];
-  const child = spawn(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const collect = (chunk) => {
-    log += chunk;
-    onOutput(chunk);
-  };
-  child.stdout.setEncoding("utf8").on("data", collect);
-  child.stderr.setEncoding("utf8").on("data", collect);
+  const sandbox = spawnLogged(process.execPath, [`${root}packages/cli/dist/cli.js`, ...args], {}, onOutput);
   const deadline = Date.now() + timeoutMs;
-  while (!log.includes("SIGLUME_WEBHOOK_SECRET=")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the sandbox did not start:\n${log}`);
+  while (!sandbox.output().includes("SIGLUME_WEBHOOK_SECRET=")) {
+    if (sandbox.child.exitCode !== null || Date.now() > deadline) throw new Error(`the sandbox did not start:\n${sandbox.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const env = Object.fromEntries([...log.matchAll(/^\s*(SIGLUME_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    env,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const env = Object.fromEntries([...sandbox.output().matchAll(/^\s*(SIGLUME_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  return { url: `http://127.0.0.1:${port}`, env, stop: sandbox.stop };
 }

@@ -29,7 +29,8 @@ function outputLog() {
   };
 }
 
-// Cold, on the shared two cores: 60–110 s (most of it Turbopack compiling); again, with its cache: ~15 s.
+// Cold, on the shared two cores: 1–2.5 min of wall time (20–30 s of CPU, mostly Turbopack compiling); again, with
+// Turbopack's cache in examples/nextjs/.next: 15–25 s.
 beforeAll(() => buildNextExample(), 600_000);
 
 describe("examples/nextjs on next start", () => {

@@ -2,7 +2,7 @@
 // over real HTTP. A whole checkout through the sandbox on the Node.js routes (the start route and the webhook
 // route share one order store), signed deliveries to the Node.js and the edge webhook routes, and the refusals
 // to start without the settings.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { startSiglumeSandbox, type SiglumeSandbox } from "@siglume-middleware/sandbox";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { buildNextExample, startExample, type RunningExample } from "../../scripts/lib/examples.mjs";
@@ -48,6 +48,8 @@ describe("examples/nextjs on next start", () => {
     await app?.stop();
     await sandbox?.close();
   });
+  // A line that never comes fails the test by its timeout: show what the app printed instead.
+  beforeEach(() => onTestFailed(() => console.error(`examples/nextjs printed:\n${app?.output()}`)));
 
   const deliver = (path: string, delivery: ReturnType<typeof signedRequest>) =>
     fetch(`${app.origin}${path}`, { method: "POST", headers: delivery.headers, body: delivery.body });

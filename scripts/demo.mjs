@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo [-- express|fastify|koa|nestjs|hono [node|bun|deno]]`: starts an example app with its
+// `npm run demo [-- express|fastify|koa|nestjs|nextjs|hono [node|bun|deno]]`: starts an example app with its
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
 // what the endpoint answered and what the app did; then runs a whole payment
 // through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →

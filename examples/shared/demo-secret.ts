@@ -1,6 +1,6 @@
 // No extension: Turbopack (the Next.js example) does not map ".js" to ".ts", and TypeScript reads this folder,
 // outside every example's package.json, as CommonJS, where relative imports need none.
-import { DEMO_WEBHOOK_SECRET, inProduction } from "./production";
+import { fallbackWebhookSecret, inProduction } from "./production";
 
 /**
  * A secret for the examples: the environment variable when set, else a public demo value for local
@@ -23,4 +23,4 @@ export function secretOrDemo(
 }
 
 /** Siglume's webhook signing secret (SIGLUME_WEBHOOK_SECRET), or the demo secret for local runs. */
-export const webhookSecretOrDemo = (app: string) => secretOrDemo(app, "SIGLUME_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET);
+export const webhookSecretOrDemo = (app: string) => secretOrDemo(app, "SIGLUME_WEBHOOK_SECRET", fallbackWebhookSecret() ?? "");

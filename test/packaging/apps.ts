@@ -208,10 +208,13 @@ export function writeApp(dir: string, plan: AppPlan): void {
     writeFileSync(join(snippetDir, "snippet.mts"), text);
     writeFileSync(join(snippetDir, "snippet.cts"), text);
     for (const file of snippet.preludeFiles) {
-      // A name may reach up ("../../shared/x.ts"): the file an example imports from outside its folder.
+      // A name may reach up ("../../shared/x.ts"): the file an example imports from outside its folder. Those
+      // import each other without an extension (for Turbopack; TypeScript reads examples/shared as CommonJS),
+      // which this ESM app's nodenext resolution needs: ".js" is added to their relative imports.
       const target = join(snippetDir, file.name);
       mkdirSync(dirname(target), { recursive: true });
-      copyFileSync(join(root, file.from), target);
+      const text = readFileSync(join(root, file.from), "utf8");
+      writeFileSync(target, file.from.startsWith("examples/shared/") ? text.replace(/(from "\.{1,2}\/[^".]+)"/g, '$1.js"') : text);
     }
   }
 }

@@ -2,7 +2,7 @@
 // with WebCrypto. An edge route runs in an isolate of its own: it shares no memory with the Node.js routes (so
 // not the shop's order store) and cannot use pg or ioredis. Each event is handled once per isolate.
 import { platformName, siglumeFetchHandler } from "@siglume-middleware/web";
-import { DEMO_WEBHOOK_SECRET, inProduction } from "../../../../../shared/production";
+import { fallbackWebhookSecret } from "../../../../../shared/production";
 
 export const runtime = "edge";
 
@@ -10,7 +10,7 @@ export const POST = siglumeFetchHandler({
   path: "/edge/webhooks/siglume",
   // The edge runtime cannot exit the process: in production without the secret the handler refuses to load
   // (the core names SIGLUME_WEBHOOK_SECRET), and the server refused to start already (instrumentation.ts).
-  webhookSecret: process.env.SIGLUME_WEBHOOK_SECRET ?? (inProduction() ? undefined : DEMO_WEBHOOK_SECRET),
+  webhookSecret: process.env.SIGLUME_WEBHOOK_SECRET ?? fallbackWebhookSecret(),
   async onDirectPaymentConfirmed(payment) {
     const { amount_minor, currency } = payment.event.data;
     console.log(`[nextjs edge] event ${payment.event.id} confirmed: ${payment.kind}, ${currency} ${amount_minor} (${platformName} crypto)`);

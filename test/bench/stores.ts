@@ -1,9 +1,9 @@
 // Stores under the core's handler against the shortest correct hand-written code, in one process,
-// same pool or client, same concurrency, same kind of signed deliveries, interleaved rounds:
+// same pool or client, same concurrency, same kind of signed deliveries, medians of interleaved rounds:
 //   PostgreSQL: transactional store + handler's UPDATE vs
 //               BEGIN; INSERT INTO events … ON CONFLICT DO NOTHING RETURNING; UPDATE orders …; COMMIT
 //   Redis:      store + handler vs SET key lock NX PX; handler; SET key done EX
-// Every order must end paid exactly once. Run alone: `node --import tsx bench/stores.ts [--quick]`.
+// Every order must end paid exactly once. Run alone: `npm run bench -- --section stores`.
 import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -13,6 +13,7 @@ import { redisIdempotencyStore } from "@siglume-middleware/store-redis";
 import { signedRequest, siglumeEvents, type SignedRequest } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
 import { startPostgres, startRedis } from "../support/servers.js";
+import { interleaved, median } from "./lib.js";
 
 const SECRET = "whsec_bench_stores";
 const KEY = createSecretKey(Buffer.from(SECRET));
@@ -50,27 +51,25 @@ async function drive(deliveries: SignedRequest[], deliver: (delivery: SignedRequ
   return deliveries.length / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** Interleaved rounds (A B B A A B …); each side keeps its best: interference only slows a round down. */
-async function interleaved(
+/** Interleaved rounds (A B, B A, …) of fresh events; each side's events/s is the median of its rounds. */
+async function compare(
   rounds: number,
   perRound: number,
   makeEvents: (count: number) => Promise<SiglumeEvent[]>,
   ours: (delivery: SignedRequest) => Promise<unknown>,
   handwritten: (delivery: SignedRequest) => Promise<unknown>,
 ) {
-  const best = { ours: 0, handwritten: 0 };
   const all: SiglumeEvent[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (["ours", "handwritten"] as const) : (["handwritten", "ours"] as const);
-    for (const side of order) {
-      const events = await makeEvents(perRound);
-      all.push(...events);
-      const deliveries = events.map((event) => signedRequest(event, { secret: SECRET }));
-      const rate = await drive(deliveries, side === "ours" ? ours : handwritten);
-      best[side] = Math.max(best[side], rate);
-    }
-  }
-  return { ...best, events: all };
+  const side = (deliver: (delivery: SignedRequest) => Promise<unknown>) => async () => {
+    const events = await makeEvents(perRound);
+    all.push(...events);
+    return drive(
+      events.map((event) => signedRequest(event, { secret: SECRET })),
+      deliver,
+    );
+  };
+  const runs = await interleaved(rounds, { ours: side(ours), handwritten: side(handwritten) });
+  return { ours: median(runs.ours), handwritten: median(runs.handwritten), events: all };
 }
 
 async function ordersTable(db: pg.Pool) {
@@ -90,7 +89,7 @@ async function allPaidOnce(db: pg.Pool, events: SiglumeEvent[]): Promise<boolean
   return Number(rows[0]!.n) === events.length;
 }
 
-export async function benchPostgres({ rounds = 3, perRound = 3000 } = {}): Promise<StoreRow> {
+export async function benchPostgres({ rounds = 5, perRound = 3000 } = {}): Promise<StoreRow> {
   const server = await startPostgres({ durable: true });
   const pool = new pg.Pool({ connectionString: server.url, max: POOL_SIZE });
   pool.on("error", () => {});
@@ -124,8 +123,8 @@ export async function benchPostgres({ rounds = 3, perRound = 3000 } = {}): Promi
       const response = await handler.handle(coreRequest(delivery));
       if (response.status !== 204) throw new Error(`ours answered ${response.status}: ${response.body}`);
     };
-    await interleaved(1, 200, newOrders, ours, handwritten); // warm both paths
-    const result = await interleaved(rounds, perRound, newOrders, ours, handwritten);
+    await compare(1, 200, newOrders, ours, handwritten); // warm both paths
+    const result = await compare(rounds, perRound, newOrders, ours, handwritten);
     return {
       store: "postgres",
       oursPerSec: result.ours,
@@ -140,7 +139,7 @@ export async function benchPostgres({ rounds = 3, perRound = 3000 } = {}): Promi
   }
 }
 
-export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<StoreRow> {
+export async function benchRedis({ rounds = 5, perRound = 5000 } = {}): Promise<StoreRow> {
   const server = await startRedis();
   const client = new Redis(server.url);
   const paid = new Map<string, number>();
@@ -165,8 +164,8 @@ export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<
       if (response.status !== 204) throw new Error(`ours answered ${response.status}: ${response.body}`);
     };
     const newEvents = async (count: number) => Array.from({ length: count }, () => siglumeEvents.standardSettled());
-    await interleaved(1, 500, newEvents, ours, handwritten);
-    const result = await interleaved(rounds, perRound, newEvents, ours, handwritten);
+    await compare(1, 500, newEvents, ours, handwritten);
+    const result = await compare(rounds, perRound, newEvents, ours, handwritten);
     return {
       store: "redis",
       oursPerSec: result.ours,
@@ -179,12 +178,4 @@ export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<
     client.disconnect();
     await server.stop();
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const quick = process.argv.includes("--quick");
-  const options = quick ? { rounds: 2 } : {};
-  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-  if (only !== "redis") console.log(JSON.stringify(await benchPostgres(options)));
-  if (only !== "postgres") console.log(JSON.stringify(await benchRedis(options)));
 }

@@ -2,7 +2,7 @@
 // `createWebhookHandler(provider).handle()` per delivery against the floor, the baseline's own work
 // (senders.ts: verify + JSON.parse + a Map of handled ids) on the same kind of deliveries.
 import { Buffer } from "node:buffer";
-import { createWebhookHandler, type WebhookRequest } from "@siglume-middleware/core";
+import { createWebhookHandler, type WebhookHandler, type WebhookRequest } from "@siglume-middleware/core";
 import { deliveryList } from "./deliveries.js";
 import { interleaved, median } from "./lib.js";
 import { senders, type SenderName } from "./senders.js";
@@ -19,18 +19,33 @@ export interface CoreRow {
   refused: number;
 }
 
-interface Prepared {
+/** A delivery as the core receives it from an adapter: the body read, header names in lower case. */
+export interface Prepared {
   body: Buffer;
   headers: Record<string, string>;
   path: string;
 }
 
-function prepared(sender: SenderName, count: number): Prepared[] {
+/** `count` fresh deliveries of `sender`, ready for `handle()` and for the baseline. */
+export function prepared(sender: SenderName, count: number): Prepared[] {
   return deliveryList(sender, count).map(({ path, headers, text }) => ({
     path,
     body: Buffer.from(text),
     headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
   }));
+}
+
+/** The request an adapter hands `handle()` for `delivery`: the body already read. */
+export function coreRequestOf(handler: WebhookHandler<null>, { body, headers, path }: Prepared): WebhookRequest<null> {
+  return {
+    method: "POST",
+    header: (name) => headers[name],
+    headers: () => headers,
+    readBody: () => body,
+    request: null,
+    route: handler.match(path),
+    path,
+  };
 }
 
 /** `rounds` interleaved rounds of `perRound` fresh deliveries each side, after one warm-up round. */
@@ -39,18 +54,7 @@ export async function benchCore(sender: SenderName, { rounds, perRound }: { roun
   const floor = await senders[sender].handWritten();
   let refused = 0;
   const ours = async (deliveries: Prepared[]) => {
-    for (const { body, headers, path } of deliveries) {
-      const request: WebhookRequest<null> = {
-        method: "POST",
-        header: (name) => headers[name],
-        headers: () => headers,
-        readBody: () => body,
-        request: null,
-        route: handler.match(path),
-        path,
-      };
-      if ((await handler.handle(request)).status >= 300) refused++;
-    }
+    for (const delivery of deliveries) if ((await handler.handle(coreRequestOf(handler, delivery))).status >= 300) refused++;
   };
   const floorRun = async (deliveries: Prepared[]) => {
     for (const { body, headers } of deliveries) floor(body, (name) => headers[name]);

@@ -155,7 +155,8 @@ export async function runWrk(server: Server, seconds: number, requests: RequestF
   const cpuUsed = cpuSeconds(server.pid) - cpuBefore;
   rmSync(requests.file);
   const percentile = (p: string) => {
-    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(output);
+    // wrk pads some values ("1.03s "): trailing blanks allowed.
+    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(output);
     if (!match) throw new Error(`wrk printed no ${p}% latency:\n${output}`);
     return toMs(match[1]!, match[2]!);
   };

@@ -83,6 +83,19 @@ async function senderMissing(sender: SenderName, target: Target): Promise<string
 
 const report: Record<string, unknown> = { machine, quick, rounds: ROUNDS, secondsPerRun: SECONDS };
 const skipped: { row: string; reason: string }[] = [];
+/** Rows that threw: reported (and failing the run's targets) rather than ending a run of many minutes. */
+const failed: { row: string; error: string }[] = [];
+async function attempt<T>(row: string, measure: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await measure();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    failed.push({ row, error: message });
+    log(`${row}: FAILED: ${message}`);
+    return undefined;
+  }
+}
+const add = <T>(list: T[], value: T | undefined) => value !== undefined && list.push(value);
 
 let core: CoreRow[] = [];
 if (sections.has("core")) {
@@ -92,7 +105,7 @@ if (sections.has("core")) {
   for (const sender of SENDERS) {
     const reason = await senderMissing(sender, "fetch");
     if (reason) skipped.push({ row: `core/${sender}`, reason });
-    else core.push(await benchCore(sender, { rounds: ROUNDS, perRound }));
+    else add(core, await attempt(`core/${sender}`, () => benchCore(sender, { rounds: ROUNDS, perRound })));
   }
 }
 
@@ -109,7 +122,7 @@ if (sections.has("routes")) {
         continue;
       }
       log(`route ${row}: ${ROUNDS} interleaved rounds of ${SECONDS} s`);
-      routes.push(await benchRoute(sender, target, { rounds: ROUNDS, seconds: SECONDS }));
+      add(routes, await attempt(`route ${row}`, () => benchRoute(sender, target, { rounds: ROUNDS, seconds: SECONDS })));
     }
   }
 }
@@ -117,7 +130,7 @@ if (sections.has("routes")) {
 let telemetry: RouteRow | undefined;
 if (sections.has("telemetry")) {
   log("telemetry: Siglume on Express, OpenTelemetry SDK registered vs telemetry: false");
-  telemetry = await benchRoute("siglume", "express", { rounds: ROUNDS, seconds: SECONDS, variants: ["telemetry", "telemetry-off"] });
+  telemetry = await attempt("telemetry", () => benchRoute("siglume", "express", { rounds: ROUNDS, seconds: SECONDS, variants: ["telemetry", "telemetry-off"] }));
 }
 
 const deadlines: DeadlineRow[] = [];
@@ -129,7 +142,7 @@ if (sections.has("deadline")) {
       continue;
     }
     log(`deadline: Adyen on ${target}, 200 relayed requests at once, 5 s handler`);
-    deadlines.push(await benchAdyenDeadline(target));
+    add(deadlines, await attempt(`deadline/${target}`, () => benchAdyenDeadline(target)));
   }
 }
 
@@ -137,19 +150,23 @@ const stores: StoreRow[] = [];
 if (sections.has("stores")) {
   log("stores: PostgreSQL and Redis vs the hand-written transaction");
   const options = quick ? { rounds: ROUNDS, perRound: 500 } : { rounds: ROUNDS };
-  stores.push(await benchPostgres(options), await benchRedis(options));
+  add(stores, await attempt("stores/postgres", () => benchPostgres(options)));
+  add(stores, await attempt("stores/redis", () => benchRedis(options)));
 }
 
 const floods: ({ target: Target } & Awaited<ReturnType<typeof flood>>)[] = [];
 if (sections.has("flood")) {
   for (const target of NODE_TARGETS) {
     log(`flood: 20 clients × 3 chunked 50 MB bodies against Siglume on ${target}`);
-    const server = await startServer(target, "siglume", "ours");
-    try {
-      floods.push({ target, ...(await flood(server, () => runWrk(server, 1, deliveriesFor("siglume", 1)))) });
-    } finally {
-      await server.stop();
-    }
+    const measured = await attempt(`flood/${target}`, async () => {
+      const server = await startServer(target, "siglume", "ours");
+      try {
+        return { target, ...(await flood(server, () => runWrk(server, 1, deliveriesFor("siglume", 1)))) };
+      } finally {
+        await server.stop();
+      }
+    });
+    add(floods, measured);
   }
 }
 
@@ -168,7 +185,8 @@ if (stores.length) {
   targets["stores: every order paid exactly once"] = stores.every((row) => row.everyOrderPaidOnce);
 }
 if (floods.length) targets["flood: RSS growth ≤ 50 MB"] = floods.every((row) => row.growthMb <= 50);
-Object.assign(report, { core, routes, skipped, telemetry, deadlines, stores, floods, targets });
+targets["every section that ran finished without an error"] = failed.length === 0;
+Object.assign(report, { core, routes, skipped, failed, telemetry, deadlines, stores, floods, targets });
 machine.loadAverageAtEnd = loadAverage();
 report.seconds = Math.round((Date.now() - started) / 1000);
 
@@ -263,6 +281,7 @@ if (floods.length)
     ),
   );
 parts.push(["## Targets", "", ...Object.entries(targets).map(([name, met]) => `- ${met ? "✓" : "✗"} ${name}`), ""].join("\n"));
+if (failed.length) parts.push(["## Failed", "", ...failed.map(({ row, error }) => `- ${row}: ${error.split("\n")[0]}`), ""].join("\n"));
 if (skipped.length) parts.push(["## Not run", "", ...skipped.map(({ row, reason }) => `- ${row}: ${reason}`), ""].join("\n"));
 
 const header = [

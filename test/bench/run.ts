@@ -65,6 +65,8 @@ const ROUTES: [SenderName, readonly Target[]][] = [
   ["standard", ALL_TARGETS],
 ];
 const reportOnly = (target: Target) => target === "deno";
+/** Issue 17: Siglume and Pomelo carry the store target; what a decision plan costs is reported beside them. */
+const reportOnlyStore = (row: StoreRow) => row.store.includes("Adyen");
 
 /** Why `sender` cannot run on `target` in this checkout (Standard Webhooks comes from another branch), or undefined. */
 async function senderMissing(sender: SenderName, target: Target): Promise<string | undefined> {
@@ -150,7 +152,7 @@ const stores: StoreRow[] = [];
 if (sections.has("stores")) {
   log("stores: PostgreSQL and Redis vs the hand-written transaction");
   const options = quick ? { rounds: ROUNDS, perRound: 500 } : { rounds: ROUNDS };
-  add(stores, await attempt("stores/postgres", () => benchPostgres(options)));
+  stores.push(...((await attempt("stores/postgres", () => benchPostgres(options))) ?? []));
   add(stores, await attempt("stores/redis", () => benchRedis(options)));
 }
 
@@ -181,7 +183,9 @@ if (gated.length) targets[`routes: every row ≥ ${TARGET_RATIO} of its baseline
 if (routes.length || telemetry) targets["routes: every valid delivery answered 2xx"] = [...routes, ...(telemetry ? [telemetry] : [])].every((row) => row.non2xx === 0);
 if (deadlines.length) targets[`Adyen deadline: every answer "refused" within decisionTimeoutMs + ${DEADLINE_SLACK_MS} ms`] = deadlines.every((row) => row.allRefused && row.withinDeadline);
 if (stores.length) {
-  targets[`stores: ≥ ${TARGET_RATIO} of the hand-written transaction`] = stores.every((row) => row.ratio >= TARGET_RATIO);
+  targets[`stores: ≥ ${TARGET_RATIO} of the hand-written transaction (Adyen decisions reported only)`] = stores.every(
+    (row) => reportOnlyStore(row) || row.ratio >= TARGET_RATIO,
+  );
   targets["stores: every order paid exactly once"] = stores.every((row) => row.everyOrderPaidOnce);
 }
 if (floods.length) targets["flood: RSS growth ≤ 50 MB"] = floods.every((row) => row.growthMb <= 50);
@@ -265,10 +269,10 @@ if (stores.length)
     table(
       "Stores",
       [
-        `In process, 16 concurrent deliveries, pool 10, fsync on; events/s are medians of ${ROUNDS} interleaved rounds. Hand-written: PostgreSQL \`BEGIN; INSERT … ON CONFLICT DO NOTHING RETURNING; UPDATE orders; COMMIT\`; Redis \`SET NX PX; handler; SET done\`. Target ≥ ${TARGET_RATIO}, every order paid once.`,
+        `In process, 16 concurrent deliveries, pool 10, fsync on; events/s are medians of ${ROUNDS} interleaved rounds. Hand-written: PostgreSQL \`BEGIN; INSERT … ON CONFLICT DO NOTHING RETURNING; UPDATE orders; COMMIT\`; Redis \`SET NX PX; handler; SET done\`. Target ≥ ${TARGET_RATIO}, every order paid once. Adyen decisions: relayed authentications whose handler's UPDATE runs in the store's transaction, against the same hand-written transaction plus Basic auth, HMAC and the decision (reported only: what a decision plan costs).`,
       ],
       ["store", "ours events/s", "hand-written events/s", "ratio", "events", "every order paid once"],
-      stores.map((row) => [row.store, fmt(row.oursPerSec), fmt(row.handwrittenPerSec), ratio(row.ratio, true), fmt(row.events), row.everyOrderPaidOnce ? "yes" : "NO"]),
+      stores.map((row) => [row.store, fmt(row.oursPerSec), fmt(row.handwrittenPerSec), ratio(row.ratio, !reportOnlyStore(row)), fmt(row.events), row.everyOrderPaidOnce ? "yes" : "NO"]),
     ),
   );
 if (floods.length)

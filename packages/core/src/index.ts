@@ -69,7 +69,7 @@ export type * from "./dispatch/types.js";
 export { toRawBytes } from "./body/raw.js";
 export type { RawBody } from "./body/raw.js";
 export { assertWithinLimit, bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "./body/limits.js";
-export { readWebBody } from "./body/web.js";
+export { readRequestBody, readWebBody } from "./body/web.js";
 
 export { siglumeWebhooks } from "./siglume/provider.js";
 export type { SiglumeProvider } from "./siglume/provider.js";

@@ -1,6 +1,6 @@
 // The three small pieces every web-standard mount is built from: the path of a Request, its body read with a
 // limit and a timeout, and a Response from the core's answer. Shared with the Hono middleware.
-import { readWebBody, type WebhookResponse } from "@siglume-middleware/core";
+import { readRequestBody, type WebhookResponse } from "@siglume-middleware/core";
 
 /** The path of a request URL (no query, no fragment), without parsing the whole URL. */
 export function pathOf(url: string): string {
@@ -25,12 +25,12 @@ export const headersOf = (request: Request) => (): Record<string, string> => Obj
 export const headerOf = (request: Request) => (name: string): string | undefined => request.headers.get(name) ?? undefined;
 
 /**
- * The raw body of a fetch Request: read from its stream with the limit enforced while reading and a timeout;
- * undefined when something already read it (the core then answers RAW_BODY_UNAVAILABLE with `hint`).
+ * The raw body of a fetch Request, with the limit and a timeout (`readRequestBody`); undefined when something
+ * already read it (the core then answers RAW_BODY_UNAVAILABLE with `hint`).
  */
 export function requestBody(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> | undefined {
   if (request.bodyUsed) return undefined;
-  return readWebBody(request.body, limit, request.headers.get("content-length"), timeoutMs);
+  return readRequestBody(request, limit, timeoutMs);
 }
 
 /** The core's answer as a Response. */

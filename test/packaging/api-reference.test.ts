@@ -6,10 +6,12 @@ import { describe, expect, it } from "vitest";
 import { exec, publishablePackages, root } from "../../scripts/lib/packages.mjs";
 
 const script = join(root, "scripts/docs-api.mjs");
+// TypeDoc colours its warnings unless NO_COLOR is set; a failure shows them as plain text.
+const env = { ...process.env, NO_COLOR: "1" };
 
 describe("API reference", () => {
   it("documents every entry point of every publishable package's exports, subpaths included", async () => {
-    const listed = await exec(process.execPath, [script, "--list"]);
+    const listed = await exec(process.execPath, [script, "--list"], { env });
     expect(listed.code, listed.output).toBe(0);
     const specifiers = (JSON.parse(listed.stdout) as { specifier: string }[]).map((entry) => entry.specifier);
     expect(specifiers).toEqual(expect.arrayContaining(["@siglume-middleware/core", "@siglume-middleware/core/node", "@siglume-middleware/nestjs/adyen"]));
@@ -20,7 +22,7 @@ describe("API reference", () => {
   });
 
   it("finds a doc comment on every exported symbol and every link resolving", { timeout: 180_000 }, async () => {
-    const checked = await exec(process.execPath, [script, "--check"]);
+    const checked = await exec(process.execPath, [script, "--check"], { env });
     expect(checked.code, checked.output).toBe(0);
     expect(checked.output).toMatch(/API reference: \d+ entry points documented/);
   });

@@ -27,8 +27,16 @@ export const SIGLUME_ERROR_STATUS = {
   INTERNAL_ERROR: 500,
 } as const;
 
+/**
+ * Every error code the engine and the Siglume provider answer with (a key of `SIGLUME_ERROR_STATUS`); stable API,
+ * listed with causes in docs/errors.md.
+ */
 export type SiglumeErrorCode = keyof typeof SIGLUME_ERROR_STATUS;
 
+/**
+ * Options of a `SiglumeWebhookError`: its cause (logged and reported, never sent), a status for a provider's own
+ * codes, and headers of the answer.
+ */
 export interface WebhookErrorOptions {
   cause?: unknown;
   /** The answer's status, for codes outside SIGLUME_ERROR_STATUS (a provider's own). */
@@ -59,6 +67,7 @@ export class SiglumeWebhookError<TCode extends string = SiglumeErrorCode | (stri
 /** The same class under a provider-neutral name. */
 export { SiglumeWebhookError as WebhookError };
 
+/** Whether `error` is a `SiglumeWebhookError` (any provider's), e.g. in `onError` to read its `code` and `status`. */
 export function isSiglumeWebhookError(error: unknown): error is SiglumeWebhookError {
   return error instanceof SiglumeWebhookError;
 }

@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { signSiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
 
+/**
+ * How the sandbox retries a webhook your app did not acknowledge with a 2xx: attempts, exponential backoff with
+ * jitter, and the per-attempt timeout, like Siglume's own delivery.
+ */
 export interface DeliverySchedule {
   /** Attempts per delivery, the first included. Default 6. */
   maxAttempts: number;

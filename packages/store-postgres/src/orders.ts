@@ -29,6 +29,10 @@ export interface PostgresOrdersTable {
   status?: string;
 }
 
+/**
+ * Options of `postgresOrderStore`: your `pg` pool (or a connection string), how your orders table is read and marked
+ * paid, the attempts table, and the ownership check.
+ */
 export interface PostgresOrderStoreOptions<TRequest> {
   pool?: Pool;
   connectionString?: string;
@@ -47,6 +51,7 @@ export interface PostgresOrderStoreOptions<TRequest> {
 export interface PostgresOrderStore<TRequest = unknown> extends SiglumeOrderStore<TRequest> {
   /** The attempts table's DDL, for your migrations. */
   readonly attemptsTableSql: string;
+  /** Ends the pool the store opened from `connectionString` (a pool you passed stays yours to end). */
   close(): Promise<void>;
 }
 

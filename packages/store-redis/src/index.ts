@@ -2,6 +2,10 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "@siglume-middleware/core";
 
+/**
+ * Options of `redisIdempotencyStore`: your ioredis client (or a URL), the key prefix and the claim lease. Share one
+ * Redis between instances to get exactly-once across them.
+ */
 export interface RedisIdempotencyStoreOptions {
   /**
    * Your ioredis client. Give it a commandTimeout (and maxRetriesPerRequest) so a

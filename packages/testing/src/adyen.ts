@@ -10,6 +10,10 @@ export interface AdyenSignedRequest {
   headers: { "content-type": string; hmacsignature: string; authorization?: string };
 }
 
+/**
+ * Options of `adyenSignedRequest`: the webhook's HMAC key (signs the payload as Adyen does), the Basic credentials to
+ * send, and the content type.
+ */
 export interface AdyenSignedRequestOptions {
   /** The webhook's HMAC key, hex, as in the Customer Area. */
   hmacKey: string;

@@ -8,6 +8,10 @@ export interface PomeloSignedRequest {
   headers: { "content-type": string; "x-api-key": string; "x-signature": string; "x-timestamp": string; "x-endpoint": string };
 }
 
+/**
+ * Options of `pomeloSignedRequest`: the api key and secret that sign it, the endpoint Pomelo signs, and the
+ * timestamp.
+ */
 export interface PomeloSignedRequestOptions {
   apiKey: string;
   /** The api secret, base64, as Pomelo shows it. */

@@ -1,6 +1,10 @@
 import { signSiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
 import { bodyBytes } from "./body.js";
 
+/**
+ * A signed delivery ready to send with any HTTP client: the exact body bytes (and as text) and the headers,
+ * `siglume-signature` included.
+ */
 export interface SignedRequest {
   /** The exact bytes that were signed. */
   body: Buffer;
@@ -9,6 +13,10 @@ export interface SignedRequest {
   headers: { "content-type": string; "siglume-signature": string };
 }
 
+/**
+ * Options of `signedRequest`: the secret (default `SIGLUME_WEBHOOK_SECRET`), the timestamp (to test tolerance) and
+ * the content type.
+ */
 export interface SignedRequestOptions {
   /** Defaults to SIGLUME_WEBHOOK_SECRET. */
   secret?: string;

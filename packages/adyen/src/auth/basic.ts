@@ -1,5 +1,9 @@
 import { SiglumeWebhookError, equalBytes, fromBase64, sha256Sync, toBase64, utf8Decode, utf8Encode } from "@siglume-middleware/core";
 
+/**
+ * The Basic authentication user name and password configured on the Adyen webhook in the Customer Area. A request
+ * without them, or with others, is answered `401` with a `WWW-Authenticate` challenge before the body is read.
+ */
 export interface BasicAuthCredentials {
   username: string;
   password: string;

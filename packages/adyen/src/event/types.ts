@@ -1,12 +1,15 @@
 /** Adyen's two authentication webhook types. */
 export const RELAYED_AUTHENTICATION = "balancePlatform.authentication.relayed";
+/** The type of Adyen's authentication outcome notification, handled by `onAuthenticationResult`. */
 export const AUTHENTICATION_CREATED = "balancePlatform.authentication.created";
 
 /** An enum Adyen may extend: the known values, or any other string (never rejected). */
 type Open<T extends string> = T | (string & {});
 
+/** Which Adyen environment sent the webhook: `"test"` or `"live"` (other values passed through). */
 export type AdyenEnvironment = Open<"test" | "live">;
 
+/** An amount as Adyen sends it. */
 export interface AdyenAmount {
   currency: string;
   /** Minor units. */
@@ -14,6 +17,7 @@ export interface AdyenAmount {
   [field: string]: unknown;
 }
 
+/** The purchase a cardholder is authenticating: when, at which merchant, for how much. */
 export interface AdyenPurchase {
   date: string;
   merchantName: string;
@@ -38,8 +42,13 @@ export interface RelayedAuthenticationRequest {
   [field: string]: unknown;
 }
 
+/**
+ * The answer to a relayed authentication: `"proceed"` lets the cardholder go on to the challenge, `"refused"`
+ * declines it.
+ */
 export type AuthenticationDecision = "proceed" | "refused";
 
+/** How the 3-D Secure challenge ran (flow, last interaction, resends and retries), as Adyen reports it. */
 export interface AdyenChallengeInfo {
   flow?: Open<"PWD_OTP_PHONE_FL" | "PWD_OTP_EMAIL_FL" | "OOB_TRIGGER_FL">;
   lastInteraction?: string;
@@ -50,6 +59,10 @@ export interface AdyenChallengeInfo {
   [field: string]: unknown;
 }
 
+/**
+ * The 3-D Secure details of an authentication (transaction ids, `transStatus`, challenge or frictionless), as Adyen
+ * reports them.
+ */
 export interface AdyenAuthenticationInfo {
   acsTransId?: string;
   dsTransID?: string;
@@ -69,6 +82,10 @@ export interface AdyenAuthenticationInfo {
   [field: string]: unknown;
 }
 
+/**
+ * The `data` of an authentication outcome notification: the authentication's id (the idempotency key), its status and
+ * details.
+ */
 export interface AuthenticationNotificationData {
   /** The authentication's id: the idempotency key. */
   id: string;

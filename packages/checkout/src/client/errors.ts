@@ -60,6 +60,7 @@ export class SiglumeUnavailableError extends SiglumeApiError {
   override name = "SiglumeUnavailableError";
 }
 
+/** Whether `error` is a `SiglumeApiError` thrown by {@link SiglumeMerchantClient} (read its `code` and `status`). */
 export function isSiglumeApiError(error: unknown): error is SiglumeApiError {
   return error instanceof SiglumeApiError;
 }

@@ -24,8 +24,13 @@ export interface CheckoutSessionCreated {
   expires_at: string | null;
 }
 
+/** A hosted checkout session's status as Siglume reports it; other values may appear and are passed through. */
 export type CheckoutSessionStatus = "open" | "authenticated" | "paid" | "expired" | "cancelled" | "failed";
 
+/**
+ * A hosted checkout session as Siglume's API returns it (snake_case, as on the wire): created by the checkout start
+ * route, read with `getCheckoutSession`.
+ */
 export interface CheckoutSession {
   session_id: string;
   merchant: string;
@@ -42,6 +47,7 @@ export interface CheckoutSession {
   [field: string]: unknown;
 }
 
+/** The merchant account as Siglume's API returns it (`getMerchant`). */
 export interface MerchantAccount {
   merchant: string;
   status: string;
@@ -77,6 +83,7 @@ export interface MerchantReadiness {
   [field: string]: unknown;
 }
 
+/** A webhook subscription as Siglume's API returns it (`listWebhookSubscriptions`). */
 export interface WebhookSubscription {
   id: string;
   callback_url: string;
@@ -87,18 +94,24 @@ export interface WebhookSubscription {
   [field: string]: unknown;
 }
 
+/**
+ * What `queueWebhookTestDelivery` sends: the event type, optional `data`, and the subscriptions to send to (default
+ * all).
+ */
 export interface WebhookTestDeliveryInput {
   event_type: string;
   data?: Record<string, unknown>;
   subscription_ids?: string[];
 }
 
+/** Siglume's answer to `queueWebhookTestDelivery`: whether it queued, and the test event's id and type. */
 export interface WebhookTestDeliveryQueued {
   queued: boolean;
   event: { id: string; type: string };
   [field: string]: unknown;
 }
 
+/** Filters of `listWebhookDeliveries`: subscription, event type and how many to return. */
 export interface ListWebhookDeliveriesInput {
   /** Only this subscription's deliveries. */
   subscription_id?: string;
@@ -106,6 +119,10 @@ export interface ListWebhookDeliveriesInput {
   limit?: number;
 }
 
+/**
+ * One webhook delivery as Siglume's API returns it (`listWebhookDeliveries`): the event, whether it was delivered,
+ * and your endpoint's status.
+ */
 export interface WebhookDelivery {
   event_id: string;
   event_type: string;

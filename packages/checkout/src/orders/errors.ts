@@ -13,6 +13,10 @@ export class CheckoutStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a `CheckoutStoreUnavailableError` (code `ORDER_STORE_UNAVAILABLE`, answered 503), also across
+ * two copies of the package.
+ */
 export const isCheckoutStoreUnavailableError = (error: unknown): error is CheckoutStoreUnavailableError =>
   error instanceof CheckoutStoreUnavailableError ||
   (error instanceof Error && error.name === "CheckoutStoreUnavailableError" && (error as { code?: unknown }).code === "ORDER_STORE_UNAVAILABLE");

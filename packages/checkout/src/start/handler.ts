@@ -21,8 +21,14 @@ export interface CheckoutStartRequest<TRequest> {
   request: TRequest;
 }
 
+/** The checkout start route, framework-free (what `createSiglumeCheckoutHandler` returns and every adapter calls). */
 export interface SiglumeCheckoutHandler<TRequest> {
   readonly options: ResolvedCheckoutOptions<TRequest>;
+  /**
+   * Handles one start request: checks the order, creates (or reuses) the hosted checkout session and resolves with
+   * the answer to write: 200 with the checkout URL, or an error whose code is a {@link CheckoutErrorCode}. Never
+   * rejects.
+   */
   handle(request: CheckoutStartRequest<TRequest>): Promise<CheckoutResponse>;
 }
 

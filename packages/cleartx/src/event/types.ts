@@ -3,10 +3,15 @@ type Open<T extends string> = T | (string & {});
 
 /** The five endpoints a service provider exposes to ClearTX, by the last segment of their path. */
 export const CLEARTX_ROUTES = ["confirmed", "declined", "rejected", "broadcasted", "confirmed-data"] as const;
+/**
+ * One of ClearTX's five endpoints, by the last segment of its path (`confirmed`, `declined`, `rejected`,
+ * `broadcasted`, `confirmed-data`).
+ */
 export type ClearTxRouteName = (typeof CLEARTX_ROUTES)[number];
 
 /** The four documented statuses, each posted to its own endpoint. */
 export const CLEARTX_STATUSES = ["CONFIRMED", "DECLINED", "REJECTED", "BROADCASTED"] as const;
+/** A travel-rule transfer's status in a notification: CONFIRMED, DECLINED, REJECTED or BROADCASTED. */
 export type ClearTxStatus = (typeof CLEARTX_STATUSES)[number];
 
 /** The status each of the four documented endpoints receives. */
@@ -23,12 +28,14 @@ export type ClearTxProtocol = Open<"MAIN" | "BASIC">;
 /** Why a transfer was declined or rejected. */
 export type ClearTxReasonCategory = Open<"COMPLIANCE_CHECK_FAILED" | "SANCTIONS_MATCH" | "USER_CANCELLATION" | "SYSTEM_ERROR">;
 
+/** Why a transfer was declined or rejected (category values left open). */
 export interface ClearTxReason {
   category: ClearTxReasonCategory;
   description: string;
   [field: string]: unknown;
 }
 
+/** The on-chain details of a broadcast transfer. */
 export interface ClearTxBlockchainInfo {
   txHash: string;
   /** The originating address. */

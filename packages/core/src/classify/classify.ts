@@ -1,6 +1,10 @@
 import type { DirectPaymentConfirmedData, SiglumeEvent } from "../event/types.js";
 import { DIRECT_PAYMENT_CONFIRMED } from "../event/types.js";
 
+/**
+ * Why a `direct_payment.confirmed` event could not be classified as a payment to fulfil: the `reason` of an `unknown`
+ * confirmation and of the review it is sent to (`onReview`). See docs/errors.md, "Review reasons".
+ */
 export type UnknownConfirmationReason =
   | "not_direct_payment_confirmed"
   | "unsupported_confirmation_mode"
@@ -56,12 +60,17 @@ export interface UnknownConfirmation extends ClassificationBase {
   settlement_batch_id: string | null;
 }
 
+/**
+ * What the classifier makes of a `direct_payment.confirmed` event: a Standard settlement, a metered (Micro/Nano)
+ * usage or batch settlement, or `unknown` with a reason. Narrow on `kind`.
+ */
 export type DirectPaymentConfirmation =
   | StandardSettled
   | MeteredUsageAccepted
   | MeteredBatchSettled
   | UnknownConfirmation;
 
+/** The `kind` of a {@link DirectPaymentConfirmation}: `"standard_settled"`, the metered kinds, or `"unknown"`. */
 export type ConfirmationKind = DirectPaymentConfirmation["kind"];
 
 /** A field "is present" only as a string that is non-empty after trimming. */

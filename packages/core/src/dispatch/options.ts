@@ -11,6 +11,7 @@ export {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_HANDLER_MS,
 } from "../engine/options.js";
+/** The route the Siglume webhook is mounted at when no `path` is given: `/webhooks/siglume`. */
 export const DEFAULT_PATH = "/webhooks/siglume";
 
 /** Options checked once at start-up, so nothing is re-derived per request. */

@@ -40,6 +40,10 @@ export interface WebhookRequest<TRequest> {
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
+/**
+ * A provider run by the engine: what every adapter calls. `match` finds the route for a path, `handle` reads,
+ * verifies, records and dispatches one request and resolves with the answer to write (it never rejects).
+ */
 export interface WebhookHandler<TRequest> {
   readonly provider: WebhookProvider<TRequest>;
   readonly routes: readonly WebhookRoute[];

@@ -70,6 +70,9 @@ export interface DecisionPlan<T = unknown> {
   digest: string;
   /** performance.now() by which the answer must be written. */
   deadlineAt: number;
+  /**
+   * Calls the user's decision handler; `transaction` is the claim's (ctx.transaction). Its result becomes the answer.
+   */
   run(transaction: unknown): T | PromiseLike<T>;
   /** The answer body for the handler's result, or undefined when the result is not a valid decision. */
   body(value: T): string | undefined;
@@ -88,6 +91,7 @@ export interface DecisionPlan<T = unknown> {
 /** Run a handler without recording it (a readiness probe), then acknowledge. */
 export interface UnrecordedPlan {
   kind: "unrecorded";
+  /** Calls the user's handler (nothing is recorded). */
   run(): unknown;
   acknowledge: WebhookResponse;
   info: Record<string, unknown>;
@@ -101,6 +105,10 @@ export interface AnswerPlan {
   refusal?: string | undefined;
 }
 
+/**
+ * What a provider decides for a verified request, for the engine to carry out: run once and acknowledge, decide
+ * within a deadline, run unrecorded, or answer at once.
+ */
 export type Plan = OncePlan | DecisionPlan<any> | UnrecordedPlan | AnswerPlan; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**

@@ -57,11 +57,16 @@ export const directPaymentSpentDataSchema = z.looseObject({
   currency: z.string().optional(),
 });
 
+/**
+ * The zod schema of a `direct_payment.confirmed` event as Siglume documents it (unknown extra fields allowed); a body
+ * it rejects is answered `400 PAYLOAD_INVALID_EVENT`.
+ */
 export const directPaymentConfirmedEventSchema = siglumeEventSchema.extend({
   type: z.literal("direct_payment.confirmed"),
   data: directPaymentConfirmedDataSchema,
 });
 
+/** The zod schema of a `direct_payment.spent` event (unknown extra fields allowed). */
 export const directPaymentSpentEventSchema = siglumeEventSchema.extend({
   type: z.literal("direct_payment.spent"),
   data: directPaymentSpentDataSchema,

@@ -7,10 +7,14 @@ export interface SiglumeEvent<TType extends string = string, TData extends objec
   data: TData;
 }
 
+/** The event type of a confirmed direct payment: the one to fulfil on. */
 export const DIRECT_PAYMENT_CONFIRMED = "direct_payment.confirmed";
+/** The event type Siglume sends when a direct payment's funds are spent; informational, for `onEvent`. */
 export const DIRECT_PAYMENT_SPENT = "direct_payment.spent";
 
+/** Siglume's pricing band of a payment: `standard` settles per payment; `micro` and `nano` are metered. */
 export type PricingBand = "standard" | "micro" | "nano";
+/** How often Siglume settles a band: per payment (Standard) or in weekly or monthly batches (metered). */
 export type SettlementCadence = "per_payment" | "weekly" | "monthly";
 
 /**
@@ -57,7 +61,9 @@ export interface DirectPaymentSpentData {
   [field: string]: unknown;
 }
 
+/** A verified `direct_payment.confirmed` event. */
 export type DirectPaymentConfirmedEvent = SiglumeEvent<typeof DIRECT_PAYMENT_CONFIRMED, DirectPaymentConfirmedData>;
+/** A verified `direct_payment.spent` event. */
 export type DirectPaymentSpentEvent = SiglumeEvent<typeof DIRECT_PAYMENT_SPENT, DirectPaymentSpentData>;
 
 /** Event type names mapped to their typed events. */

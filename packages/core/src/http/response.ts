@@ -10,6 +10,10 @@ export interface WebhookResponse {
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 
+/**
+ * The answer for a refused request: the error's status and a JSON body `{ "error": { "code", "message" } }`, never
+ * its cause.
+ */
 export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string> | undefined): WebhookResponse {
   // Only the code and our own message: never a cause, whose text may be a library's or a user's.
   return {

@@ -60,9 +60,17 @@ export interface WebhookModuleSpec<TOptions extends object, TExtras extends obje
 /** What a module's service does: inject it to see the routes it serves. */
 export interface WebhookModuleService {
   readonly routes: readonly WebhookRoute[];
+  /**
+   * Answers one request to the named route (what the module's controller calls): reads the body, runs the provider
+   * through the engine, writes the answer.
+   */
   receive(routeName: string, req: NestRequest, res: unknown): Promise<void>;
 }
 
+/**
+ * What `defineWebhookModule` returns: Nest's `ConfigurableModuleClass` (with `forRoot` and `forRootAsync`) and the
+ * option types, plus the options' injection token and the module's service class.
+ */
 export type WebhookModuleDefinition<TOptions extends object, TExtras> = ConfigurableModuleHost<TOptions, "forRoot", "create", TExtras> & {
   /** The options' injection token. */
   OPTIONS_TOKEN: string;

@@ -13,6 +13,7 @@ export interface DiscoveredHandler<TMetadata extends WebhookHandlerMetadata = We
   metadata: TMetadata;
   /** "BillingService.paid", for error messages. */
   name: string;
+  /** Calls the method on its instance (`this` bound) with the payload and the context. */
   call: (payload: unknown, ctx: unknown) => unknown;
 }
 

@@ -1,6 +1,7 @@
 /** An enum Pomelo may extend: the known values, or any other string (never rejected). */
 type Open<T extends string> = T | (string & {});
 
+/** How the cardholder receives a tokenization OTP: `"EMAIL"` or `"SMS"` (other values passed through). */
 export type OtpMethod = Open<"EMAIL" | "SMS">;
 
 /**

@@ -90,7 +90,7 @@ function typesOf(target) {
 /**
  * Warns for each property of our packages' interfaces, classes and object type aliases without a doc comment. Left
  * out: the inferred types of variables (a zod schema's shape, a builder object's methods), which TypeDoc's own check
- * would count, and properties nested in another property's type.
+ * would count, properties nested in another property's type, and the members of a union's object types.
  */
 function undocumentedMembers(project, packages, logger) {
   for (const property of project.getReflectionsByKind(ReflectionKind.Property)) {
@@ -98,7 +98,7 @@ function undocumentedMembers(project, packages, logger) {
     const parent = property.parent;
     const direct =
       parent?.kindOf(ReflectionKind.Interface | ReflectionKind.Class) ||
-      (parent?.kindOf(ReflectionKind.TypeLiteral) && parent.parent?.kindOf(ReflectionKind.TypeAlias));
+      (parent?.kindOf(ReflectionKind.TypeLiteral) && parent.parent?.kindOf(ReflectionKind.TypeAlias) && parent.parent.type?.type === "reflection");
     const symbol = project.getSymbolIdFromReflection(property);
     if (!direct || !symbol || !packages.has(symbol.packageName)) continue;
     logger.validationWarning(`${property.getFriendlyFullName()} (property) has no doc comment: ${symbol.packageName}/${symbol.packagePath}`);

@@ -38,6 +38,7 @@ export type SiglumeErrorCode = keyof typeof SIGLUME_ERROR_STATUS;
  * codes, and headers of the answer.
  */
 export interface WebhookErrorOptions {
+  /** The underlying failure: reported to `onError` and logged, never sent in the answer. */
   cause?: unknown;
   /** The answer's status, for codes outside SIGLUME_ERROR_STATUS (a provider's own). */
   status?: number;
@@ -51,9 +52,13 @@ export interface WebhookErrorOptions {
  * the engine turns it into `{"error":{"code","message"}}`.
  */
 export class SiglumeWebhookError<TCode extends string = SiglumeErrorCode | (string & {})> extends Error {
+  /** Always `"SiglumeWebhookError"`, also for other providers' codes. */
   override readonly name = "SiglumeWebhookError";
+  /** The stable error code the request was answered with (e.g. `SIGNATURE_MISMATCH`): alert and test on it. */
   readonly code: TCode;
+  /** The HTTP status of the answer. */
   readonly status: number;
+  /** Headers the answer carries (e.g. `WWW-Authenticate`, `Retry-After`), if any. */
   readonly headers: Record<string, string> | undefined;
 
   constructor(code: TCode, message: string, options?: WebhookErrorOptions) {
@@ -76,6 +81,7 @@ export { isSiglumeWebhookError as isWebhookError };
 
 /** Thrown at start-up when options could let an event be acknowledged unrecorded. */
 export class SiglumeConfigurationError extends Error {
+  /** Always `"SiglumeConfigurationError"`: thrown at start-up, never for a request. */
   override readonly name = "SiglumeConfigurationError";
 }
 

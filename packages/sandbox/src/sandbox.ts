@@ -42,8 +42,13 @@ export interface SiglumeSandboxOptions {
   port?: number;
   /** Origins your success/cancel URLs may be on (checkout_allowed_origins). Default http://localhost:3000. */
   origin?: string | string[];
+  /** The merchant key the sandbox accepts. Default `SANDBOX_DEFAULTS.merchant`. */
   merchant?: string;
+  /** The bearer token the sandbox accepts. Default `SANDBOX_DEFAULTS.merchantAuthToken`. */
   merchantAuthToken?: string;
+  /**
+   * The secret webhooks are signed with. Default `SANDBOX_DEFAULTS.webhookSecret` (public: local development only).
+   */
   webhookSecret?: string;
   /** Lifetime of a checkout session. Default 30 minutes. */
   sessionTtlMs?: number;
@@ -56,6 +61,7 @@ export interface SiglumeSandboxOptions {
    * otherwise. A start route must keep one live session per order either way, by its own attempts.
    */
   repeatedNonce?: "new-session" | "same-session";
+  /** Overrides of the webhook retry schedule. */
   delivery?: Partial<DeliverySchedule>;
   /** One line per webhook attempt and session change. Default: nothing. */
   log?: (line: string) => void;

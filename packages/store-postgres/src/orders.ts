@@ -34,8 +34,11 @@ export interface PostgresOrdersTable {
  * paid, the attempts table, and the ownership check.
  */
 export interface PostgresOrderStoreOptions<TRequest> {
+  /** Your `pg` pool (the store never ends it). */
   pool?: Pool;
+  /** Or a connection string: the store then owns a small pool, ended by `close()`. */
   connectionString?: string;
+  /** How your orders table is read and marked paid (table and column names); see docs/checkout.md. */
   orders?: PostgresOrdersTable;
   /** Default "siglume_checkout_attempts". */
   attemptsTable?: string;

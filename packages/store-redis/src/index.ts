@@ -33,8 +33,11 @@ export interface RedisIdempotencyStore extends IdempotencyStore {
 
 /** What a completed event's key holds, after the `done:` prefix (JSON). */
 export interface RedisDoneRecord {
+  /** What the delivery was classified as (the engine's outcome). */
   outcome: string;
+  /** The digest of the signed body that completed it. */
   digest: string;
+  /** The answer sent, for decision flows. */
   result?: string;
 }
 

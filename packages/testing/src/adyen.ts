@@ -7,6 +7,9 @@ export interface AdyenSignedRequest {
   body: Buffer;
   /** The same bytes as text, for supertest's .send(). */
   text: string;
+  /**
+   * The headers to send: the content type, Adyen's `hmacsignature`, and `authorization` when `basicAuth` was given.
+   */
   headers: { "content-type": string; hmacsignature: string; authorization?: string };
 }
 
@@ -19,6 +22,7 @@ export interface AdyenSignedRequestOptions {
   hmacKey: string;
   /** Adds `Authorization: Basic …`; omit to send none. */
   basicAuth?: { username: string; password: string } | undefined;
+  /** The `content-type` header. Default `application/json`. */
   contentType?: string | undefined;
 }
 

@@ -85,6 +85,7 @@ export interface ClearTxRequest {
   body: Buffer;
   /** The same bytes as text, for supertest's .send() and fetch. */
   text: string;
+  /** The headers to send: the content type and whatever `sign` made. */
   headers: Record<string, string> & { "content-type": string };
   /** The endpoint, e.g. "/v1/notify/confirmed". */
   path: string;
@@ -99,6 +100,7 @@ export interface ClearTxRequestOptions {
   sign?: ((body: Buffer) => Record<string, string>) | undefined;
   /** Where the endpoints are mounted. Default "/v1/notify". */
   basePath?: string | undefined;
+  /** The `content-type` header. Default `application/json`. */
   contentType?: string | undefined;
 }
 

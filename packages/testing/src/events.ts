@@ -3,10 +3,15 @@ import type { SiglumeEvent, UnknownConfirmationReason } from "@siglume-middlewar
 
 /** Envelope fields to replace, and data fields to merge over the builder's defaults. */
 export interface EventOverrides {
+  /** The event id (default a fresh `evt_…`): reuse one to test a redelivery. */
   id?: string;
+  /** The event type, e.g. to test an unknown one. */
   type?: string;
+  /** The API version the event says it follows. */
   api_version?: string;
+  /** When the event happened (ISO 8601). */
   occurred_at?: string;
+  /** Fields merged over the builder's `data` (e.g. `{ amount_minor: 1000 }`). */
   data?: Record<string, unknown>;
 }
 

@@ -10,6 +10,7 @@ export interface SignedRequest {
   body: Buffer;
   /** The same bytes as text, for supertest's .send() (which would JSON-encode a Buffer). */
   text: string;
+  /** The headers to send: the content type and the `siglume-signature` over the body. */
   headers: { "content-type": string; "siglume-signature": string };
 }
 
@@ -22,6 +23,7 @@ export interface SignedRequestOptions {
   secret?: string;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
+  /** The `content-type` header. Default `application/json`. */
   contentType?: string;
 }
 

@@ -82,7 +82,9 @@ const ROUTE_MISSING = new Set(["HTTP_404", "NOT_FOUND", "ROUTE_NOT_FOUND", "FEAT
  * failures are `SiglumeApiError` subclasses carrying Siglume's `code`.
  */
 export class SiglumeMerchantClient {
+  /** The API base requests go to (no trailing slash). */
   readonly apiBase: string;
+  /** The per-request timeout, in milliseconds. */
   readonly timeoutMs: number;
   readonly #token: string;
 

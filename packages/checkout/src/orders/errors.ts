@@ -5,6 +5,7 @@
  * same answer; `cause` keeps the driver's error for `onError`.
  */
 export class CheckoutStoreUnavailableError extends Error {
+  /** Always `"ORDER_STORE_UNAVAILABLE"`: the start route answers it with 503 and a `Retry-After`. */
   readonly code = "ORDER_STORE_UNAVAILABLE";
 
   constructor(message: string, options?: { cause?: unknown }) {

@@ -11,6 +11,7 @@ import { PAID_ORDER_STATUSES } from "./contract.js";
 
 /** An order of the in-memory store; `owner` is whatever the app's `owns` check compares. */
 export interface MemoryOrder extends CheckoutOrder {
+  /** Whoever owns the order, in the form your `owns` check compares (e.g. a user id). */
   owner?: string;
 }
 

@@ -60,21 +60,29 @@ export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerch
  * with).
  */
 export interface ResolvedCheckoutOptions<TRequest> {
+  /** Your Siglume merchant key. */
   merchant: string;
   /** publicOrigin (or SHOP_PUBLIC_ORIGIN), as an origin. */
   origin: string;
+  /** The start route's path. */
   path: string;
   /** The success URL for an order (on the origin, with its `order_id`). */
   successUrl: (orderId: string) => string;
   /** The cancel URL for an order (on the origin, with its `order_id`). */
   cancelUrl: (orderId: string) => string;
+  /** The order store. */
   orders: SiglumeCheckoutOrders<TRequest>;
   /** Finds the order the shopper may pay (null when absent or not theirs: answered `404 ORDER_NOT_FOUND`). */
   lookup: (orderId: string, request: TRequest) => Promise<CheckoutOrder | null> | CheckoutOrder | null;
+  /** Whether Micro/Nano amounts may start (else `409 METERED_INTEGRATION_REQUIRED`). */
   allowMeteredPayments: boolean;
+  /** The merchant API client sessions are created with. */
   client: SiglumeMerchantClient;
+  /** How long a start's creation claim holds before another start may take the attempt over. */
   creationLeaseMs: number;
+  /** What a `202` (another start is creating the session) tells the browser to wait before retrying. */
   retryAfterMs: number;
+  /** Whether a stored session is checked with Siglume before it is answered again. */
   checkSessionOnReuse: boolean;
   /** Extra session metadata for an order, as configured. */
   metadata?: (order: CheckoutOrder) => Record<string, unknown>;

@@ -23,7 +23,9 @@ export type CheckoutErrorCode = keyof typeof CHECKOUT_ERROR_STATUS;
 
 /** What an adapter writes back, decided entirely by the checkout core. */
 export interface CheckoutResponse {
+  /** The HTTP status to write. */
   status: number;
+  /** The headers to write (lower-case names). */
   headers: Record<string, string>;
   /** JSON text. */
   body: string;

@@ -18,9 +18,13 @@ export const DEFAULT_PATH = "/webhooks/siglume";
 export interface ResolvedSiglumeOptions<TRequest = unknown> extends ResolvedEngineOptions<TRequest> {
   /** The secrets as HMAC keys, made once at start-up. */
   keys: SecretKey[];
+  /** Whether metered confirmations reach `onDirectPaymentConfirmed` (else `onReview`). */
   allowMeteredPayments: boolean;
+  /** How far a signature's timestamp may be from now. */
   toleranceSeconds: number;
+  /** The route the webhook answers at. */
   path: string;
+  /** The handlers, as given. */
   handlers: SiglumeHandlers<boolean, TRequest>;
 }
 

@@ -37,7 +37,9 @@ export type ReviewReason = UnknownConfirmationReason | "metered_integration_requ
  * Record it for a person to look at; the delivery is acknowledged once `onReview` returns.
  */
 export interface SiglumeReview {
+  /** The verified event, as sent. */
   event: SiglumeEvent;
+  /** Why it is reviewed rather than fulfilled. */
   reason: ReviewReason;
   /** The classifier's full result, for the review record. */
   confirmation: DirectPaymentConfirmation;

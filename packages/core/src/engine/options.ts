@@ -78,12 +78,19 @@ export interface EngineOptions<TRequest = unknown> {
  * renewal, logger, contained `onError`): what providers and adapters read, never re-derived per request.
  */
 export interface ResolvedEngineOptions<TRequest = unknown> {
+  /** The idempotency store (the in-memory one unless `store` was given). */
   store: IdempotencyStore;
+  /** The largest body read, in bytes. */
   bodyLimit: number;
+  /** How long the body may take to arrive. */
   bodyTimeoutMs: number;
+  /** How long a delivery waits for its handler before answering `503 HANDLER_TIMEOUT`. */
   handlerTimeoutMs: number;
+  /** How long a claim is renewed for a handler that never settles. */
   maxHandlerMs: number;
+  /** The `Retry-After` of 503 and 409 answers (default 5). */
   retryAfterSeconds: number;
+  /** Where warnings and failures are logged (the given logger, or JSON lines on stderr). */
   logger: WebhookLogger;
   /** Spans and metrics; undefined when `telemetry: false`. */
   telemetry: EngineTelemetry | undefined;

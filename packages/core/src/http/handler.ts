@@ -10,6 +10,7 @@ export type { WebhookRequest } from "../engine/handler.js";
  * exposes its resolved options.
  */
 export interface SiglumeWebhookHandler<TRequest> extends WebhookHandler<TRequest> {
+  /** The options after start-up checks. */
   readonly options: ResolvedSiglumeOptions<TRequest>;
 }
 

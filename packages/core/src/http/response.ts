@@ -2,7 +2,9 @@ import { SiglumeWebhookError } from "../errors.js";
 
 /** What an adapter writes back, decided entirely by the core. */
 export interface WebhookResponse {
+  /** The HTTP status to write. */
   status: number;
+  /** The headers to write (lower-case names). */
   headers: Record<string, string>;
   /** JSON text, or undefined for 204. */
   body: string | undefined;

@@ -19,11 +19,13 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** An HMAC-SHA256 key prepared once (a KeyObject on Node, a lazily imported CryptoKey elsewhere). */
 export interface SecretKey {
+  /** Always `"hmac-sha256"`; the key material stays inside the platform's key object. */
   readonly kind: "hmac-sha256";
 }
 
 /** An Ed25519 public key prepared once. */
 export interface PublicKey {
+  /** Always `"ed25519"`. */
   readonly kind: "ed25519";
 }
 

@@ -28,6 +28,7 @@ export interface VerifyOptions {
 
 /** What a successful verification returns: the signed timestamp (unix seconds). */
 export interface VerifiedSignature {
+  /** The header's `t=`: when Siglume signed, in unix seconds. */
   timestamp: number;
 }
 

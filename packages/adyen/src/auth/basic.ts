@@ -5,7 +5,9 @@ import { SiglumeWebhookError, equalBytes, fromBase64, sha256Sync, toBase64, utf8
  * without them, or with others, is answered `401` with a `WWW-Authenticate` challenge before the body is read.
  */
 export interface BasicAuthCredentials {
+  /** The user name configured on the webhook. */
   username: string;
+  /** The password configured on the webhook (compared in constant time; never logged). */
   password: string;
 }
 

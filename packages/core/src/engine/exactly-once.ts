@@ -6,8 +6,11 @@ import { isPromiseLike, type MaybePromise } from "./maybe.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
+  /** Idempotency key of the event (namespaced by provider and route). */
   key: string;
+  /** Event type, for the store's record. */
   type: string;
+  /** bodyDigest() of the signed body, recorded with the claim. */
   digest: string;
   /** Calls the user's handler; gets the claim's transaction, when the store has one. */
   run(transaction: unknown): T | PromiseLike<T>;
@@ -24,6 +27,7 @@ export interface ClaimedRun<T> {
  * a claim is renewed, and where failures are reported.
  */
 export interface ExactlyOnceOptions {
+  /** The store claims and completions are recorded in. */
   store: IdempotencyStore;
   /** How long the delivery waits for the handler before answering HANDLER_TIMEOUT. */
   handlerTimeoutMs: number;

@@ -10,6 +10,7 @@ export interface WebhookHandlerMetadata {
 
 /** A decorated method found by discovery, bound to its instance. */
 export interface DiscoveredHandler<TMetadata extends WebhookHandlerMetadata = WebhookHandlerMetadata> {
+  /** What the method's decorator recorded (its role, and what it takes). */
   metadata: TMetadata;
   /** "BillingService.paid", for error messages. */
   name: string;

@@ -48,6 +48,7 @@ function refuse(code: string, message: string): never {
 
 /** What a verified Pomelo request proved: which key pair signed it, when, and for which endpoint. */
 export interface VerifiedPomeloRequest {
+  /** The key pair whose secret verified the signature (named by `x-api-key`). */
   signer: PomeloSigningKey;
   /** X-Timestamp, unix seconds. */
   timestamp: number;

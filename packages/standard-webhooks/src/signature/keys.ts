@@ -24,6 +24,7 @@ export interface StandardSecret {
 
 /** One configured `whpk_` public key. */
 export interface StandardPublicKey {
+  /** Its position in the `publicKey` option, for messages. */
   index: number;
   key: PublicKey;
   /** The first characters, enough to tell which (a public key is not secret). */

@@ -30,13 +30,16 @@ export type ClearTxReasonCategory = Open<"COMPLIANCE_CHECK_FAILED" | "SANCTIONS_
 
 /** Why a transfer was declined or rejected (category values left open). */
 export interface ClearTxReason {
+  /** The kind of reason (e.g. `SANCTIONS_MATCH`, `USER_CANCELLATION`). */
   category: ClearTxReasonCategory;
+  /** The reason in words, as ClearTX sent it. */
   description: string;
   [field: string]: unknown;
 }
 
 /** The on-chain details of a broadcast transfer. */
 export interface ClearTxBlockchainInfo {
+  /** The on-chain transaction hash. */
   txHash: string;
   /** The originating address. */
   origin: string;
@@ -59,24 +62,31 @@ interface ClearTxNotificationBase {
 
 /** POST /confirmed, to the originator: the beneficiary accepted the transfer. */
 export interface ClearTxConfirmed extends ClearTxNotificationBase {
+  /** Always `CONFIRMED` at this endpoint. */
   status: "CONFIRMED";
 }
 
 /** POST /declined, to the originator: the beneficiary declined it. */
 export interface ClearTxDeclined extends ClearTxNotificationBase {
+  /** Always `DECLINED` at this endpoint. */
   status: "DECLINED";
+  /** Why the beneficiary declined. */
   reason: ClearTxReason;
 }
 
 /** POST /rejected, to the beneficiary: the originator rejected it. */
 export interface ClearTxRejected extends ClearTxNotificationBase {
+  /** Always `REJECTED` at this endpoint. */
   status: "REJECTED";
+  /** Why the originator rejected. */
   reason: ClearTxReason;
 }
 
 /** POST /broadcasted, to both: the transfer is on chain. */
 export interface ClearTxBroadcasted extends ClearTxNotificationBase {
+  /** Always `BROADCASTED` at this endpoint. */
   status: "BROADCASTED";
+  /** The transfer's transaction hash and addresses. */
   transactionBlockchainInfo: ClearTxBlockchainInfo;
 }
 
@@ -90,11 +100,15 @@ export type ClearTxNotification = ClearTxConfirmed | ClearTxDeclined | ClearTxRe
  * (the IVMS.101 part) is kept as sent, as unknown JSON. Personal data: never log it.
  */
 export interface ClearTxConfirmedData {
+  /** The transfer's reference (a UUID): with the endpoint, the idempotency key. */
   transactionRef: string;
+  /** `MAIN` (carries IVMS.101 personal data) or `BASIC`, when sent. */
   protocol?: ClearTxProtocol;
   /** Its value at this endpoint is not public: any string is accepted. */
   status?: string;
+  /** The originator's VASP (a DID), when sent. */
   originatorVASPdid?: string;
+  /** The beneficiary's VASP (a DID), when sent. */
   beneficiaryVASPdid?: string;
   [field: string]: unknown;
 }
@@ -117,6 +131,7 @@ export type ClearTxReviewReason =
 
 /** A verified notification no handler can take, for a person to look at. Holds the payload: don't log it. */
 export interface ClearTxReview {
+  /** Why no handler took it. */
   reason: ClearTxReviewReason;
   /** Names the field or the mismatch, e.g. `"reason.category" must be a string`. No payload values but `status`. */
   message: string;

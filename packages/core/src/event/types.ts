@@ -101,6 +101,8 @@ export type DirectPaymentSpentEvent = SiglumeEvent<typeof DIRECT_PAYMENT_SPENT, 
 
 /** Event type names mapped to their typed events. */
 export interface SiglumeEventMap {
+  /** A confirmed direct payment. */
   [DIRECT_PAYMENT_CONFIRMED]: DirectPaymentConfirmedEvent;
+  /** A spent direct payment. */
   [DIRECT_PAYMENT_SPENT]: DirectPaymentSpentEvent;
 }

@@ -26,6 +26,7 @@ export interface StandardSecret {
 export interface StandardPublicKey {
   /** Its position in the `publicKey` option, for messages. */
   index: number;
+  /** The Ed25519 public key, prepared once. */
   key: PublicKey;
   /** The first characters, enough to tell which (a public key is not secret). */
   hint: string;

@@ -18,7 +18,7 @@ export const adyenPurchaseSchema = z.looseObject({
 
 /**
  * The zod schema of a relayed authentication request (`balancePlatform.authentication.relayed`), the one Adyen waits
- * for a decision on; a body it rejects is answered `400`.
+ * for a decision on: the contract the provider checks by hand on its hot path (a property test holds the two together).
  */
 export const relayedAuthenticationRequestSchema = z.looseObject({
   id: eventIdSchema,

@@ -27,14 +27,13 @@ import type {
 export const DEFAULT_SIGLUME_API_BASE = "https://siglume.com/v1";
 /**
  * How long one API request may take by default, answer included: 10 s (`timeoutMs`); a slower one fails with
- * `SiglumeApiError` code `SIGLUME_UNAVAILABLE`.
+ * `SiglumeUnavailableError` (code `SIGLUME_TIMEOUT`).
  */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
 
 /**
  * Options of {@link SiglumeMerchantClient} (and of the checkout, which extends them): the API base, the merchant's
- * bearer token, the timeout and the `fetch` to use. Unset values fall back to the environment variables named on
- * each.
+ * bearer token and the timeout. Unset values fall back to the environment variables named on each.
  */
 export interface SiglumeMerchantClientOptions {
   /** Default SIGLUME_API_BASE, else https://siglume.com/v1. A local sandbox: http://127.0.0.1:8787/v1. */

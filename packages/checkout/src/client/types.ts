@@ -136,7 +136,7 @@ export interface WebhookSubscription {
 export interface WebhookTestDeliveryInput {
   /** The event type to send (e.g. `direct_payment.confirmed`). */
   event_type: string;
-  /** The test event's `data` (Siglume fills in a default when omitted). */
+  /** The test event's `data`; optional. */
   data?: Record<string, unknown>;
   /** Only these subscriptions (default all). */
   subscription_ids?: string[];
@@ -157,7 +157,7 @@ export interface ListWebhookDeliveriesInput {
   subscription_id?: string;
   /** Only deliveries of this event type. */
   event_type?: string;
-  /** How many to return, newest first. */
+  /** How many to return at most. */
   limit?: number;
 }
 

@@ -78,7 +78,7 @@ export interface EngineOptions<TRequest = unknown> {
  * renewal, logger, contained `onError`): what providers and adapters read, never re-derived per request.
  */
 export interface ResolvedEngineOptions<TRequest = unknown> {
-  /** The idempotency store (the in-memory one unless `store` was given). */
+  /** The idempotency store (the in-memory one unless `idempotencyStore` was given). */
   store: IdempotencyStore;
   /** The largest body read, in bytes. */
   bodyLimit: number;

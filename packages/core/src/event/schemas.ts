@@ -58,8 +58,9 @@ export const directPaymentSpentDataSchema = z.looseObject({
 });
 
 /**
- * The zod schema of a `direct_payment.confirmed` event as Siglume documents it (unknown extra fields allowed); a body
- * it rejects is answered `400 PAYLOAD_INVALID_EVENT`.
+ * The zod schema of a `direct_payment.confirmed` event as Siglume documents it (unknown extra fields allowed), for
+ * validating events in your own code and tests. The webhook checks the envelope by hand (the same contract as
+ * `siglumeEventSchema`) and leaves what `data` proves to the classifier.
  */
 export const directPaymentConfirmedEventSchema = siglumeEventSchema.extend({
   type: z.literal("direct_payment.confirmed"),

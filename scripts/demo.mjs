@@ -1,16 +1,22 @@
 #!/usr/bin/env node
-// `npm run demo [-- express|fastify|koa|nestjs]`: starts an example app with its
+// `npm run demo [-- express|fastify|koa|nestjs|nextjs|hono [node|bun|deno]]`: starts an example app with its
 // embedded demo secret and drives it with the siglume-webhooks CLI, printing
 // what the endpoint answered and what the app did; then runs a whole payment
 // through `siglume-webhooks sandbox`: checkout start → hosted page → confirm →
 // signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples, each on Express or
-// Koa and on NestJS.
+// Koa and on NestJS. The Hono example runs on Node by default, or on the runtime named after it.
 import { spawnSync } from "node:child_process";
-import { DEMO_SECRET, FRAMEWORKS, SENDER_EXAMPLES, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
+import { DEMO_SECRET, FRAMEWORKS, MULTI_RUNTIME_EXAMPLES, SENDER_EXAMPLES, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
+import { RUNTIMES } from "./lib/runtimes.mjs";
 
 const framework = process.argv[2] ?? "express";
+const runtime = process.argv[3] ?? "node";
 if (!FRAMEWORKS.includes(framework)) {
   console.error(`error: unknown framework "${framework}": expected one of ${FRAMEWORKS.join(", ")}`);
+  process.exit(2);
+}
+if (!RUNTIMES.includes(runtime) || (runtime !== "node" && !MULTI_RUNTIME_EXAMPLES.includes(framework))) {
+  console.error(`error: the ${framework} example runs on ${MULTI_RUNTIME_EXAMPLES.includes(framework) ? RUNTIMES.join(", ") : "node"}, not "${runtime}"`);
   process.exit(2);
 }
 
@@ -22,6 +28,7 @@ async function startShop({ metered = false } = {}) {
   const origin = `http://127.0.0.1:${port}`;
   const sandbox = await startSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, secret: DEMO_SECRET, onOutput: indent("sandbox") });
   const app = await startExample(framework, {
+    runtime,
     port,
     env: { ...sandbox.env, ...(metered ? { SIGLUME_ALLOW_METERED: "1" } : {}) },
     onOutput: indent(metered ? "app (metered)" : "app"),

@@ -14,7 +14,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "packaging/**", "runtimes/**"] },
+        test: { name: "unit", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "packaging/**", "runtimes/**", "nextjs/**"] },
       },
       {
         extends: true,
@@ -30,8 +30,10 @@ export default defineConfig({
       // Real Node, Bun, Deno and workerd processes running the same app (runtimes/); slower to start.
       { extends: true, test: { name: "runtimes", include: ["runtimes/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 } },
       // npm installs and compiles that would compete with the timing-sensitive tests for the two
-      // cores: `npm test` runs this project after the other one (package.json "test").
+      // cores: `npm test` runs these projects after the others (package.json "test").
       { extends: true, test: { name: "packaging", include: ["packaging/**/*.test.ts"] } },
+      // The Next.js example: `next build` (Turbopack takes every core), then `next start`.
+      { extends: true, test: { name: "nextjs", include: ["nextjs/**/*.test.ts"] } },
     ],
   },
 });

@@ -1,4 +1,6 @@
-import { secretOrDemo } from "./demo-secret.js";
+// No extension: see demo-secret.ts.
+import { secretOrDemo } from "./demo-secret";
+import { inProduction } from "./production";
 
 /** The local sandbox `siglume-webhooks sandbox` runs by default (its printed environment overrides these). */
 const SANDBOX_API_BASE = "http://127.0.0.1:8787/v1";
@@ -10,7 +12,7 @@ const SANDBOX_API_BASE = "http://127.0.0.1:8787/v1";
  * missing one), and an unset SIGLUME_API_BASE means Siglume's own API. Creating the client contacts nothing.
  */
 export function checkoutSettings(app: string, localOrigin: string) {
-  const production = process.env.NODE_ENV === "production";
+  const production = inProduction();
   const fromDashboard = "The sandbox's value works only with a local sandbox; set your merchant's from Siglume's dashboard.";
   return {
     merchant: secretOrDemo(app, "SIGLUME_DIRECT_PAYMENT_MERCHANT", "sandbox_merchant", fromDashboard),

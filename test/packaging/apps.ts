@@ -109,8 +109,8 @@ export const frameworks: Framework[] = [
     name: "express",
     server: "express",
     peer: "express",
-    // supertest and vitest: docs/testing.md's examples ("Testing your handlers").
-    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
+    // supertest and vitest: docs/testing.md's examples ("Testing your handlers"); @hono/node-server: docs/hono.md's Node server.
+    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest", "@hono/node-server"],
     compilerOptions: {},
     nodes: [20, 22, 24],
   },
@@ -208,10 +208,13 @@ export function writeApp(dir: string, plan: AppPlan): void {
     writeFileSync(join(snippetDir, "snippet.mts"), text);
     writeFileSync(join(snippetDir, "snippet.cts"), text);
     for (const file of snippet.preludeFiles) {
-      // A name may reach up ("../../shared/x.ts"): the file an example imports from outside its folder.
+      // A name may reach up ("../../shared/x.ts"): the file an example imports from outside its folder. Those
+      // import each other without an extension (for Turbopack; TypeScript reads examples/shared as CommonJS),
+      // which this ESM app's nodenext resolution needs: ".js" is added to their relative imports.
       const target = join(snippetDir, file.name);
       mkdirSync(dirname(target), { recursive: true });
-      copyFileSync(join(root, file.from), target);
+      const text = readFileSync(join(root, file.from), "utf8");
+      writeFileSync(target, file.from.startsWith("examples/shared/") ? text.replace(/(from "\.{1,2}\/[^".]+)"/g, '$1.js"') : text);
     }
   }
 }

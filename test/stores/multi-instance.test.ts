@@ -43,22 +43,25 @@ afterAll(async () => {
   await Promise.all([orders?.close(), redis?.stop()]);
 });
 
+/** The instance kinds: Node's four frameworks, and the fetch handler on Bun (node:crypto seam) and Deno (WebCrypto). */
+const KINDS = ["express", "fastify", "koa", "nestjs", "bun", "deno"];
+
 describe.each([
   ["postgres", "the claim row locked in the order update's own transaction"],
   ["redis", "an expiring Redis lock, the order update autocommitted in PostgreSQL"],
-])("4 instances (express, fastify, koa, nestjs) sharing %s (%s)", (store) => {
+])("6 instances (express, fastify, koa, nestjs on Node; Bun; Deno) sharing %s (%s)", (store) => {
   let instances: Instance[] = [];
   beforeAll(async () => {
     const env = { STORE: store, PG_URL: orders.postgres.url, REDIS_URL: redis.url, SECRET };
-    instances = await Promise.all(["express", "fastify", "koa", "nestjs"].map((adapter) => startInstance(adapter, env)));
+    instances = await Promise.all(KINDS.map((kind) => startInstance(kind, env)));
   }, 120_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.kill()));
   });
 
-  it("200 deliveries (50 events × 4 copies, shuffled, 64 at once) pay every order exactly once", async () => {
+  it("300 deliveries (50 events × a copy to each of the 6 instances, shuffled, 64 at once) pay every order exactly once", async () => {
     const events = await orders.newOrders(50);
-    const deliveries = shuffle(events.flatMap((event) => [0, 1, 2, 3].map((copy) => ({ event, instance: instances[(copy + Math.floor(Math.random() * 4)) % 4]! }))));
+    const deliveries = shuffle(events.flatMap((event) => instances.map((instance) => ({ event, instance }))));
     const results = await pooled(deliveries, 64, ({ event, instance }) => post(instance.url, event));
 
     const statuses = results.map((r) => r.status);
@@ -88,7 +91,7 @@ describe.each([
     }
 
     // Siglume's later retries of the same events are all acknowledged and change nothing.
-    const again = await pooled(events, 16, (event) => post(instances[Math.floor(Math.random() * 4)]!.url, event));
+    const again = await pooled(events, 16, (event) => post(instances[Math.floor(Math.random() * instances.length)]!.url, event));
     expect(again.map((r) => r.status)).toEqual(events.map(() => 204));
     expect(await orders.paidCounts(events)).toEqual(events.map(() => 1));
   }, 120_000);

@@ -199,7 +199,7 @@ describe("postgresIdempotencyStore configuration", () => {
     const store = postgresIdempotencyStore({ connectionString: postgres.url, table: "busy_old_events" });
     try {
       await holder.query("BEGIN; SELECT count(*) FROM busy_old_events");
-      const claim = store.claim("busy", { type: "t", digest: "d" });
+      const claim = Promise.resolve(store.claim("busy", { type: "t", digest: "d" }));
       const claiming = expect(claim).rejects.toMatchObject({ code: "55P03" });
       // The holder commits once the claim has given up; without the lock timeout the claim would wait instead,
       // and succeed after the COMMIT that then comes at 15 s.

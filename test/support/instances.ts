@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { bunBinary, denoBinary, denoRunArgs } from "../../scripts/lib/runtimes.mjs";
 
 const here = fileURLToPath(new URL("..", import.meta.url));
 
@@ -12,11 +13,23 @@ export interface Instance {
 }
 
 /**
- * Starts support/instance.ts as a separate process and resolves once it listens. One process,
- * not the tsx CLI (which forks a child): SIGKILL must reach the process holding the connections.
+ * The process an instance kind runs: "bun" and "deno" serve support/instance-fetch.ts on that runtime (Deno may
+ * connect to and listen on loopback, and read the environment: pg and ioredis read it); any other kind is a Node
+ * framework's app in `script`.
+ */
+function commandOf(adapter: string, script: string): [string, string[]] {
+  if (adapter === "bun") return [bunBinary(), ["support/instance-fetch.ts"]];
+  if (adapter === "deno") return [denoBinary(), denoRunArgs("support/instance-fetch.ts", { env: true })];
+  return [process.execPath, ["--import", "tsx", script]];
+}
+
+/**
+ * Starts support/instance.ts (or a Bun or Deno instance) as a separate process and resolves once it listens.
+ * One process, not the tsx CLI (which forks a child): SIGKILL must reach the process holding the connections.
  */
 export async function startInstance(adapter: string, env: Record<string, string>, script = "support/instance.ts"): Promise<Instance> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
+  const [command, args] = commandOf(adapter, script);
+  const child: ChildProcess = spawn(command, args, {
     cwd: here,
     env: { ...process.env, ...env, ADAPTER: adapter },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 // Lets a test wait for what a real idempotency store is doing, instead of for time to pass: each claim's
 // renewals, and the moment every claim taken has ended (completed, completed instead, or released). The
 // wrapped store does all the work; the watch only sees its calls and their results.
-import type { Claim, ClaimInfo, ClaimResult, IdempotencyStore } from "@siglume-middleware/core";
+import type { Claim, ClaimInfo, ClaimResult, IdempotencyStore, MaybePromise } from "@siglume-middleware/core";
 
 export class StoreWatch {
   /** Claims taken ("claimed"), by every store this watch wraps. */
@@ -65,8 +65,8 @@ export class StoreWatch {
       ended = true;
       this.close();
     };
-    const ending = <A extends unknown[], R>(step: (...args: A) => Promise<R>) => (...args: A) => {
-      const done = step.apply(claim, args);
+    const ending = <A extends unknown[], R>(step: (...args: A) => MaybePromise<R>) => (...args: A) => {
+      const done = Promise.resolve(step.apply(claim, args));
       done.then(end, end);
       return done;
     };
@@ -74,7 +74,7 @@ export class StoreWatch {
       get: (target, property) => {
         if (property === "renew") {
           return () => {
-            const renewing = target.renew();
+            const renewing = Promise.resolve(target.renew());
             renewing.then((owned) => {
               if (!owned) return;
               this.renewals += 1;

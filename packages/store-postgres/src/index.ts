@@ -62,7 +62,6 @@ export function transactionOf(ctx: { transaction?: unknown }): PoolClient {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Columns added since 0.1; a table made by 0.1 gets them in place. */
 const MIGRATED_COLUMNS = ["claim_token", "body_digest", "result"];
-const LOCK_NOT_AVAILABLE = "55P03";
 const IN_FAILED_TRANSACTION = "25P02";
 const DEFAULT_TABLE = "siglume_webhook_events";
 
@@ -179,21 +178,19 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
 
   /**
    * One round trip: begin, take the event's advisory lock (held until the
-   * transaction ends: that is the in-flight marker), then, in statements of
-   * their own so that they read after the lock was granted (READ COMMITTED
-   * takes a snapshot per statement), read a completed record and lock a
-   * non-completed one (a 0.1 instance handling the event holds that row), and
-   * set the savepoint a failed handler is rolled back to. Nothing is written
-   * until the outcome is known: the record is written once, with the handler's
-   * work, in the same commit. Literals, not parameters: only the simple
-   * protocol takes several statements at once.
+   * transaction ends: that is the in-flight marker), then, in a statement of
+   * its own so that it reads after the lock was granted (READ COMMITTED takes
+   * a snapshot per statement), read a completed record, and set the savepoint
+   * a failed handler is rolled back to. Nothing is written until the outcome
+   * is known: the record is written once, with the handler's work, in the same
+   * commit. Literals, not parameters: only the simple protocol takes several
+   * statements at once.
    */
   function claimSql(client: PoolClient, key: string): string {
     const k = client.escapeLiteral(key);
     return `BEGIN ISOLATION LEVEL READ COMMITTED;
 SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS locked;
 SELECT status, body_digest, result FROM ${table} WHERE event_id = ${k} AND status = 'completed';
-SELECT 1 FROM ${table} WHERE event_id = ${k} AND status <> 'completed' FOR UPDATE NOWAIT;
 SAVEPOINT siglume_handler`;
   }
 
@@ -238,12 +235,6 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
         return done !== undefined ? { status: "completed", digest: done.body_digest, result: done.result } : { status: "in_flight" };
       }
     } catch (error) {
-      // A 0.1 instance holds the event's row: it is handling the event right now.
-      if (!isLost() && (error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
-        const rolledBack = await client.query("ROLLBACK").then(() => true, () => false);
-        end(rolledBack ? undefined : (error as Error));
-        return { status: "in_flight" };
-      }
       const lost = isLost();
       end(error as Error);
       if (lost) throw connectionLost(tx.lostWith);

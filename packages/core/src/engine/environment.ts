@@ -35,10 +35,18 @@ export function isProduction(): boolean {
 
 /**
  * A process warning on Node and Bun (printed to stderr; `--no-warnings` silences it), else a console
- * warning: workerd's nodejs_compat has a process.emitWarning that only emits the 'warning' event and prints nothing.
+ * warning: workerd's nodejs_compat has a process.emitWarning that only emits the 'warning' event and prints
+ * nothing, and Next.js's edge runtime defines every Node `process` method as a stub that throws.
  */
 export function emitWarning(message: string, code: string): void {
   const emit = host()?.emitWarning;
-  if (platformName === "node" && typeof emit === "function") emit.call(host(), message, { code });
-  else console.warn(`[${code}] ${message}`);
+  if (platformName === "node" && typeof emit === "function") {
+    try {
+      emit.call(host(), message, { code });
+      return;
+    } catch {
+      // Not Node's: fall through to the console.
+    }
+  }
+  console.warn(`[${code}] ${message}`);
 }

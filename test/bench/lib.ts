@@ -1,13 +1,11 @@
-// Servers, load and flood for the benchmark (run.ts prints and checks the results).
+// Servers, load and flood for `npm run bench` (run.ts runs the sections, prints and checks the results).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sample } from "./core.js";
-import { BENCH_SECRET } from "./server.js";
+import type { SenderName } from "./senders.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const scratch = mkdtempSync(join(os.tmpdir(), "siglume-bench-"));
@@ -22,30 +20,70 @@ export function pinned(cpu: number, command: string, args: string[]): [string, s
   return canPin ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
 }
 
+/** Node frameworks (server.ts) and the other runtimes (fetch-server.ts) a route is measured on. */
+export const NODE_TARGETS = ["express", "fastify", "koa", "nestjs", "hono", "fetch"] as const;
+export type Target = (typeof NODE_TARGETS)[number] | "bun" | "deno";
+
+interface Runtimes {
+  bunBinary(): string;
+  denoBinary(): string;
+  denoRunArgs(file: string, permissions: { env: string[] | true }): string[];
+}
+// scripts/lib/runtimes.mjs finds the Bun and Deno binaries the npm packages `bun` and `deno` ship (devDependencies
+// of test/). Where this checkout has neither, their rows are reported as unavailable.
+const runtimesModule = "../../scripts/lib/runtimes.mjs";
+const runtimes = await import(runtimesModule).then(
+  (module: Runtimes) => module,
+  () => undefined,
+);
+
+/** The command that runs a bench server on `target`, or why this checkout cannot. */
+function serverCommand(target: Target): [string, string[]] | string {
+  if (target === "bun" || target === "deno") {
+    try {
+      if (!runtimes) throw new Error("scripts/lib/runtimes.mjs is not in this checkout");
+      // Deno: the core reads NODE_ENV, the script SENDER and VARIANT.
+      return target === "bun" ? [runtimes.bunBinary(), [`${here}fetch-server.ts`]] : [runtimes.denoBinary(), runtimes.denoRunArgs(`${here}fetch-server.ts`, { env: true })];
+    } catch (error) {
+      return `no ${target}: ${(error as Error).message}`;
+    }
+  }
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (profile.ts).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  return [process.execPath, [...nodeArgs, "--import", "tsx", `${here}server.ts`]];
+}
+
+/** Why `target` cannot run here (its runtime is not installed), or undefined when it can. */
+export const unavailable = (target: Target): string | undefined => {
+  const command = serverCommand(target);
+  return typeof command === "string" ? command : undefined;
+};
+
 export interface Server {
   port: number;
   pid: number;
   stop(): Promise<void>;
 }
 
-export type Variant = "siglume" | "handwritten" | "handwritten-parse";
-
-export async function startServer(framework: string, variant: Variant | string, script = "server.ts"): Promise<Server> {
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (docs/maintainers.md).
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/** A bench server for `sender` on `target`, pinned to CPU 1 (wrk gets CPU 0). */
+export async function startServer(target: Target, sender: SenderName, variant: string): Promise<Server> {
+  const command = serverCommand(target);
+  if (typeof command === "string") throw new Error(command);
   // The server on one core and wrk on the other (taskset, when there are two): left to the scheduler,
   // both sometimes share a core, and a variant's numbers jump by half between runs.
-  const [command, args] = pinned(1, process.execPath, [...nodeArgs, "--import", "tsx", `${here}${script}`]);
-  const child: ChildProcess = spawn(command, args, {
+  const child: ChildProcess = spawn(...pinned(1, ...command), {
     cwd: `${here}..`,
-    env: { ...process.env, FRAMEWORK: framework, VARIANT: variant, NODE_ENV: "bench" },
+    env: { ...process.env, FRAMEWORK: target, SENDER: sender, VARIANT: variant, NODE_ENV: "bench" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
   const deadline = Date.now() + 60_000;
   while (!/LISTENING (\d+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${framework}/${variant} did not start: ${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${sender} on ${target} (${variant}) did not start: ${out}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return {
@@ -69,8 +107,14 @@ export interface BenchDelivery {
   text: string;
 }
 
-/** `count` deliveries written one per line for provider-requests.lua; runWrk deletes the file. */
-export function requestFile(prefix: string, count: number, next: (i: number) => BenchDelivery): string {
+/** A file of deliveries for provider-requests.lua, one per line; runWrk deletes it. */
+export interface RequestFile {
+  file: string;
+  count: number;
+}
+
+/** `count` deliveries written one per line for provider-requests.lua. */
+export function requestFile(prefix: string, count: number, next: (i: number) => BenchDelivery): RequestFile {
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const { path, headers, text } = next(i);
@@ -78,33 +122,19 @@ export function requestFile(prefix: string, count: number, next: (i: number) => 
   }
   const file = join(scratch, `${prefix}-${Math.random().toString(36).slice(2)}.tsv`);
   writeFileSync(file, `${lines.join("\n")}\n`);
-  return file;
-}
-
-/**
- * ~1 KB events with unique ids, signed (bad: with the wrong secret), for wrk to send in order.
- * Sized for 25k req/s; past that (a faster machine) ids repeat and become duplicates (still 204).
- */
-function signedRequestFile(seconds: number, bad = false): string {
-  const [head, tail] = sample(1024).body.toString().split('"evt_bench"');
-  const secret = bad ? `${BENCH_SECRET}_wrong` : BENCH_SECRET;
-  const t = Math.floor(Date.now() / 1000);
-  const tag = Math.random().toString(36).slice(2);
-  return requestFile("requests", seconds * 25_000, (i) => {
-    const text = `${head}"evt_${tag}_${i}"${tail}`;
-    const v1 = createHmac("sha256", secret).update(`${t}.`).update(text).digest("hex");
-    return { path: "/webhooks/siglume", headers: { "Content-Type": "application/json", "Siglume-Signature": `t=${t},v1=${v1}` }, text };
-  });
+  return { file, count };
 }
 
 export interface Load {
   rps: number;
-  /** Server CPU time per request: steadier than req/s on a shared machine. */
+  /** Server CPU time (user + system) per request. */
   cpuMicrosPerRequest: number;
   /** Milliseconds. */
   p50: number;
   p99: number;
   non2xx: number;
+  /** More requests were sent than the file held, so ids repeated (answered as duplicates, still 2xx). */
+  repeated: boolean;
 }
 
 const toMs = (value: string, unit: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
@@ -115,22 +145,18 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export function load(port: number, seconds: number, bad = false, pid?: number): Promise<Load> {
-  return runWrk(port, seconds, signedRequestFile(seconds, bad), "provider-requests.lua", [], pid);
-}
-
-/** Runs wrk with a request script and its file of pre-built requests (deleted afterwards). */
-export async function runWrk(port: number, seconds: number, requests: string, lua: string, luaArgs: string[], pid?: number): Promise<Load> {
-  const cpuBefore = pid ? cpuSeconds(pid) : 0;
-  // One wrk thread: the server under test keeps the other core to itself.
+/** Runs wrk (32 connections, one thread, on CPU 0) against the server with a file of pre-built requests (deleted afterwards). */
+export async function runWrk(server: Server, seconds: number, requests: RequestFile): Promise<Load> {
+  const cpuBefore = cpuSeconds(server.pid);
   const output = execFileSync(
-    ...pinned(0, "wrk", ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}${lua}`, `http://127.0.0.1:${port}`, "--", requests, ...luaArgs]),
+    ...pinned(0, "wrk", ["-t1", "-c32", `-d${seconds}s`, "--latency", "-s", `${here}provider-requests.lua`, `http://127.0.0.1:${server.port}`, "--", requests.file]),
     { encoding: "utf8" },
   );
-  const cpuUsed = pid ? cpuSeconds(pid) - cpuBefore : NaN;
-  rmSync(requests);
+  const cpuUsed = cpuSeconds(server.pid) - cpuBefore;
+  rmSync(requests.file);
   const percentile = (p: string) => {
-    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(output);
+    // wrk pads some values ("1.03s "): trailing blanks allowed.
+    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(output);
     if (!match) throw new Error(`wrk printed no ${p}% latency:\n${output}`);
     return toMs(match[1]!, match[2]!);
   };
@@ -141,7 +167,25 @@ export async function runWrk(port: number, seconds: number, requests: string, lu
     p50: percentile("50"),
     p99: percentile("99"),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+    repeated: total > requests.count,
   };
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Runs each side `rounds` times, interleaved (A B, B A, A B, …) so drift hits both alike. */
+export async function interleaved<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
+  const names = Object.keys(sides) as K[];
+  const results = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) results[name].push(await sides[name]());
+  }
+  return results;
 }
 
 // ---------- flood ----------
@@ -180,9 +224,9 @@ function floodOnce(port: number): Promise<number> {
   });
 }
 
-export async function flood(server: Server): Promise<{ baselineMb: number; peakMb: number; growthMb: number; statuses: Record<string, number> }> {
+export async function flood(server: Server, warm: () => Promise<unknown>): Promise<{ baselineMb: number; peakMb: number; growthMb: number; statuses: Record<string, number> }> {
   // Warm the route first so the baseline includes a handled request's steady state.
-  await load(server.port, 1);
+  await warm();
   const baselineMb = rssMb(server.pid);
   let peakMb = baselineMb;
   const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(server.pid))), 20);

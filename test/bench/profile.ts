@@ -1,13 +1,14 @@
-// `node --import tsx bench/profile.ts <framework> [variantA] [variantB]` (from test/, after a build;
-// PROVIDER=pomelo profiles bench/pomelo-server.ts, whose variants are "ours" and "handwritten"):
-// runs each variant's server under --cpu-prof with 5 s of wrk load and prints, per request, the CPU
-// self-time of every function in A next to B, largest difference first. This is how the adapter
-// overheads in docs/maintainers.md were found. Not part of `npm run bench`.
+// `node --import tsx bench/profile.ts <target> [sender] [variantA] [variantB]` (from test/, after a build; target
+// one of express, fastify, koa, nestjs, hono, fetch; sender one of senders.ts, default siglume; variants default
+// "ours" and "baseline", or "telemetry"): runs each variant's bench server under --cpu-prof with 5 s of wrk load
+// and prints, per request, the CPU self time of every function in A next to B, largest difference first.
+// Node targets only (Bun and Deno have no --cpu-prof). Not part of `npm run bench`.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { load, runWrk, startServer, type Variant } from "./lib.js";
-import { tokenRequestFile } from "./pomelo.js";
+import { deliveriesFor } from "./deliveries.js";
+import { runWrk, startServer, type Target } from "./lib.js";
+import type { SenderName } from "./senders.js";
 
 interface ProfileNode {
   id: number;
@@ -19,19 +20,16 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [framework = "koa", a = "siglume", b = "handwritten-parse"] = process.argv.slice(2) as [string, Variant, Variant];
+const [target = "koa", sender = "siglume", a = "ours", b = "baseline"] = process.argv.slice(2) as [Target, SenderName, string, string];
 
 /** Microseconds of self time per request, by function. */
-async function profile(variant: Variant): Promise<Map<string, number>> {
+async function profile(variant: string): Promise<Map<string, number>> {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-prof-"));
   process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
-  const pomelo = process.env.PROVIDER === "pomelo";
-  const server = await startServer(framework, variant, pomelo ? "pomelo-server.ts" : undefined);
+  const server = await startServer(target, sender, variant);
   delete process.env.BENCH_SERVER_NODE_ARGS;
-  const run = (seconds: number, pid?: number) =>
-    pomelo ? runWrk(server.port, seconds, tokenRequestFile(seconds), "provider-requests.lua", [], pid) : load(server.port, seconds, false, pid);
-  await run(1);
-  const result = await run(5, server.pid);
+  await runWrk(server, 1, deliveriesFor(sender, 1));
+  const result = await runWrk(server, 5, deliveriesFor(sender, 5));
   await server.stop();
   // The main thread's profile is the largest (a loader thread writes a small one too).
   const file = readdirSync(dir)
@@ -51,7 +49,7 @@ async function profile(variant: Variant): Promise<Map<string, number>> {
     byFunction.set(key, (byFunction.get(key) ?? 0) + (timeById.get(node.id) ?? 0) / requests);
   }
   byFunction.delete("(idle) :-1");
-  console.log(`${framework}/${variant}: ${Math.round(result.rps)} req/s, ${result.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`);
+  console.log(`${sender} on ${target} (${variant}): ${Math.round(result.rps)} req/s, ${result.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`);
   return byFunction;
 }
 

@@ -1,81 +1,60 @@
-// One benchmark server process: FRAMEWORK=express|fastify|koa|nestjs, VARIANT=
-//   siglume          our adapter, in-memory store, no-op handlers;
-//   handwritten      the minimal route: raw body, HMAC check, 204 (the issue's baseline);
-//   handwritten-parse the same plus JSON.parse of the body, the least a route that reads the event does.
+// One Node bench server: FRAMEWORK (express | fastify | koa | nestjs | hono | fetch), SENDER (senders.ts) and
+// VARIANT from the environment:
+//   ours       the sender's provider on the framework's adapter (hono: @siglume-middleware/hono; fetch:
+//              webhookFetchHandler, both served by @hono/node-server), memory store, handlers that return at once;
+//   baseline   the hand-written route in the same framework (senders.ts), its body read the framework's way;
+//   slow       ours, with Adyen's handler taking 5 s (the deadline bench);
+//   telemetry  ours, with the OpenTelemetry SDK registered (telemetry.ts);
+//   telemetry-off  ours, with `telemetry: false` (Siglume).
+// Prints "LISTENING <port>" (lib.ts startServer).
 import "reflect-metadata";
-import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
+import { Hono } from "hono";
+import { serve as honoServe } from "@hono/node-server";
 import getRawBody from "raw-body";
-import { Controller, HttpCode, Injectable, Module, Post, Req } from "@nestjs/common";
-import { siglumeRouter } from "@siglume-middleware/express";
-import { siglumePlugin } from "@siglume-middleware/fastify";
-import { siglumeMiddleware } from "@siglume-middleware/koa";
+import { Controller, Injectable, Module, Post, Req, Res } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { webhookRouter } from "@siglume-middleware/express";
+import { webhookPlugin } from "@siglume-middleware/fastify";
+import { webhookMiddleware as honoMiddleware } from "@siglume-middleware/hono";
+import { webhookMiddleware as koaMiddleware } from "@siglume-middleware/koa";
 import { OnDirectPaymentConfirmed, OnSiglumeReview, SiglumeModule } from "@siglume-middleware/nestjs";
-import { listening, nestListening, portOf, serve } from "./serve.js";
+import { AdyenWebhooksModule, OnAdyenAuthenticationResult, OnAdyenRelayedAuthentication } from "@siglume-middleware/nestjs/adyen";
+import { ClearTxWebhooksModule, OnClearTxNotification, OnClearTxReview } from "@siglume-middleware/nestjs/cleartx";
+import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule } from "@siglume-middleware/nestjs/pomelo";
+import { webhookFetchHandler } from "@siglume-middleware/web";
+import {
+  adyenOptions,
+  clearTxOptions,
+  fetchBaseline,
+  pomeloOptions,
+  senders,
+  siglumeOptions,
+  STANDARD,
+  STANDARD_MODULES,
+  type Answer,
+  type Baseline,
+  type SenderName,
+} from "./senders.js";
+import { startTelemetry } from "./telemetry.js";
 
-export const BENCH_SECRET = "whsec_bench_secret_0123456789";
-const PATH = "/webhooks/siglume";
 const LIMIT = 1024 * 1024;
-const key = createSecretKey(Buffer.from(BENCH_SECRET));
+const JSON_TYPE = "application/json";
 
-const parseToo = process.env.VARIANT === "handwritten-parse";
-
-/** The hand-written check: find t and v1, HMAC the bytes, compare in constant time (and parse, in that variant). */
-function handVerified(body: Buffer, header: string | string[] | undefined): boolean {
-  if (typeof header !== "string") return false;
-  let t: string | undefined;
-  let v1: string | undefined;
-  for (const part of header.split(",")) {
-    if (part.startsWith("t=")) t = part.slice(2);
-    else if (part.startsWith("v1=")) v1 = part.slice(3);
-  }
-  if (!t || !v1 || v1.length !== 64) return false;
-  const expected = createHmac("sha256", key).update(`${t}.`).update(body).digest();
-  if (!timingSafeEqual(expected, Buffer.from(v1, "hex"))) return false;
-  if (parseToo) JSON.parse(body.toString("utf8"));
-  return true;
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+async function listening(listen: (port: number, host: string) => Server): Promise<number> {
+  const server = listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return portOf(server);
 }
 
-const noop = async () => {};
-const options = { webhookSecret: BENCH_SECRET, onDirectPaymentConfirmed: noop, onReview: noop, onError: noop };
-
-async function start(framework: string, variant: string): Promise<number> {
-  const siglume = variant === "siglume";
-  if (framework === "express") {
-    const app = express();
-    if (siglume) app.use(siglumeRouter(options));
-    else
-      app.post(PATH, express.raw({ type: "application/json", limit: LIMIT }), (req, res) => {
-        res.status(handVerified(req.body as Buffer, req.headers["siglume-signature"]) ? 204 : 401).end();
-      });
-    return listening((port, host) => app.listen(port, host));
-  }
-  if (framework === "fastify") {
-    const app = Fastify();
-    if (siglume) await app.register(siglumePlugin, options);
-    else {
-      app.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit: LIMIT }, (_req, body, done) => done(null, body));
-      app.post(PATH, async (request, reply) =>
-        reply.code(handVerified(request.body as Buffer, request.headers["siglume-signature"]) ? 204 : 401).send(),
-      );
-    }
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    return portOf(app.server);
-  }
-  if (framework === "koa") {
-    const app = new Koa();
-    if (siglume) app.use(siglumeMiddleware(options));
-    else
-      app.use(async (ctx) => {
-        if (ctx.path !== PATH || ctx.method !== "POST") return;
-        const body = await getRawBody(ctx.req, { limit: LIMIT, length: ctx.req.headers["content-length"] });
-        ctx.status = handVerified(body, ctx.req.headers["siglume-signature"]) ? 204 : 401;
-      });
-    return listening((port, host) => app.listen(port, host));
-  }
-  if (framework === "nestjs") {
+/** The NestJS module of a sender (Express platform, the default): the sender's module and no-op handlers. */
+async function nestModule(sender: SenderName, variant: string): Promise<object> {
+  if (sender === "siglume") {
     @Injectable()
     class Handlers {
       @OnDirectPaymentConfirmed()
@@ -83,23 +62,157 @@ async function start(framework: string, variant: string): Promise<number> {
       @OnSiglumeReview()
       review() {}
     }
-    @Controller()
-    class HandWritten {
-      @Post(PATH)
-      @HttpCode(204)
-      receive(@Req() req: { rawBody: Buffer; headers: Record<string, string> }) {
-        if (!handVerified(req.rawBody, req.headers["siglume-signature"])) throw new Error("bad signature");
+    const { onDirectPaymentConfirmed: _p, onReview: _r, ...options } = siglumeOptions;
+    return { imports: [SiglumeModule.forRoot(options)], providers: [Handlers] };
+  }
+  if (sender === "adyen") {
+    const { onRelayedAuthentication, onAuthenticationResult: _a, ...options } = adyenOptions(variant === "slow");
+    @Injectable()
+    class Handlers {
+      @OnAdyenRelayedAuthentication()
+      relayed(request: never, ctx: never) {
+        return onRelayedAuthentication(request, ctx);
       }
+      @OnAdyenAuthenticationResult()
+      result() {}
     }
-    @Module(
-      siglume
-        ? { imports: [SiglumeModule.forRoot({ webhookSecret: BENCH_SECRET, onError: noop })], providers: [Handlers] }
-        : { controllers: [HandWritten] },
-    )
+    return { imports: [AdyenWebhooksModule.forRoot(options)], providers: [Handlers] };
+  }
+  if (sender === "pomelo") {
+    @Injectable()
+    class Handlers {
+      @OnPomeloTokenEvent()
+      token() {}
+      @OnPomeloOtp()
+      otp() {}
+      @OnPomeloReview()
+      review() {}
+    }
+    const { onTokenEvent: _t, onOtp: _o, onReview: _r, ...options } = pomeloOptions;
+    return { imports: [PomeloWebhooksModule.forRoot(options)], providers: [Handlers] };
+  }
+  if (sender === "cleartx") {
+    @Injectable()
+    class Handlers {
+      @OnClearTxNotification()
+      notification() {}
+      @OnClearTxReview()
+      review() {}
+    }
+    const { onNotification: _n, onReview: _r, ...options } = clearTxOptions;
+    return { imports: [ClearTxWebhooksModule.forRoot(options)], providers: [Handlers] };
+  }
+  if (sender === "standard") {
+    // Imported by name: the module comes from another branch (senders.ts STANDARD_MODULES).
+    const { StandardWebhooksModule, OnStandardWebhook, OnStandardWebhookReview } = (await import(STANDARD_MODULES.nest)) as {
+      StandardWebhooksModule: { forRoot(options: object): object };
+      OnStandardWebhook(): MethodDecorator;
+      OnStandardWebhookReview(): MethodDecorator;
+    };
+    @Injectable()
+    class Handlers {
+      @OnStandardWebhook()
+      event() {}
+      @OnStandardWebhookReview()
+      review() {}
+    }
+    const options = { logger: siglumeOptions.logger, secret: STANDARD.secret, path: STANDARD.path };
+    return { imports: [StandardWebhooksModule.forRoot(options)], providers: [Handlers] };
+  }
+  throw new Error(`no NestJS module for ${sender} in the bench`);
+}
+
+/** The hand-written NestJS controller: the raw body Nest keeps (`rawBody: true`), the answer through Express. */
+function nestBaseline(path: string, baseline: Baseline): object {
+  @Controller()
+  class HandWritten {
+    @Post(path)
+    receive(
+      @Req() req: { rawBody: Buffer; headers: Record<string, string> },
+      @Res() res: { status(code: number): { type(t: string): { send(b: string): void }; end(): void } },
+    ) {
+      const answer = baseline(req.rawBody, (name) => req.headers[name]);
+      if (answer.body === undefined) res.status(answer.status).end();
+      else res.status(answer.status).type(JSON_TYPE).send(answer.body);
+    }
+  }
+  return { controllers: [HandWritten] };
+}
+
+async function start(framework: string, senderName: SenderName, variant: string): Promise<number> {
+  const sender = senders[senderName];
+  if (variant === "telemetry") startTelemetry();
+  const ours = variant !== "baseline" ? await sender.ours(variant) : undefined;
+  const baseline = ours === undefined ? await sender.handWritten() : undefined;
+  const { path } = sender;
+
+  if (framework === "express") {
+    const app = express();
+    if (ours) app.use(webhookRouter(ours));
+    else
+      app.post(path, express.raw({ type: JSON_TYPE, limit: LIMIT }), (req, res) => {
+        const answer = baseline!(req.body as Buffer, (name) => req.headers[name]);
+        if (answer.body === undefined) res.status(answer.status).end();
+        else res.status(answer.status).type(JSON_TYPE).send(answer.body);
+      });
+    return listening((port, host) => app.listen(port, host));
+  }
+  if (framework === "fastify") {
+    const app = Fastify();
+    if (ours) await app.register(webhookPlugin, { provider: ours });
+    else {
+      app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer", bodyLimit: LIMIT }, (_req, body, done) => done(null, body));
+      app.post(path, async (request, reply) => {
+        const answer = baseline!(request.body as Buffer, (name) => request.headers[name]);
+        reply.code(answer.status);
+        return answer.body === undefined ? reply.send() : reply.type(JSON_TYPE).send(answer.body);
+      });
+    }
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return portOf(app.server);
+  }
+  if (framework === "koa") {
+    const app = new Koa();
+    if (ours) app.use(koaMiddleware(ours));
+    else
+      app.use(async (ctx) => {
+        if (ctx.path !== path || ctx.method !== "POST") return;
+        const body = await getRawBody(ctx.req, { limit: LIMIT, length: ctx.req.headers["content-length"] });
+        const answer: Answer = baseline!(body, (name) => ctx.req.headers[name]);
+        ctx.status = answer.status;
+        if (answer.body !== undefined) {
+          ctx.type = JSON_TYPE;
+          ctx.body = answer.body;
+        }
+      });
+    return listening((port, host) => app.listen(port, host));
+  }
+  if (framework === "nestjs") {
+    @Module(ours ? await nestModule(senderName, variant) : nestBaseline(path, baseline!))
     class AppModule {}
-    return nestListening(AppModule);
+    const app = await NestFactory.create(AppModule, { rawBody: true, logger: false });
+    await app.listen(0, "127.0.0.1");
+    return portOf(app.getHttpServer());
+  }
+  if (framework === "hono" || framework === "fetch") {
+    let fetch: (request: Request) => Response | Promise<Response>;
+    if (framework === "fetch") fetch = ours ? webhookFetchHandler(ours) : fetchBaseline(path, baseline!);
+    else {
+      const app = new Hono();
+      if (ours) app.use(honoMiddleware(ours));
+      else
+        app.post(path, async (c) => {
+          const answer = baseline!(new Uint8Array(await c.req.arrayBuffer()), (name) => c.req.header(name));
+          return answer.body === undefined ? c.body(null, answer.status as 204) : c.body(answer.body, answer.status as 200, { "content-type": JSON_TYPE });
+        });
+      fetch = app.fetch;
+    }
+    return new Promise((resolve) => honoServe({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => resolve(info.port)));
   }
   throw new Error(`unknown FRAMEWORK ${framework}`);
 }
 
-serve(start, "siglume");
+const { FRAMEWORK, SENDER = "siglume", VARIANT = "ours" } = process.env;
+if (FRAMEWORK) void start(FRAMEWORK, SENDER as SenderName, VARIANT).then((port) => process.stdout.write(`LISTENING ${port}\n`));
+// Exit through process.exit so that --cpu-prof (profile.ts) writes its profile.
+process.on("SIGTERM", () => process.exit(0));

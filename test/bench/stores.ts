@@ -1,18 +1,21 @@
 // Stores under the core's handler against the shortest correct hand-written code, in one process,
-// same pool or client, same concurrency, same kind of signed deliveries, interleaved rounds:
+// same pool or client, same concurrency, same kind of signed deliveries, medians of interleaved rounds:
 //   PostgreSQL: transactional store + handler's UPDATE vs
 //               BEGIN; INSERT INTO events … ON CONFLICT DO NOTHING RETURNING; UPDATE orders …; COMMIT
 //   Redis:      store + handler vs SET key lock NX PX; handler; SET key done EX
-// Every order must end paid exactly once. Run alone: `node --import tsx bench/stores.ts [--quick]`.
+// Every order must end paid exactly once. Run alone: `npm run bench -- --section stores`.
 import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { createSiglumeWebhookHandler, type SiglumeEvent, type StandardSettled } from "@siglume-middleware/core";
+import { adyenAuthenticationWebhooks } from "@siglume-middleware/adyen";
+import { createSiglumeWebhookHandler, createWebhookHandler, type IdempotencyStore, type SiglumeEvent, type StandardSettled } from "@siglume-middleware/core";
 import { postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
 import { redisIdempotencyStore } from "@siglume-middleware/store-redis";
-import { signedRequest, siglumeEvents, type SignedRequest } from "@siglume-middleware/testing";
+import { adyenEvents, adyenSignedRequest, signedRequest, siglumeEvents, type AdyenSignedRequest, type SignedRequest } from "@siglume-middleware/testing";
 import { coreRequest } from "../support/core-request.js";
 import { startPostgres, startRedis } from "../support/servers.js";
+import { interleaved, median } from "./lib.js";
+import { ADYEN } from "./senders.js";
 
 const SECRET = "whsec_bench_stores";
 const KEY = createSecretKey(Buffer.from(SECRET));
@@ -21,7 +24,8 @@ const POOL_SIZE = 10;
 const PAY = "UPDATE orders SET paid_count = paid_count + 1 WHERE challenge_hash = $1";
 
 export interface StoreRow {
-  store: "postgres" | "redis";
+  /** "postgres", "redis", or "postgres, Adyen decisions" (reported, not held to the target). */
+  store: string;
   oursPerSec: number;
   handwrittenPerSec: number;
   ratio: number;
@@ -39,7 +43,7 @@ function handVerified(delivery: SignedRequest): { id: string; data: { challenge_
   return JSON.parse(delivery.body.toString("utf8"));
 }
 
-async function drive(deliveries: SignedRequest[], deliver: (delivery: SignedRequest) => Promise<unknown>): Promise<number> {
+async function drive<D>(deliveries: D[], deliver: (delivery: D) => Promise<unknown>): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -50,53 +54,118 @@ async function drive(deliveries: SignedRequest[], deliver: (delivery: SignedRequ
   return deliveries.length / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** Interleaved rounds (A B B A A B …); each side keeps its best: interference only slows a round down. */
-async function interleaved(
+/** Interleaved rounds (A B, B A, …) of fresh events; each side's events/s is the median of its rounds. */
+async function compare<E, D>(
   rounds: number,
   perRound: number,
-  makeEvents: (count: number) => Promise<SiglumeEvent[]>,
-  ours: (delivery: SignedRequest) => Promise<unknown>,
-  handwritten: (delivery: SignedRequest) => Promise<unknown>,
+  makeEvents: (count: number) => Promise<E[]>,
+  sign: (event: E) => D,
+  ours: (delivery: D) => Promise<unknown>,
+  handwritten: (delivery: D) => Promise<unknown>,
 ) {
-  const best = { ours: 0, handwritten: 0 };
-  const all: SiglumeEvent[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (["ours", "handwritten"] as const) : (["handwritten", "ours"] as const);
-    for (const side of order) {
-      const events = await makeEvents(perRound);
-      all.push(...events);
-      const deliveries = events.map((event) => signedRequest(event, { secret: SECRET }));
-      const rate = await drive(deliveries, side === "ours" ? ours : handwritten);
-      best[side] = Math.max(best[side], rate);
-    }
-  }
-  return { ...best, events: all };
+  const all: E[] = [];
+  const side = (deliver: (delivery: D) => Promise<unknown>) => async () => {
+    const events = await makeEvents(perRound);
+    all.push(...events);
+    return drive(events.map(sign), deliver);
+  };
+  const runs = await interleaved(rounds, { ours: side(ours), handwritten: side(handwritten) });
+  return { ours: median(runs.ours), handwritten: median(runs.handwritten), events: all };
 }
 
-async function ordersTable(db: pg.Pool) {
-  await db.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
-  return async (count: number) => {
-    const events = Array.from({ length: count }, () => siglumeEvents.standardSettled());
-    await db.query("INSERT INTO orders (challenge_hash) SELECT unnest($1::text[])", [events.map((e) => e.data.challenge_hash)]);
-    return events;
+const signSiglume = (event: SiglumeEvent) => signedRequest(event, { secret: SECRET });
+
+/** Rows of `orders` for new keys (a Siglume challenge hash, an Adyen authentication id). */
+const addOrders = (db: pg.Pool, keys: string[]) => db.query("INSERT INTO orders (challenge_hash) SELECT unnest($1::text[])", [keys]);
+
+async function allPaidOnce(db: pg.Pool, keys: string[]): Promise<boolean> {
+  const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM orders WHERE challenge_hash = ANY($1) AND paid_count = 1", [keys]);
+  return Number(rows[0]!.n) === keys.length;
+}
+
+/** The hand-written transaction both PostgreSQL rows compare against. */
+function handTransaction(pool: pg.Pool) {
+  return async (eventId: string, orderKey: string) => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const fresh = await client.query("INSERT INTO hand_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id", [eventId]);
+      if (fresh.rowCount === 1) await client.query(PAY, [orderKey]);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
   };
 }
 
-async function allPaidOnce(db: pg.Pool, events: SiglumeEvent[]): Promise<boolean> {
-  const { rows } = await db.query<{ n: string }>(
-    "SELECT count(*) AS n FROM orders WHERE challenge_hash = ANY($1) AND paid_count = 1",
-    [events.map((e) => e.data.challenge_hash)],
+/**
+ * Adyen relayed authentications through the transactional store, the decision's UPDATE in the transaction, against
+ * the same hand-written transaction plus Basic auth, the HMAC and the decision: what a decision plan costs there.
+ */
+async function adyenDecisions(pool: pg.Pool, store: IdempotencyStore, rounds: number, perRound: number): Promise<StoreRow> {
+  const handler = createWebhookHandler(
+    adyenAuthenticationWebhooks({
+      logger: { info() {}, warn() {}, error() {} },
+      hmacKey: ADYEN.hmacKey,
+      basicAuth: ADYEN.basicAuth,
+      idempotencyStore: store,
+      async onRelayedAuthentication(request, ctx) {
+        await transactionOf(ctx).query(PAY, [request.id]);
+        return "proceed" as const;
+      },
+      onAuthenticationResult() {},
+    }),
   );
-  return Number(rows[0]!.n) === events.length;
+  const route = handler.match(ADYEN.path);
+  const hmacKey = createSecretKey(Buffer.from(ADYEN.hmacKey, "hex"));
+  const basic = `Basic ${Buffer.from(`${ADYEN.basicAuth.username}:${ADYEN.basicAuth.password}`).toString("base64")}`;
+  const transaction = handTransaction(pool);
+  const handwritten = async (delivery: AdyenSignedRequest) => {
+    const given = Buffer.from(delivery.headers.hmacsignature, "base64");
+    const expected = createHmac("sha256", hmacKey).update(delivery.body).digest();
+    if (delivery.headers.authorization !== basic || given.length !== 32 || !timingSafeEqual(expected, given)) throw new Error("bad signature");
+    const request = JSON.parse(delivery.body.toString("utf8")) as { id: string };
+    await transaction(request.id, request.id);
+    return { authenticationDecision: { status: "proceed" } };
+  };
+  const ours = async (delivery: AdyenSignedRequest) => {
+    const headers: Record<string, string> = delivery.headers;
+    const response = await handler.handle({ method: "POST", header: (name) => headers[name], readBody: () => delivery.body, request: null, route, path: ADYEN.path });
+    if (response.status !== 200 || !String(response.body).includes('"proceed"')) throw new Error(`ours answered ${response.status}: ${response.body}`);
+  };
+  const newRequests = async (count: number) => {
+    const requests = Array.from({ length: count }, () => adyenEvents.relayed());
+    await addOrders(pool, requests.map((request) => request.id));
+    return requests;
+  };
+  const sign = (request: object) => adyenSignedRequest(request, { hmacKey: ADYEN.hmacKey, basicAuth: ADYEN.basicAuth });
+  await compare(1, 200, newRequests, sign, ours, handwritten);
+  const result = await compare(rounds, perRound, newRequests, sign, ours, handwritten);
+  return {
+    store: "postgres, Adyen decisions",
+    oursPerSec: result.ours,
+    handwrittenPerSec: result.handwritten,
+    ratio: result.ours / result.handwritten,
+    events: result.events.length,
+    everyOrderPaidOnce: await allPaidOnce(pool, result.events.map((request) => request.id)),
+  };
 }
 
-export async function benchPostgres({ rounds = 3, perRound = 3000 } = {}): Promise<StoreRow> {
+/** Siglume events, then Adyen decisions (reported beside it, not held to the target), on one PostgreSQL server. */
+export async function benchPostgres({ rounds = 5, perRound = 3000 } = {}): Promise<StoreRow[]> {
   const server = await startPostgres({ durable: true });
   const pool = new pg.Pool({ connectionString: server.url, max: POOL_SIZE });
   pool.on("error", () => {});
   try {
-    const newOrders = await ordersTable(pool);
+    await pool.query("CREATE TABLE orders (challenge_hash text PRIMARY KEY, paid_count integer NOT NULL DEFAULT 0)");
     await pool.query("CREATE TABLE hand_events (event_id text PRIMARY KEY)");
+    const newOrders = async (count: number) => {
+      const events = Array.from({ length: count }, () => siglumeEvents.standardSettled());
+      await addOrders(pool, events.map((event) => event.data.challenge_hash as string));
+      return events;
+    };
     const store = postgresIdempotencyStore({ pool });
     const handler = createSiglumeWebhookHandler({
       webhookSecret: SECRET,
@@ -106,41 +175,33 @@ export async function benchPostgres({ rounds = 3, perRound = 3000 } = {}): Promi
         await transactionOf(ctx).query(PAY, [payment.challenge_hash]);
       },
     });
+    const transaction = handTransaction(pool);
     const handwritten = async (delivery: SignedRequest) => {
       const event = handVerified(delivery);
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const fresh = await client.query("INSERT INTO hand_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id", [event.id]);
-        if (fresh.rowCount === 1) await client.query(PAY, [event.data.challenge_hash]);
-        await client.query("COMMIT");
-        client.release();
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
+      await transaction(event.id, event.data.challenge_hash);
     };
     const ours = async (delivery: SignedRequest) => {
       const response = await handler.handle(coreRequest(delivery));
       if (response.status !== 204) throw new Error(`ours answered ${response.status}: ${response.body}`);
     };
-    await interleaved(1, 200, newOrders, ours, handwritten); // warm both paths
-    const result = await interleaved(rounds, perRound, newOrders, ours, handwritten);
-    return {
+    await compare(1, 200, newOrders, signSiglume, ours, handwritten); // warm both paths
+    const result = await compare(rounds, perRound, newOrders, signSiglume, ours, handwritten);
+    const siglume: StoreRow = {
       store: "postgres",
       oursPerSec: result.ours,
       handwrittenPerSec: result.handwritten,
       ratio: result.ours / result.handwritten,
       events: result.events.length,
-      everyOrderPaidOnce: await allPaidOnce(pool, result.events),
+      everyOrderPaidOnce: await allPaidOnce(pool, result.events.map((event) => event.data.challenge_hash as string)),
     };
+    return [siglume, await adyenDecisions(pool, store, rounds, perRound)];
   } finally {
     await pool.end();
     await server.destroy();
   }
 }
 
-export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<StoreRow> {
+export async function benchRedis({ rounds = 5, perRound = 5000 } = {}): Promise<StoreRow> {
   const server = await startRedis();
   const client = new Redis(server.url);
   const paid = new Map<string, number>();
@@ -165,8 +226,8 @@ export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<
       if (response.status !== 204) throw new Error(`ours answered ${response.status}: ${response.body}`);
     };
     const newEvents = async (count: number) => Array.from({ length: count }, () => siglumeEvents.standardSettled());
-    await interleaved(1, 500, newEvents, ours, handwritten);
-    const result = await interleaved(rounds, perRound, newEvents, ours, handwritten);
+    await compare(1, 500, newEvents, signSiglume, ours, handwritten);
+    const result = await compare(rounds, perRound, newEvents, signSiglume, ours, handwritten);
     return {
       store: "redis",
       oursPerSec: result.ours,
@@ -179,12 +240,4 @@ export async function benchRedis({ rounds = 3, perRound = 5000 } = {}): Promise<
     client.disconnect();
     await server.stop();
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const quick = process.argv.includes("--quick");
-  const options = quick ? { rounds: 2 } : {};
-  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-  if (only !== "redis") console.log(JSON.stringify(await benchPostgres(options)));
-  if (only !== "postgres") console.log(JSON.stringify(await benchRedis(options)));
 }

@@ -1,0 +1,249 @@
+// The senders of `npm run bench`, as every bench server mounts them: our provider, and the baseline, the
+// least a correct receiver does once it has the raw body: verify the sender's signature its own way,
+// JSON.parse, remember handled ids in a Map (a repeat is answered without being handled again), answer.
+// Runtime-neutral (node:crypto and node:buffer exist on Node, Bun and Deno): every server script shares it.
+import { Buffer } from "node:buffer";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { siglumeWebhooks, type WebhookProvider } from "@siglume-middleware/core";
+import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
+import { clearTxWebhooks, type ClearTxOptions } from "@siglume-middleware/cleartx";
+import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
+import { CLEARTX_TEST_SIGNATURE_HEADER } from "@siglume-middleware/testing";
+
+export const SENDERS = ["siglume", "adyen", "pomelo", "cleartx", "standard"] as const;
+export type SenderName = (typeof SENDERS)[number];
+
+export const SIGLUME = { secret: "whsec_bench_secret_0123456789", path: "/webhooks/siglume" };
+export const ADYEN = {
+  hmacKey: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+  basicAuth: { username: "adyen-bench", password: "bench-password" },
+  path: "/webhooks/adyen/authentication",
+  decisionTimeoutMs: 1500,
+};
+export const POMELO = { key: "pomelo-bench-key", secret: Buffer.alloc(32, 7).toString("base64"), path: "/webhooks/pomelo/tokens" };
+/**
+ * ClearTX has not published its signing scheme: the bench signs with @siglume-middleware/testing's stand-in (hex
+ * HMAC-SHA256 of the body in x-test-signature), and our route's `verify` is the same check as the baseline's.
+ */
+export const CLEARTX = { secret: "cleartx-bench-secret", header: CLEARTX_TEST_SIGNATURE_HEADER, path: "/v1/notify/confirmed" };
+export const STANDARD = { secret: `whsec_${Buffer.alloc(32, 9).toString("base64")}`, path: "/webhooks/standard" };
+/**
+ * Where the Standard Webhooks provider and its NestJS module come from: another branch brings them, so they are
+ * imported by name at run time and their rows are reported as not run until they are installed in test/.
+ */
+export const STANDARD_MODULES = { provider: "@siglume-middleware/standard-webhooks", nest: "@siglume-middleware/nestjs/standard-webhooks" };
+
+/** A header by lower-case name, as the framework gives it. */
+export type HeaderOf = (name: string) => string | string[] | null | undefined;
+/** What the baseline answers. */
+export interface Answer {
+  status: number;
+  body?: string;
+}
+/** The baseline's work once the body is read. */
+export type Baseline = (body: Uint8Array, header: HeaderOf) => Answer;
+
+const NO_CONTENT: Answer = { status: 204 };
+const UNAUTHORIZED: Answer = { status: 401 };
+const BAD_REQUEST: Answer = { status: 400 };
+const text = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+const one = (value: ReturnType<HeaderOf>) => (typeof value === "string" ? value : undefined);
+const quiet = { info() {}, warn() {}, error() {} };
+const engine = { logger: quiet, onError() {} };
+/**
+ * The variants a server can run (server.ts): "ours", "baseline", "slow" (Adyen's 5 s handler), "telemetry" (ours with
+ * the OpenTelemetry SDK registered) and "telemetry-off" (ours with `telemetry: false`).
+ */
+const telemetryOf = (variant: string) => (variant === "telemetry-off" ? { telemetry: false as const } : {});
+
+/** The Map of handled ids, bounded like the memory store (100,000 ids): the first answer for an id is kept. */
+function handledIds(): (id: string, answer: Answer) => Answer {
+  const handled = new Map<string, Answer>();
+  return (id, answer) => {
+    const earlier = handled.get(id);
+    if (earlier !== undefined) return earlier;
+    if (handled.size >= 100_000) handled.delete(handled.keys().next().value!);
+    handled.set(id, answer);
+    return answer;
+  };
+}
+
+/** Fresh within 300 s, as every sender's scheme asks. */
+const fresh = (seconds: string) => Math.abs(Date.now() / 1000 - Number(seconds)) <= 300;
+
+function siglumeBaseline(): Baseline {
+  const key = Buffer.from(SIGLUME.secret);
+  const once = handledIds();
+  return (body, header) => {
+    const signature = one(header("siglume-signature"));
+    if (signature === undefined) return UNAUTHORIZED;
+    let t: string | undefined;
+    let v1: string | undefined;
+    for (const part of signature.split(",")) {
+      if (part.startsWith("t=")) t = part.slice(2);
+      else if (part.startsWith("v1=")) v1 = part.slice(3);
+    }
+    if (t === undefined || v1 === undefined || v1.length !== 64 || !fresh(t)) return UNAUTHORIZED;
+    const expected = createHmac("sha256", key).update(`${t}.`).update(body).digest();
+    if (!timingSafeEqual(expected, Buffer.from(v1, "hex"))) return UNAUTHORIZED;
+    const event = JSON.parse(text(body)) as { id?: unknown };
+    return typeof event.id === "string" ? once(event.id, NO_CONTENT) : BAD_REQUEST;
+  };
+}
+
+function adyenBaseline(): Baseline {
+  const key = Buffer.from(ADYEN.hmacKey, "hex");
+  const basic = `Basic ${Buffer.from(`${ADYEN.basicAuth.username}:${ADYEN.basicAuth.password}`).toString("base64")}`;
+  const expectedAuth = createHash("sha256").update(basic).digest();
+  const proceed: Answer = { status: 200, body: JSON.stringify({ authenticationDecision: { status: "proceed" } }) };
+  const refused: Answer = { status: 200, body: JSON.stringify({ authenticationDecision: { status: "refused" } }) };
+  const once = handledIds();
+  return (body, header) => {
+    const authorization = one(header("authorization"));
+    const signature = one(header("hmacsignature"));
+    if (authorization === undefined || signature === undefined) return UNAUTHORIZED;
+    if (!timingSafeEqual(createHash("sha256").update(authorization).digest(), expectedAuth)) return UNAUTHORIZED;
+    const given = Buffer.from(signature, "base64");
+    if (given.length !== 32 || !timingSafeEqual(createHmac("sha256", key).update(body).digest(), given)) return UNAUTHORIZED;
+    const request = JSON.parse(text(body)) as { id?: unknown; purchase?: { originalAmount?: { value?: number } } };
+    if (typeof request.id !== "string") return BAD_REQUEST;
+    return once(request.id, (request.purchase?.originalAmount?.value ?? 0) >= 0 ? proceed : refused);
+  };
+}
+
+function pomeloBaseline(): Baseline {
+  const secrets = new Map([[POMELO.key, Buffer.from(POMELO.secret, "base64")]]);
+  const once = handledIds();
+  return (body, header) => {
+    const apiKey = one(header("x-api-key"));
+    const timestamp = one(header("x-timestamp"));
+    const endpoint = one(header("x-endpoint"));
+    const signature = one(header("x-signature"));
+    if (apiKey === undefined || timestamp === undefined || signature === undefined) return UNAUTHORIZED;
+    const secret = secrets.get(apiKey);
+    if (secret === undefined || endpoint !== POMELO.path || !fresh(timestamp) || !signature.startsWith("hmac-sha256 ")) return UNAUTHORIZED;
+    const given = Buffer.from(signature.slice(12), "base64");
+    const expected = createHmac("sha256", secret).update(timestamp).update(endpoint).update(body).digest();
+    if (given.length !== 32 || !timingSafeEqual(expected, given)) return UNAUTHORIZED;
+    const event = JSON.parse(text(body)) as { event_id?: unknown };
+    return typeof event.event_id === "string" ? once(event.event_id, NO_CONTENT) : BAD_REQUEST;
+  };
+}
+
+/** ClearTX's stand-in signature (see CLEARTX): our route's `verify` and the baseline both run this. */
+function clearTxSigned(body: Uint8Array, given: string | undefined): boolean {
+  if (given === undefined || given.length !== 64) return false;
+  const expected = createHmac("sha256", CLEARTX.secret).update(body).digest();
+  const bytes = Buffer.from(given, "hex");
+  return bytes.length === 32 && timingSafeEqual(expected, bytes);
+}
+
+function clearTxBaseline(): Baseline {
+  const received: Answer = { status: 200, body: JSON.stringify({ status: "received" }) };
+  const once = handledIds();
+  return (body, header) => {
+    if (!clearTxSigned(body, one(header(CLEARTX.header)))) return UNAUTHORIZED;
+    const notification = JSON.parse(text(body)) as { transactionRef?: unknown };
+    return typeof notification.transactionRef === "string" ? once(notification.transactionRef, received) : BAD_REQUEST;
+  };
+}
+
+/** The spec's v1 scheme: base64 HMAC-SHA256 of `id.timestamp.body` under the bytes after whsec_, any of the listed signatures. */
+function standardBaseline(): Baseline {
+  const key = Buffer.from(STANDARD.secret.slice("whsec_".length), "base64");
+  const once = handledIds();
+  return (body, header) => {
+    const id = one(header("webhook-id"));
+    const timestamp = one(header("webhook-timestamp"));
+    const signatures = one(header("webhook-signature"));
+    if (id === undefined || timestamp === undefined || signatures === undefined || !fresh(timestamp)) return UNAUTHORIZED;
+    const expected = createHmac("sha256", key).update(`${id}.${timestamp}.`).update(body).digest();
+    const matches = signatures.split(" ").some((entry) => {
+      if (!entry.startsWith("v1,")) return false;
+      const given = Buffer.from(entry.slice(3), "base64");
+      return given.length === 32 && timingSafeEqual(expected, given);
+    });
+    if (!matches) return UNAUTHORIZED;
+    JSON.parse(text(body));
+    return once(id, NO_CONTENT);
+  };
+}
+
+/** Our providers' options (the NestJS modules take them without the handlers). */
+export const siglumeOptions = { ...engine, webhookSecret: SIGLUME.secret, onDirectPaymentConfirmed: async () => {}, onReview: async () => {} };
+export const adyenOptions = (slow: boolean): AdyenAuthenticationOptions => ({
+  ...engine,
+  hmacKey: ADYEN.hmacKey,
+  basicAuth: ADYEN.basicAuth,
+  decisionTimeoutMs: ADYEN.decisionTimeoutMs,
+  // `slow`: a handler that takes 5 s, so every request must be answered "refused" at the deadline.
+  onRelayedAuthentication: async (request) =>
+    slow ? new Promise((resolve) => setTimeout(() => resolve("proceed"), 5000)) : request.purchase.originalAmount.value >= 0 ? "proceed" : "refused",
+  onAuthenticationResult() {},
+});
+export const pomeloOptions: PomeloOptions = { ...engine, apiKeys: [{ key: POMELO.key, secret: POMELO.secret }], onTokenEvent() {}, onOtp() {}, onReview() {} };
+export const clearTxOptions: ClearTxOptions = {
+  ...engine,
+  verify: ({ rawBody, header }) => clearTxSigned(rawBody, header(CLEARTX.header)),
+  onNotification() {},
+  onReview() {},
+};
+
+/** Per sender: what the bench calls the baseline, our provider, and the baseline itself. */
+export const senders: Record<
+  SenderName,
+  { title: string; path: string; baseline: string; ours(variant: string): Promise<WebhookProvider<unknown>>; handWritten(): Promise<Baseline> }
+> = {
+  siglume: {
+    title: "Siglume",
+    path: SIGLUME.path,
+    baseline: "v1 HMAC-SHA256 of `t.body` (hex, constant-time, 300 s window) + JSON.parse + Map + 204",
+    ours: async (variant) => siglumeWebhooks({ ...siglumeOptions, ...telemetryOf(variant) }) as WebhookProvider<unknown>,
+    handWritten: async () => siglumeBaseline(),
+  },
+  adyen: {
+    title: "Adyen relayed authentication",
+    path: ADYEN.path,
+    baseline: "Basic auth (constant-time) + base64 HMAC-SHA256 of the body + JSON.parse + Map + the decision (200 JSON)",
+    ours: async (variant) => adyenAuthenticationWebhooks(adyenOptions(variant === "slow")) as WebhookProvider<unknown>,
+    handWritten: async () => adyenBaseline(),
+  },
+  pomelo: {
+    title: "Pomelo token events",
+    path: POMELO.path,
+    baseline: "api key lookup + timestamp window + X-Endpoint + HMAC-SHA256 of timestamp+endpoint+body + JSON.parse + Map + 204",
+    ours: async () => pomeloWebhooks(pomeloOptions) as WebhookProvider<unknown>,
+    handWritten: async () => pomeloBaseline(),
+  },
+  cleartx: {
+    title: "ClearTX notifications",
+    path: CLEARTX.path,
+    baseline: "hex HMAC-SHA256 of the body (the testing stand-in; our `verify` runs the same check) + JSON.parse + Map of transactionRef + 200 JSON",
+    ours: async () => clearTxWebhooks(clearTxOptions) as WebhookProvider<unknown>,
+    handWritten: async () => clearTxBaseline(),
+  },
+  standard: {
+    title: "Standard Webhooks",
+    path: STANDARD.path,
+    baseline: "v1 HMAC-SHA256 of `id.timestamp.body` (base64, constant-time, any listed signature, 300 s window) + JSON.parse + Map of webhook-id + 204",
+    async ours() {
+      const { standardWebhooks } = (await import(STANDARD_MODULES.provider)) as {
+        standardWebhooks(options: object): WebhookProvider<unknown>;
+      };
+      return standardWebhooks({ ...engine, secret: STANDARD.secret, path: STANDARD.path, onEvent() {} });
+    },
+    handWritten: async () => standardBaseline(),
+  },
+};
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+/** The baseline as a hand-written fetch route (Node through @hono/node-server, Bun.serve, Deno.serve). */
+export function fetchBaseline(path: string, baseline: Baseline): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const url = request.url;
+    if (request.method !== "POST" || url.slice(url.indexOf("/", url.indexOf("//") + 2)) !== path) return new Response(null, { status: 404 });
+    const answer = baseline(new Uint8Array(await request.arrayBuffer()), (name) => request.headers.get(name));
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.body === undefined ? undefined : JSON_TYPE });
+  };
+}

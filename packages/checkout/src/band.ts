@@ -1,6 +1,10 @@
 /** Currencies Siglume Hosted Checkout charges in. */
 export type CheckoutCurrency = "JPY" | "USD";
 
+/**
+ * The Siglume pricing band an amount falls in: `standard` from `STANDARD_MINIMUM_MINOR`, `micro` from
+ * `MICRO_MINIMUM_MINOR`, `nano` below. Micro and Nano are metered and need `allowMeteredPayments`.
+ */
 export type CheckoutPricingBand = "standard" | "micro" | "nano";
 
 /** Smallest Standard amount in minor units: JPY 501, USD 3.01. Below it an amount is Micro or Nano (metered). */
@@ -9,6 +13,10 @@ export const STANDARD_MINIMUM_MINOR: Readonly<Record<CheckoutCurrency, number>> 
 /** Smallest Micro amount in minor units: JPY 50, USD 0.31. Below it an amount is Nano. */
 export const MICRO_MINIMUM_MINOR: Readonly<Record<CheckoutCurrency, number>> = Object.freeze({ JPY: 50, USD: 31 });
 
+/**
+ * Whether `currency` is one the checkout prices in (`"JPY"` or `"USD"`); an order in another currency is answered
+ * `409 ORDER_NOT_PAYABLE`.
+ */
 export function isCheckoutCurrency(currency: unknown): currency is CheckoutCurrency {
   return currency === "JPY" || currency === "USD";
 }

@@ -15,6 +15,10 @@ export type PaymentMismatchReason =
   /** This checkout's session was already paid by another payment (another requirement_id): a second charge, to refund. */
   | "duplicate_payment";
 
+/**
+ * What `fulfilCheckoutPayment` did with a confirmed payment: marked the order paid, found it paid before, or found a
+ * mismatch (amount, currency, merchant, order or attempt) that must be reviewed rather than fulfilled.
+ */
 export type FulfilmentResult =
   | { status: "paid"; orderId: string; orderStatus: "paid" | "fulfilled_unsettled" }
   | { status: "already_paid"; orderId: string }

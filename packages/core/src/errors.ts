@@ -27,9 +27,18 @@ export const SIGLUME_ERROR_STATUS = {
   INTERNAL_ERROR: 500,
 } as const;
 
+/**
+ * Every error code the engine and the Siglume provider answer with (a key of `SIGLUME_ERROR_STATUS`); stable API,
+ * listed with causes in docs/errors.md.
+ */
 export type SiglumeErrorCode = keyof typeof SIGLUME_ERROR_STATUS;
 
+/**
+ * Options of a `SiglumeWebhookError`: its cause (logged and reported, never sent), a status for a provider's own
+ * codes, and headers of the answer.
+ */
 export interface WebhookErrorOptions {
+  /** The underlying failure: reported to `onError` and logged, never sent in the answer. */
   cause?: unknown;
   /** The answer's status, for codes outside SIGLUME_ERROR_STATUS (a provider's own). */
   status?: number;
@@ -43,9 +52,13 @@ export interface WebhookErrorOptions {
  * the engine turns it into `{"error":{"code","message"}}`.
  */
 export class SiglumeWebhookError<TCode extends string = SiglumeErrorCode | (string & {})> extends Error {
+  /** Always `"SiglumeWebhookError"`, also for other providers' codes. */
   override readonly name = "SiglumeWebhookError";
+  /** The stable error code the request was answered with (e.g. `SIGNATURE_MISMATCH`): alert and test on it. */
   readonly code: TCode;
+  /** The HTTP status of the answer. */
   readonly status: number;
+  /** Headers the answer carries (e.g. `WWW-Authenticate`, `Retry-After`), if any. */
   readonly headers: Record<string, string> | undefined;
 
   constructor(code: TCode, message: string, options?: WebhookErrorOptions) {
@@ -59,6 +72,7 @@ export class SiglumeWebhookError<TCode extends string = SiglumeErrorCode | (stri
 /** The same class under a provider-neutral name. */
 export { SiglumeWebhookError as WebhookError };
 
+/** Whether `error` is a `SiglumeWebhookError` (any provider's), e.g. in `onError` to read its `code` and `status`. */
 export function isSiglumeWebhookError(error: unknown): error is SiglumeWebhookError {
   return error instanceof SiglumeWebhookError;
 }
@@ -67,6 +81,7 @@ export { isSiglumeWebhookError as isWebhookError };
 
 /** Thrown at start-up when options could let an event be acknowledged unrecorded. */
 export class SiglumeConfigurationError extends Error {
+  /** Always `"SiglumeConfigurationError"`: thrown at start-up, never for a request. */
   override readonly name = "SiglumeConfigurationError";
 }
 

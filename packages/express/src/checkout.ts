@@ -3,6 +3,7 @@ import { createSiglumeCheckoutHandler, type SiglumeCheckoutOptions } from "@sigl
 import { matchesWebhookPath } from "@siglume-middleware/core";
 import { nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core/node";
 
+/** Options of `siglumeCheckoutRouter`: the checkout options with Express's `Request` as the request. */
 export type SiglumeCheckoutRouterOptions = SiglumeCheckoutOptions<Request>;
 
 /**

@@ -7,6 +7,7 @@ import {
 } from "@siglume-middleware/core";
 import { nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core/node";
 
+/** Options of `siglumeRouter`: {@link SiglumeOptions} with Express's `Request` as `ctx.request`. */
 export type SiglumeRouterOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Request>;
 
 const RAW_BODY_HINT =

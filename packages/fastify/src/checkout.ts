@@ -6,6 +6,7 @@ import {
   type SiglumeCheckoutOptions,
 } from "@siglume-middleware/checkout";
 
+/** Options of `siglumeCheckoutPlugin`: the checkout options with Fastify's `FastifyRequest` as the request. */
 export type SiglumeCheckoutPluginOptions = SiglumeCheckoutOptions<FastifyRequest>;
 
 const ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

@@ -27,6 +27,10 @@ import { readRawBody } from "@siglume-middleware/core/node";
  * `kind`). At run time metered kinds reach it only with `allowMeteredPayments: true`.
  */
 export type SiglumePluginOptions = Omit<SiglumeOptions<boolean, FastifyRequest>, "onDirectPaymentConfirmed"> & {
+  /**
+   * Fulfil here (Standard; metered kinds too with `allowMeteredPayments: true`): return after the order update is
+   * durably written, throw to have Siglume redeliver.
+   */
   onDirectPaymentConfirmed(
     confirmation: StandardSettled | MeteredConfirmation,
     ctx: SiglumeContext<FastifyRequest>,
@@ -152,6 +156,7 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
   }, { prefix });
 }
 
+/** Options of `webhookPlugin`: the provider to mount (any sender's package builds one). */
 export interface WebhookPluginOptions {
   /** A provider built by its package, e.g. adyenAuthenticationWebhooks({ … }). */
   provider: WebhookProvider<FastifyRequest> | WebhookProvider<unknown>;

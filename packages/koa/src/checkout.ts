@@ -3,6 +3,7 @@ import { createSiglumeCheckoutHandler, type SiglumeCheckoutOptions } from "@sigl
 import { matchesWebhookPath } from "@siglume-middleware/core";
 import { nodeRequestBody } from "@siglume-middleware/core/node";
 
+/** Options of `siglumeCheckoutMiddleware`: the checkout options with Koa's `Context` as the request. */
 export type SiglumeCheckoutMiddlewareOptions = SiglumeCheckoutOptions<Context>;
 
 /**

@@ -7,6 +7,7 @@ import {
 } from "@siglume-middleware/core";
 import { nodeRequestBody } from "@siglume-middleware/core/node";
 
+/** Options of `siglumeMiddleware`: {@link SiglumeOptions} with Koa's `Context` as `ctx.request`. */
 export type SiglumeMiddlewareOptions<TAllowMetered extends boolean = false> = SiglumeOptions<TAllowMetered, Context>;
 
 const RAW_BODY_HINT =

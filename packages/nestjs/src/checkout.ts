@@ -8,6 +8,10 @@ export const SIGLUME_CHECKOUT_OPTIONS = "SIGLUME_CHECKOUT_OPTIONS";
 /** Everything but the route, which is an extra (it must be known when the module is defined). */
 export type SiglumeCheckoutModuleOptions = Omit<SiglumeCheckoutOptions, "path">;
 
+/**
+ * What `SiglumeCheckoutModule.forRoot()` takes besides the checkout options, known when the module is defined: the
+ * start route and guards for its controller.
+ */
 export interface SiglumeCheckoutModuleExtras {
   /** Start route (before any global prefix). Default "/checkout/siglume/start". */
   path: string;
@@ -52,8 +56,20 @@ function createCheckoutController({ path, guards }: SiglumeCheckoutModuleExtras)
 }
 
 export const {
+  /**
+   * The base class `SiglumeCheckoutModule` extends (from Nest's ConfigurableModuleBuilder): it gives `forRoot` and
+   * `forRootAsync`. Use `SiglumeCheckoutModule`.
+   */
   ConfigurableModuleClass: SiglumeCheckoutConfigurableModule,
+  /**
+   * For typing only (its value throws when read): `typeof SIGLUME_CHECKOUT_OPTIONS_TYPE` is what
+   * `SiglumeCheckoutModule.forRoot()` accepts, the checkout options with `path` and `guards`.
+   */
   OPTIONS_TYPE: SIGLUME_CHECKOUT_OPTIONS_TYPE,
+  /**
+   * For typing only (its value throws when read): `typeof SIGLUME_CHECKOUT_ASYNC_OPTIONS_TYPE` is what
+   * `SiglumeCheckoutModule.forRootAsync()` accepts.
+   */
   ASYNC_OPTIONS_TYPE: SIGLUME_CHECKOUT_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<SiglumeCheckoutModuleOptions>({ optionsInjectionToken: SIGLUME_CHECKOUT_OPTIONS })
   .setClassMethodName("forRoot")

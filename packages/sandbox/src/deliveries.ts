@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { signSiglumeWebhook, type SiglumeEvent } from "@siglume-middleware/core";
 
+/**
+ * How the sandbox retries a webhook your app did not acknowledge with a 2xx: attempts, exponential backoff with
+ * jitter, and the per-attempt timeout, like Siglume's own delivery.
+ */
 export interface DeliverySchedule {
   /** Attempts per delivery, the first included. Default 6. */
   maxAttempts: number;
   /** Backoff base: attempt n waits a random time in [0, min(maxDelayMs, baseDelayMs·2^(n-1))]. Default 500 ms. */
   baseDelayMs: number;
+  /** The longest wait between two attempts. Default 30 s. */
   maxDelayMs: number;
   /** Per attempt. Default 10 s. */
   timeoutMs: number;
@@ -13,16 +18,25 @@ export interface DeliverySchedule {
 
 /** One delivery of one event (its attempts included), as `GET /v1/market/webhooks/deliveries` lists it. */
 export interface SandboxDelivery {
+  /** The delivery's id. */
   id: string;
+  /** The webhook subscription (your webhook URL) it was delivered to. */
   subscription_id: string;
+  /** The event's id (the same on every retry of it). */
   event_id: string;
+  /** The event's type. */
   event_type: string;
+  /** `delivered` once your app answered 2xx; `failed` while retrying and after giving up. */
   delivery_status: "delivered" | "failed";
+  /** Your app's last HTTP status; null when no answer came (refused, timed out). */
   response_status: number | null;
+  /** Attempts made so far, the first included. */
   attempts: number;
   /** When the next automatic retry is due; null when delivered or given up. */
   next_retry_at: string | null;
+  /** When your app acknowledged it (ISO 8601); null until then. */
   delivered_at: string | null;
+  /** When the delivery was first attempted (ISO 8601). */
   created_at: string;
 }
 

@@ -4,22 +4,39 @@ import type { SiglumeEvent } from "@siglume-middleware/core";
 
 /** A Hosted Checkout session as the sandbox keeps it. */
 export interface SandboxSession {
+  /** The session's id. */
   session_id: string;
+  /** The merchant key it was created for. */
   merchant: string;
+  /** The amount it charges, in minor units. */
   amount_minor: number;
+  /** `JPY` or `USD`. */
   currency: CheckoutCurrency;
+  /** The token paid in: `JPYC` for JPY, `USDC` for USD. */
   token_symbol: "JPYC" | "USDC";
+  /** The creating start's nonce. */
   nonce: string;
+  /** Where the session stands: `open` until paid, expired or cancelled on the checkout page. */
   status: "open" | "paid" | "expired" | "cancelled";
+  /** Its challenge hash, carried by the confirmation webhook. */
   challenge_hash: string;
+  /** The sandbox's checkout page for it. */
   checkout_url: string;
+  /** Where the page sends the shopper after paying. */
   success_url: string;
+  /** Where the page sends the shopper after cancelling. */
   cancel_url: string;
+  /** The metadata given at creation. */
   metadata_jsonb: Record<string, unknown>;
+  /** The payment's id once paid; null before. */
   requirement_id: string | null;
+  /** When it was created (ISO 8601). */
   created_at: string;
+  /** When it expires (ISO 8601). */
   expires_at: string;
+  /** When it was paid (ISO 8601); null before. */
   paid_at: string | null;
+  /** When it was cancelled (ISO 8601); null unless cancelled. */
   cancelled_at: string | null;
   /** The signed confirmation, kept so redelivery sends the same bytes. */
   confirmation?: { event: SiglumeEvent; body: Buffer };

@@ -17,6 +17,11 @@ import {
 import { merchantAccount, readiness } from "./merchant.js";
 import { checkoutPage } from "./page.js";
 
+/**
+ * The sandbox's fixed development settings (port, merchant, bearer token, public webhook secret, allowed origin):
+ * what `siglume-webhooks sandbox` prints for your app's environment. For local development only: the secret is
+ * public, and an app with `NODE_ENV=production` refuses it.
+ */
 export const SANDBOX_DEFAULTS = {
   port: 8787,
   merchant: "sandbox_merchant",
@@ -26,6 +31,10 @@ export const SANDBOX_DEFAULTS = {
   origin: "http://localhost:3000",
 } as const;
 
+/**
+ * Options of {@link startSiglumeSandbox}: where to deliver webhooks, the port, the allowed origins, the merchant's
+ * settings and the retry schedule.
+ */
 export interface SiglumeSandboxOptions {
   /** Your app's webhook URL; with several, deliveries go to them in turn (like a load balancer). */
   webhookUrl: string | string[];
@@ -33,8 +42,13 @@ export interface SiglumeSandboxOptions {
   port?: number;
   /** Origins your success/cancel URLs may be on (checkout_allowed_origins). Default http://localhost:3000. */
   origin?: string | string[];
+  /** The merchant key the sandbox accepts. Default `SANDBOX_DEFAULTS.merchant`. */
   merchant?: string;
+  /** The bearer token the sandbox accepts. Default `SANDBOX_DEFAULTS.merchantAuthToken`. */
   merchantAuthToken?: string;
+  /**
+   * The secret webhooks are signed with. Default `SANDBOX_DEFAULTS.webhookSecret` (public: local development only).
+   */
   webhookSecret?: string;
   /** Lifetime of a checkout session. Default 30 minutes. */
   sessionTtlMs?: number;
@@ -47,11 +61,16 @@ export interface SiglumeSandboxOptions {
    * otherwise. A start route must keep one live session per order either way, by its own attempts.
    */
   repeatedNonce?: "new-session" | "same-session";
+  /** Overrides of the webhook retry schedule. */
   delivery?: Partial<DeliverySchedule>;
   /** One line per webhook attempt and session change. Default: nothing. */
   log?: (line: string) => void;
 }
 
+/**
+ * A running local Siglume sandbox (what {@link startSiglumeSandbox} resolves with): its URL and API base, the
+ * environment for your app, what it recorded, and `close()`.
+ */
 export interface SiglumeSandbox {
   /** http://127.0.0.1:<port> */
   url: string;
@@ -64,10 +83,13 @@ export interface SiglumeSandbox {
    * SHOP_WEBHOOK_URL (the first webhook URL).
    */
   env: Record<string, string>;
+  /** The checkout sessions created so far, oldest first. */
   sessions(): SandboxSession[];
+  /** Every webhook delivery attempt so far (event, URL, your app's status), oldest first. */
   deliveries(): SandboxDelivery[];
   /** Resolves once no webhook retry is pending. */
   idle(): Promise<void>;
+  /** Stops the server and any pending webhook retries. */
   close(): Promise<void>;
 }
 

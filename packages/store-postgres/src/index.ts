@@ -11,6 +11,10 @@ import {
   type SiglumeContext,
 } from "@siglume-middleware/core";
 
+/**
+ * Options of `postgresIdempotencyStore`: your `pg` pool (or a connection string), the table, the claim lease, and
+ * whether handlers run in the claim's transaction. Share one table between instances to get exactly-once across them.
+ */
 export interface PostgresIdempotencyStoreOptions {
   /** Your pool. Give it an 'error' listener and a connectionTimeoutMillis, as for any long-lived pool. */
   pool?: Pool | undefined;
@@ -69,6 +73,10 @@ function quoteTable(table: string): string {
   return parts.map((part) => `"${part}"`).join(".");
 }
 
+/**
+ * The `CREATE TABLE IF NOT EXISTS` statement of the event table (default `siglume_webhook_events`), for your
+ * migrations; the store also creates it at start-up unless told not to.
+ */
 export function createTableSql(table = DEFAULT_TABLE): string {
   const name = quoteTable(table);
   return `CREATE TABLE IF NOT EXISTS ${name} (

@@ -29,9 +29,16 @@ export interface PostgresOrdersTable {
   status?: string;
 }
 
+/**
+ * Options of `postgresOrderStore`: your `pg` pool (or a connection string), how your orders table is read and marked
+ * paid, the attempts table, and the ownership check.
+ */
 export interface PostgresOrderStoreOptions<TRequest> {
+  /** Your `pg` pool (the store never ends it). */
   pool?: Pool;
+  /** Or a connection string: the store then owns a small pool, ended by `close()`. */
   connectionString?: string;
+  /** How your orders table is read and marked paid (table and column names); see docs/checkout.md. */
   orders?: PostgresOrdersTable;
   /** Default "siglume_checkout_attempts". */
   attemptsTable?: string;
@@ -47,6 +54,7 @@ export interface PostgresOrderStoreOptions<TRequest> {
 export interface PostgresOrderStore<TRequest = unknown> extends SiglumeOrderStore<TRequest> {
   /** The attempts table's DDL, for your migrations. */
   readonly attemptsTableSql: string;
+  /** Ends the pool the store opened from `connectionString` (a pool you passed stays yours to end). */
   close(): Promise<void>;
 }
 

@@ -2,6 +2,10 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "@siglume-middleware/core";
 
+/**
+ * Options of `redisIdempotencyStore`: your ioredis client (or a URL), the key prefix and the claim lease. Share one
+ * Redis between instances to get exactly-once across them.
+ */
 export interface RedisIdempotencyStoreOptions {
   /**
    * Your ioredis client. Give it a commandTimeout (and maxRetriesPerRequest) so a
@@ -29,8 +33,11 @@ export interface RedisIdempotencyStore extends IdempotencyStore {
 
 /** What a completed event's key holds, after the `done:` prefix (JSON). */
 export interface RedisDoneRecord {
+  /** What the delivery was classified as (the engine's outcome). */
   outcome: string;
+  /** The digest of the signed body that completed it. */
   digest: string;
+  /** The answer sent, for decision flows. */
   result?: string;
 }
 

@@ -7,14 +7,22 @@ export interface AdyenSignedRequest {
   body: Buffer;
   /** The same bytes as text, for supertest's .send(). */
   text: string;
+  /**
+   * The headers to send: the content type, Adyen's `hmacsignature`, and `authorization` when `basicAuth` was given.
+   */
   headers: { "content-type": string; hmacsignature: string; authorization?: string };
 }
 
+/**
+ * Options of `adyenSignedRequest`: the webhook's HMAC key (signs the payload as Adyen does), the Basic credentials to
+ * send, and the content type.
+ */
 export interface AdyenSignedRequestOptions {
   /** The webhook's HMAC key, hex, as in the Customer Area. */
   hmacKey: string;
   /** Adds `Authorization: Basic …`; omit to send none. */
   basicAuth?: { username: string; password: string } | undefined;
+  /** The `content-type` header. Default `application/json`. */
   contentType?: string | undefined;
 }
 

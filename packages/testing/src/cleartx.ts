@@ -85,16 +85,22 @@ export interface ClearTxRequest {
   body: Buffer;
   /** The same bytes as text, for supertest's .send() and fetch. */
   text: string;
+  /** The headers to send: the content type and whatever `sign` made. */
   headers: Record<string, string> & { "content-type": string };
   /** The endpoint, e.g. "/v1/notify/confirmed". */
   path: string;
 }
 
+/**
+ * Options of `clearTxRequest`: how to sign the body for your verifier (e.g. `clearTxTestSigner(secret).sign`), where
+ * the endpoints are mounted, and the content type.
+ */
 export interface ClearTxRequestOptions {
   /** Headers your verifier checks, made from the exact bytes (e.g. `clearTxTestSigner(secret).sign`). */
   sign?: ((body: Buffer) => Record<string, string>) | undefined;
   /** Where the endpoints are mounted. Default "/v1/notify". */
   basePath?: string | undefined;
+  /** The `content-type` header. Default `application/json`. */
   contentType?: string | undefined;
 }
 
@@ -127,7 +133,9 @@ export const CLEARTX_TEST_SIGNATURE_HEADER = "x-test-signature";
  */
 export function clearTxTestSigner(secret: string): {
   header: string;
+  /** The stand-in signature header of `body`, to pass as `clearTxRequest`'s `sign`. */
   sign(body: Uint8Array | string): Record<string, string>;
+  /** A `verify` for `clearTxWebhooks`: whether the stand-in header matches the raw body (constant time). */
   verify(input: { rawBody: Uint8Array; headers: Readonly<Record<string, string | string[] | undefined>> }): boolean;
 } {
   if (typeof secret !== "string" || secret === "") throw new TypeError("clearTxTestSigner: secret must be a non-empty string.");

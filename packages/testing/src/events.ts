@@ -3,10 +3,15 @@ import type { SiglumeEvent, UnknownConfirmationReason } from "@siglume-middlewar
 
 /** Envelope fields to replace, and data fields to merge over the builder's defaults. */
 export interface EventOverrides {
+  /** The event id (default a fresh `evt_…`): reuse one to test a redelivery. */
   id?: string;
+  /** The event type, e.g. to test an unknown one. */
   type?: string;
+  /** The API version the event says it follows. */
   api_version?: string;
+  /** When the event happened (ISO 8601). */
   occurred_at?: string;
+  /** Fields merged over the builder's `data` (e.g. `{ amount_minor: 1000 }`). */
   data?: Record<string, unknown>;
 }
 
@@ -80,13 +85,30 @@ const unknownData: Record<UnknownConfirmationReason, () => Record<string, unknow
 
 /** Builders for every classification, with fresh ids and hashes on each call. */
 export const siglumeEvents = {
+  /**
+   * A `direct_payment.confirmed` event the classifier reads as a Standard settlement: what `onDirectPaymentConfirmed`
+   * receives by default.
+   */
   standardSettled: (overrides?: EventOverrides) => build("direct_payment.confirmed", standardData(), overrides),
+  /**
+   * A `direct_payment.confirmed` event for accepted metered (Micro/Nano) usage: reaches `onDirectPaymentConfirmed`
+   * only with `allowMeteredPayments: true`, else `onReview`.
+   */
   meteredUsageAccepted: (overrides?: EventOverrides) =>
     build("direct_payment.confirmed", meteredUsageData(), overrides),
+  /**
+   * A `direct_payment.confirmed` event for a settled metered batch: like `meteredUsageAccepted`, only with
+   * `allowMeteredPayments: true`.
+   */
   meteredBatchSettled: (overrides?: EventOverrides) =>
     build("direct_payment.confirmed", meteredBatchData(), overrides),
+  /** A `direct_payment.spent` event (informational: `onEvent`). */
   spent: (overrides?: EventOverrides) =>
     build("direct_payment.spent", { requirement_id: `dpr_${randomUUID().slice(0, 8)}`, amount_minor: 1200, currency: "JPY" }, overrides),
+  /**
+   * A Standard confirmation marked `readiness_probe: true`, as Siglume's readiness check sends: acknowledged without
+   * being recorded.
+   */
   readinessProbe: (overrides?: EventOverrides) =>
     build("direct_payment.confirmed", { ...standardData(), readiness_probe: true }, overrides),
   /** An event the classifier answers `unknown` with exactly `reason` for. */
@@ -98,6 +120,10 @@ export const siglumeEvents = {
     ),
 };
 
+/**
+ * Every {@link UnknownConfirmationReason}, for a test that sends one event per reason
+ * (`siglumeEvents.unknown(reason)`) and checks each reaches `onReview`.
+ */
 export const UNKNOWN_REASONS = Object.keys(unknownData) as UnknownConfirmationReason[];
 
 /** Kebab-case names, as the CLI takes them: "standard-settled", "unknown-missing-standard-settlement-fields", … */

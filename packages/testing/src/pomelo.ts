@@ -3,12 +3,23 @@ import { bodyBytes } from "./body.js";
 
 /** A delivery as Pomelo sends it: the exact bytes and its X-Api-Key / X-Signature / X-Timestamp / X-Endpoint. */
 export interface PomeloSignedRequest {
+  /** The exact bytes that were signed. */
   body: Buffer;
+  /** The same bytes as text, for supertest's `.send()`. */
   text: string;
+  /**
+   * The headers to send: the content type and Pomelo's signed `x-api-key`, `x-signature`, `x-timestamp` and
+   * `x-endpoint`.
+   */
   headers: { "content-type": string; "x-api-key": string; "x-signature": string; "x-timestamp": string; "x-endpoint": string };
 }
 
+/**
+ * Options of `pomeloSignedRequest`: the api key and secret that sign it, the endpoint Pomelo signs, and the
+ * timestamp.
+ */
 export interface PomeloSignedRequestOptions {
+  /** The api key that names the key pair (sent as `x-api-key`). */
   apiKey: string;
   /** The api secret, base64, as Pomelo shows it. */
   apiSecret: string;

@@ -15,6 +15,10 @@ export interface StandardWebhookRequest {
   headers: Record<string, string>;
 }
 
+/**
+ * Options of `standardWebhookRequest`: the secret(s) and/or Ed25519 key that sign it, the message id (keep it for a
+ * redelivery), the timestamp and the content type.
+ */
 export interface StandardWebhookRequestOptions {
   /** The whsec_… secret (or bare base64); several sign one v1 entry each, as during a sender's rotation. */
   secret?: string | readonly string[] | undefined;

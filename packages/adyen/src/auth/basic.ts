@@ -1,7 +1,13 @@
 import { SiglumeWebhookError, equalBytes, fromBase64, sha256Sync, toBase64, utf8Decode, utf8Encode } from "@siglume-middleware/core";
 
+/**
+ * The Basic authentication user name and password configured on the Adyen webhook in the Customer Area. A request
+ * without them, or with others, is answered `401` with a `WWW-Authenticate` challenge before the body is read.
+ */
 export interface BasicAuthCredentials {
+  /** The user name configured on the webhook. */
   username: string;
+  /** The password configured on the webhook (compared in constant time; never logged). */
   password: string;
 }
 

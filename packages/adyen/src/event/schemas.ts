@@ -4,14 +4,22 @@ import { eventIdSchema } from "@siglume-middleware/core";
 // Open objects everywhere: Adyen adds fields and enum values between versions; only what the
 // dispatch needs is required. Enums are plain strings here (the TypeScript types list the known values).
 
+/** The zod schema of an Adyen amount: `currency` and `value` in minor units (extra fields kept). */
 export const adyenAmountSchema = z.looseObject({ currency: z.string(), value: z.number() });
 
+/**
+ * The zod schema of the purchase being authenticated: date, merchant name and original amount (extra fields kept).
+ */
 export const adyenPurchaseSchema = z.looseObject({
   date: z.string(),
   merchantName: z.string(),
   originalAmount: adyenAmountSchema,
 });
 
+/**
+ * The zod schema of a relayed authentication request (`balancePlatform.authentication.relayed`), the one Adyen waits
+ * for a decision on: the contract the provider checks by hand on its hot path (a property test holds the two together).
+ */
 export const relayedAuthenticationRequestSchema = z.looseObject({
   id: eventIdSchema,
   paymentInstrumentId: z.string(),
@@ -22,6 +30,7 @@ export const relayedAuthenticationRequestSchema = z.looseObject({
   type: z.literal("balancePlatform.authentication.relayed").optional(),
 });
 
+/** The zod schema of the 3-D Secure details of an authentication outcome (all optional; enum values left open). */
 export const adyenAuthenticationInfoSchema = z.looseObject({
   acsTransId: z.string().optional(),
   dsTransID: z.string().optional(),
@@ -35,6 +44,7 @@ export const adyenAuthenticationInfoSchema = z.looseObject({
   inPSD2Scope: z.boolean().optional(),
 });
 
+/** The zod schema of an authentication outcome notification (`balancePlatform.authentication.created`). */
 export const authenticationNotificationSchema = z.looseObject({
   type: z.literal("balancePlatform.authentication.created"),
   environment: z.string().optional(),

@@ -7,7 +7,12 @@ import type {
   RelayedAuthenticationRequest,
 } from "../event/types.js";
 
+/** The route Adyen's authentication webhook is mounted at by default: `/webhooks/adyen/authentication`. */
 export const DEFAULT_ADYEN_PATH = "/webhooks/adyen/authentication";
+/**
+ * How long a relayed decision may take by default: 1.5 s from the request's arrival, leaving room inside Adyen's 2 s;
+ * past it the answer is `"refused"`.
+ */
 export const DEFAULT_DECISION_TIMEOUT_MS = 1500;
 /** Adyen waits at most 2 s for a relayed decision; the deadline must leave room for the network. */
 export const ADYEN_DECISION_LIMIT_MS = 2000;
@@ -29,6 +34,10 @@ export interface AdyenRelayedContext<TRequest = unknown> extends AdyenContext<TR
   deadline: number;
 }
 
+/**
+ * The handlers of Adyen's authentication webhook: `onRelayedAuthentication` decides within the deadline,
+ * `onAuthenticationResult` records the outcome (both required).
+ */
 export interface AdyenAuthenticationHandlers<TRequest = unknown> {
   /**
    * Decide a relayed authentication: "proceed" or "refused". Answered within decisionTimeoutMs of the
@@ -44,6 +53,11 @@ export interface AdyenAuthenticationHandlers<TRequest = unknown> {
   onEvent?: ((webhook: AdyenOtherWebhook, ctx: AdyenContext<TRequest>) => MaybePromise<unknown>) | undefined;
 }
 
+/**
+ * Options of `adyenAuthenticationWebhooks` (and `AdyenWebhooksModule.forRoot`): the handlers, the HMAC key(s), the
+ * Basic credentials (or `false`), the decision deadline and the engine's options. Checked at start-up: a missing key
+ * or credentials throw a `SiglumeConfigurationError` there.
+ */
 export interface AdyenAuthenticationOptions<TRequest = unknown>
   extends AdyenAuthenticationHandlers<TRequest>,
     Omit<EngineOptions<TRequest>, "onError"> {

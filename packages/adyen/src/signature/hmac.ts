@@ -24,6 +24,7 @@ const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
 /** An HMAC key from the Customer Area, decoded once, with the check value that names it in logs. */
 export interface AdyenHmacKey {
+  /** The HMAC-SHA256 key: the hex key decoded, prepared once. */
   key: SecretKey;
   /** Key check value: last 3 bytes, upper-case hex, of HMAC-SHA256(key, "00000000"). Safe to log. */
   kcv: string;

@@ -20,9 +20,21 @@ import type {
   WebhookTestDeliveryQueued,
 } from "./types.js";
 
+/**
+ * Siglume's production API, used when neither `apiBase` nor `SIGLUME_API_BASE` is set. Point `apiBase` at the sandbox
+ * (`http://127.0.0.1:8787/v1`) in development.
+ */
 export const DEFAULT_SIGLUME_API_BASE = "https://siglume.com/v1";
+/**
+ * How long one API request may take by default, answer included: 10 s (`timeoutMs`); a slower one fails with
+ * `SiglumeUnavailableError` (code `SIGLUME_TIMEOUT`).
+ */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000;
 
+/**
+ * Options of {@link SiglumeMerchantClient} (and of the checkout, which extends them): the API base, the merchant's
+ * bearer token and the timeout. Unset values fall back to the environment variables named on each.
+ */
 export interface SiglumeMerchantClientOptions {
   /** Default SIGLUME_API_BASE, else https://siglume.com/v1. A local sandbox: http://127.0.0.1:8787/v1. */
   apiBase?: string | undefined;
@@ -69,7 +81,9 @@ const ROUTE_MISSING = new Set(["HTTP_404", "NOT_FOUND", "ROUTE_NOT_FOUND", "FEAT
  * failures are `SiglumeApiError` subclasses carrying Siglume's `code`.
  */
 export class SiglumeMerchantClient {
+  /** The API base requests go to (no trailing slash). */
   readonly apiBase: string;
+  /** The per-request timeout, in milliseconds. */
   readonly timeoutMs: number;
   readonly #token: string;
 
@@ -90,16 +104,28 @@ export class SiglumeMerchantClient {
     return this.request("POST", "/sdrp/direct-payments/checkout-sessions", { body: input, hostedCheckout: true });
   }
 
+  /**
+   * Reads a hosted checkout session (its status, amount and URLs) by id. Throws `SiglumeApiError` on a non-2xx
+   * answer, a timeout or a network failure.
+   */
   getCheckoutSession(sessionId: string): Promise<CheckoutSession> {
     return this.request("GET", `/sdrp/direct-payments/checkout-sessions/${segment(sessionId, "sessionId")}`, {
       hostedCheckout: true,
     });
   }
 
+  /**
+   * Reads the merchant account (status, billing mandate, allowed checkout origins). Throws `SiglumeApiError` like
+   * every call.
+   */
   getMerchant(merchant: string): Promise<MerchantResponse> {
     return this.request("GET", `/sdrp/direct-payments/merchants/${segment(merchant, "merchant")}`);
   }
 
+  /**
+   * Reads whether the merchant can take hosted Standard checkouts (and what is missing when not): what `siglume-check
+   * verify` checks.
+   */
   async getMerchantReadiness(merchant: string): Promise<MerchantReadiness> {
     const data = await this.request<Record<string, unknown>>(
       "GET",
@@ -108,14 +134,26 @@ export class SiglumeMerchantClient {
     return (data.standard_hosted_checkout_readiness ?? data) as MerchantReadiness;
   }
 
+  /**
+   * Lists the merchant's webhook subscriptions (callback URL, event types, status, the signing secret's last 4
+   * characters).
+   */
   listWebhookSubscriptions(): Promise<WebhookSubscription[]> {
     return this.request("GET", "/market/webhooks/subscriptions");
   }
 
+  /**
+   * Asks Siglume to send a test event of `event_type` to the subscriptions (all, or those named), signed like a real
+   * one.
+   */
   queueWebhookTestDelivery(input: WebhookTestDeliveryInput): Promise<WebhookTestDeliveryQueued> {
     return this.request("POST", "/market/webhooks/test-deliveries", { body: input });
   }
 
+  /**
+   * Lists recent webhook deliveries with their status and your endpoint's answer, optionally filtered by subscription
+   * and event type.
+   */
   listWebhookDeliveries(input: ListWebhookDeliveriesInput = {}): Promise<WebhookDelivery[]> {
     const query = new URLSearchParams();
     if (input.subscription_id !== undefined) query.set("subscription_id", input.subscription_id);

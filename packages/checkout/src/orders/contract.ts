@@ -6,9 +6,11 @@
 
 /** The order as the start route needs it. Amount and currency come from the server, never the browser. */
 export interface CheckoutOrder {
+  /** Your order id, as the shopper's start request names it (`order_id`). */
   id: string;
   /** Positive whole minor units (JPY yen, USD cents). */
   amount_minor: number;
+  /** ISO 4217 code; the checkout prices in `"JPY"` and `"USD"`. */
   currency: string;
   /** "paid" (Standard, settled) or "fulfilled_unsettled" (Micro/Nano usage accepted) answer 409 ORDER_ALREADY_PAID. */
   status: string;
@@ -19,16 +21,29 @@ export const PAID_ORDER_STATUSES: ReadonlySet<string> = new Set(["paid", "fulfil
 
 /** The session Siglume created for an attempt, as the store keeps it. */
 export interface StoredCheckoutSession {
+  /** Siglume's id of the hosted checkout session. */
   session_id: string;
+  /** Where the shopper pays: the start route answers it, and answers it again while the session is live. */
   checkout_url: string;
+  /**
+   * The session's challenge hash: the `direct_payment.confirmed` event carries it, so the webhook finds the attempt
+   * (and the order) by it.
+   */
   challenge_hash: string;
+  /** When the session expires (ISO 8601), if Siglume said. */
   expires_at: string | null;
 }
 
 /** One try at paying an order. Its nonce never changes, so a retried create cannot start a second payment. */
 export interface CheckoutAttempt {
+  /** The attempt's id (e.g. from `newAttemptId()`), sent as session metadata. */
   attemptId: string;
+  /** The order the attempt pays. */
   orderId: string;
+  /**
+   * The idempotency nonce of the attempt's session creation: fixed for the attempt, so a retried create returns the
+   * same session.
+   */
   nonce: string;
   /**
    * On a `create` result: the creation claim this start holds, new on every claim (a takeover gets another).
@@ -41,6 +56,7 @@ export interface CheckoutAttempt {
 
 /** What the start route asks for when it begins (or resumes) an attempt. */
 export interface BeginAttemptInput {
+  /** The order as `authorize` (or `findOrder`) returned it. */
   order: CheckoutOrder;
   /** The merchant key the session will be created for (kept with the attempt for the webhook check). */
   merchant: string;
@@ -50,7 +66,9 @@ export interface BeginAttemptInput {
 
 /** What an attempt charges: fixed when the attempt begins, from the order as the store holds it then. */
 export interface AttemptAmount {
+  /** Positive whole minor units the session is created for. */
   amount_minor: number;
+  /** The currency the session is created in. */
   currency: string;
 }
 
@@ -113,12 +131,17 @@ export interface SiglumeCheckoutOrders<TRequest = unknown> {
 
 /** An attempt found by its challenge_hash, with what the session was created for. */
 export interface PaymentTarget {
+  /** The order the attempt pays. */
   order: CheckoutOrder;
+  /** The attempt whose session the payment was made on. */
   attemptId: string;
   /** The attempt's own state: "pending", "paid", "fulfilled_unsettled", "failed", "expired", … */
   attemptStatus: string;
+  /** The merchant key the session was created for; a payment to another merchant is a mismatch. */
   merchant: string;
+  /** The amount the session was created for; a payment of another amount is a mismatch. */
   amount_minor: number;
+  /** The currency the session was created in; a payment in another currency is a mismatch. */
   currency: string;
   /**
    * The requirement_id of the payment that paid this attempt, when it is paid: a repeat of that payment is
@@ -132,13 +155,20 @@ export interface PaymentTarget {
 export interface PaymentRecord {
   /** "paid" for Standard (settled); "fulfilled_unsettled" for accepted Micro/Nano usage. */
   status: "paid" | "fulfilled_unsettled";
+  /** Siglume's id of the payment (the event's `requirement_id`): what tells a repeat from a second payment. */
   requirement_id: string;
+  /** The on-chain receipt of the settlement, when the event carried one (Standard); null for metered usage. */
   chain_receipt_id: string | null;
+  /** The id of the webhook event that paid it, for your records. */
   event_id: string;
 }
 
 /** What the webhook handler gets in ctx: a store may run its queries in `ctx.transaction`. */
 export interface PaymentContext {
+  /**
+   * The idempotency store's transaction (store-postgres in transactional mode): write the payment in it so it commits
+   * with the event's completion.
+   */
   transaction?: unknown;
 }
 

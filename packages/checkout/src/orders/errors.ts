@@ -5,6 +5,7 @@
  * same answer; `cause` keeps the driver's error for `onError`.
  */
 export class CheckoutStoreUnavailableError extends Error {
+  /** Always `"ORDER_STORE_UNAVAILABLE"`: the start route answers it with 503 and a `Retry-After`. */
   readonly code = "ORDER_STORE_UNAVAILABLE";
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -13,6 +14,10 @@ export class CheckoutStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a `CheckoutStoreUnavailableError` (code `ORDER_STORE_UNAVAILABLE`, answered 503), also across
+ * two copies of the package.
+ */
 export const isCheckoutStoreUnavailableError = (error: unknown): error is CheckoutStoreUnavailableError =>
   error instanceof CheckoutStoreUnavailableError ||
   (error instanceof Error && error.name === "CheckoutStoreUnavailableError" && (error as { code?: unknown }).code === "ORDER_STORE_UNAVAILABLE");

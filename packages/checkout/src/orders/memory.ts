@@ -11,6 +11,7 @@ import { PAID_ORDER_STATUSES } from "./contract.js";
 
 /** An order of the in-memory store; `owner` is whatever the app's `owns` check compares. */
 export interface MemoryOrder extends CheckoutOrder {
+  /** Whoever owns the order, in the form your `owns` check compares (e.g. a user id). */
   owner?: string;
 }
 
@@ -27,6 +28,10 @@ interface AttemptRow extends CheckoutAttempt {
   payment?: { requirement_id: string; chain_receipt_id: string | null; event_id: string };
 }
 
+/**
+ * Options of `memoryOrderStore`: an order store in this process's memory, for the demo, tests and a single instance
+ * (use `postgresOrderStore` for several).
+ */
 export interface MemoryOrderStoreOptions<TRequest> {
   /** The ownership check behind `authorize`: does this request's shopper own the order? */
   owns?: (order: MemoryOrder, request: TRequest) => boolean | Promise<boolean>;
@@ -37,6 +42,7 @@ export interface MemoryOrderStoreOptions<TRequest> {
 export interface MemoryOrderStore<TRequest = unknown> extends SiglumeOrderStore<TRequest> {
   /** Adds or replaces an order. */
   put(order: MemoryOrder): void;
+  /** The order as stored now, or undefined. */
   get(orderId: string): MemoryOrder | undefined;
   /** Every attempt for an order, oldest first (for tests and the demo). */
   attempts(orderId: string): ReadonlyArray<Readonly<AttemptRow>>;
@@ -47,6 +53,7 @@ export interface MemoryOrderStore<TRequest = unknown> extends SiglumeOrderStore<
 /** `bytes` random bytes as base64url (WebCrypto's generator, on every runtime). */
 const randomId = (bytes: number): string => toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 
+/** A new random checkout attempt id (`att_` and 16 random bytes, base64url): what an order store gives each start. */
 export const newAttemptId = (): string => `att_${randomId(16)}`;
 /** Nonces are per attempt, random, and never contain ':'. */
 export const nonceFor = (attemptId: string): string => `sdrp-${attemptId}`;

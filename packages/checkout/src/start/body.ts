@@ -4,6 +4,7 @@ export const START_BODY_LIMIT = 16 * 1024;
 /** Longest accepted order id. */
 export const ORDER_ID_MAX_LENGTH = 200;
 
+/** The start request body read: the order id, or the problem to answer `400 INVALID_REQUEST_BODY` with. */
 export type StartBodyResult = { ok: true; orderId: string } | { ok: false; problem: string };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

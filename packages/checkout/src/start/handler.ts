@@ -9,6 +9,7 @@ import { checkoutError, checkoutJson, type CheckoutErrorCode, type CheckoutRespo
 
 /** What an adapter supplies for one start request. */
 export interface CheckoutStartRequest<TRequest> {
+  /** The HTTP method; anything but POST is answered `405 METHOD_NOT_ALLOWED`. */
   method: string;
   /** Reads a header by lower-case name. */
   header(name: string): string | string[] | undefined;
@@ -21,8 +22,15 @@ export interface CheckoutStartRequest<TRequest> {
   request: TRequest;
 }
 
+/** The checkout start route, framework-free (what `createSiglumeCheckoutHandler` returns and every adapter calls). */
 export interface SiglumeCheckoutHandler<TRequest> {
+  /** The options after start-up checks. */
   readonly options: ResolvedCheckoutOptions<TRequest>;
+  /**
+   * Handles one start request: checks the order, creates (or reuses) the hosted checkout session and resolves with
+   * the answer to write: 200 with the checkout URL, or an error whose code is a {@link CheckoutErrorCode}. Never
+   * rejects.
+   */
   handle(request: CheckoutStartRequest<TRequest>): Promise<CheckoutResponse>;
 }
 

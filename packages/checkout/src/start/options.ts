@@ -2,10 +2,20 @@ import { SiglumeConfigurationError, environment } from "@siglume-middleware/core
 import { SiglumeMerchantClient, type SiglumeMerchantClientOptions } from "../client/client.js";
 import type { CheckoutOrder, SiglumeCheckoutOrders } from "../orders/contract.js";
 
+/** The start route's default path: `POST /checkout/siglume/start` with `{"order_id": "…"}`. */
 export const DEFAULT_CHECKOUT_PATH = "/checkout/siglume/start";
+/** The default path (on `publicOrigin`) Siglume sends the shopper back to after paying; `?order_id=` is appended. */
 export const DEFAULT_SUCCESS_PATH = "/checkout/siglume/success";
+/**
+ * The default path (on `publicOrigin`) Siglume sends the shopper back to after cancelling; `?order_id=` is appended.
+ */
 export const DEFAULT_CANCEL_PATH = "/checkout/siglume/cancel";
 
+/**
+ * Options of the checkout start route (`siglumeCheckoutRouter`, `siglumeCheckoutPlugin`, `siglumeCheckoutMiddleware`,
+ * `SiglumeCheckoutModule`): the merchant, the shop's public origin, the order store and the client options. Checked
+ * at start-up: a missing merchant, origin or store throws there.
+ */
 export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerchantClientOptions {
   /** Your Siglume merchant key. Default SIGLUME_DIRECT_PAYMENT_MERCHANT. */
   merchant?: string | undefined;
@@ -45,21 +55,38 @@ export interface SiglumeCheckoutOptions<TRequest = unknown> extends SiglumeMerch
   onError?: (error: unknown, info: { orderId?: string; request: TRequest }) => void;
 }
 
+/**
+ * The checkout options after start-up checks, environment fallbacks and defaults applied (what the handler runs
+ * with).
+ */
 export interface ResolvedCheckoutOptions<TRequest> {
+  /** Your Siglume merchant key. */
   merchant: string;
   /** publicOrigin (or SHOP_PUBLIC_ORIGIN), as an origin. */
   origin: string;
+  /** The start route's path. */
   path: string;
+  /** The success URL for an order (on the origin, with its `order_id`). */
   successUrl: (orderId: string) => string;
+  /** The cancel URL for an order (on the origin, with its `order_id`). */
   cancelUrl: (orderId: string) => string;
+  /** The order store. */
   orders: SiglumeCheckoutOrders<TRequest>;
+  /** Finds the order the shopper may pay (null when absent or not theirs: answered `404 ORDER_NOT_FOUND`). */
   lookup: (orderId: string, request: TRequest) => Promise<CheckoutOrder | null> | CheckoutOrder | null;
+  /** Whether Micro/Nano amounts may start (else `409 METERED_INTEGRATION_REQUIRED`). */
   allowMeteredPayments: boolean;
+  /** The merchant API client sessions are created with. */
   client: SiglumeMerchantClient;
+  /** How long a start's creation claim holds before another start may take the attempt over. */
   creationLeaseMs: number;
+  /** What a `202` (another start is creating the session) tells the browser to wait before retrying. */
   retryAfterMs: number;
+  /** Whether a stored session is checked with Siglume before it is answered again. */
   checkSessionOnReuse: boolean;
+  /** Extra session metadata for an order, as configured. */
   metadata?: (order: CheckoutOrder) => Record<string, unknown>;
+  /** Where failures of a start are reported (the configured `onError`, or console.error). */
   onError: (error: unknown, info: { orderId?: string; request: TRequest }) => void;
 }
 

@@ -15,11 +15,17 @@ export const CHECKOUT_ERROR_STATUS = {
   ORDER_STORE_UNAVAILABLE: 503,
 } as const;
 
+/**
+ * Every code the start route answers an error with (a key of `CHECKOUT_ERROR_STATUS`); stable API, listed with causes
+ * in docs/errors.md.
+ */
 export type CheckoutErrorCode = keyof typeof CHECKOUT_ERROR_STATUS;
 
 /** What an adapter writes back, decided entirely by the checkout core. */
 export interface CheckoutResponse {
+  /** The HTTP status to write. */
   status: number;
+  /** The headers to write (lower-case names). */
   headers: Record<string, string>;
   /** JSON text. */
   body: string;
@@ -27,10 +33,12 @@ export interface CheckoutResponse {
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } as const;
 
+/** A JSON answer of the start route with `cache-control: no-store`. */
 export function checkoutJson(status: number, body: unknown, extraHeaders?: Record<string, string>): CheckoutResponse {
   return { status, headers: { ...JSON_HEADERS, ...extraHeaders }, body: JSON.stringify(body) };
 }
 
+/** The start route's error answer: `CHECKOUT_ERROR_STATUS[code]` and `{ "error": { "code", "message" } }`. */
 export function checkoutError(code: CheckoutErrorCode, message: string, extraHeaders?: Record<string, string>): CheckoutResponse {
   return checkoutJson(CHECKOUT_ERROR_STATUS[code], { error: { code, message } }, extraHeaders);
 }

@@ -11,8 +11,11 @@ import {
 
 /** Why a verified payload cannot reach a handler: the review's reason, the field at fault, and a sentence. */
 export interface ClearTxPayloadProblem {
+  /** What is wrong with the body. */
   reason: Extract<ClearTxReviewReason, "invalid_json" | "invalid_payload" | "status_mismatch">;
+  /** The field that is missing or mistyped, when one is. */
   field?: string | undefined;
+  /** What is wrong, in words (never the payload's values). */
   message: string;
 }
 

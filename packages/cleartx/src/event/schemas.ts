@@ -8,6 +8,7 @@ import type { ClearTxRouteName } from "./types.js";
 /** A UUID as ClearTX writes transactionRef: 8-4-4-4-12 hex digits, either case, any version. */
 export const CLEARTX_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** The zod schema of a ClearTX `transactionRef`: a UUID (the idempotency key, with the endpoint). */
 export const clearTxTransactionRefSchema = z.string().regex(CLEARTX_UUID);
 
 const common = {
@@ -17,13 +18,19 @@ const common = {
   beneficiaryVASPdid: z.string(),
 };
 
+/** The zod schema of a decline or rejection reason: `category` and `description` (extra fields kept). */
 export const clearTxReasonSchema = z.looseObject({ category: z.string(), description: z.string() });
 
+/** The zod schema of a broadcast transfer's on-chain details: transaction hash, origin and destination addresses. */
 export const clearTxBlockchainInfoSchema = z.looseObject({ txHash: z.string(), origin: z.string(), destination: z.string() });
 
+/** The zod schema of a CONFIRMED notification (posted to the `confirmed` endpoint). */
 export const clearTxConfirmedSchema = z.looseObject({ ...common, status: z.literal("CONFIRMED") });
+/** The zod schema of a DECLINED notification, with its reason (posted to the `declined` endpoint). */
 export const clearTxDeclinedSchema = z.looseObject({ ...common, status: z.literal("DECLINED"), reason: clearTxReasonSchema });
+/** The zod schema of a REJECTED notification, with its reason (posted to the `rejected` endpoint). */
 export const clearTxRejectedSchema = z.looseObject({ ...common, status: z.literal("REJECTED"), reason: clearTxReasonSchema });
+/** The zod schema of a BROADCASTED notification, with the on-chain details (posted to the `broadcasted` endpoint). */
 export const clearTxBroadcastedSchema = z.looseObject({
   ...common,
   status: z.literal("BROADCASTED"),

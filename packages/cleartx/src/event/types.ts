@@ -3,10 +3,15 @@ type Open<T extends string> = T | (string & {});
 
 /** The five endpoints a service provider exposes to ClearTX, by the last segment of their path. */
 export const CLEARTX_ROUTES = ["confirmed", "declined", "rejected", "broadcasted", "confirmed-data"] as const;
+/**
+ * One of ClearTX's five endpoints, by the last segment of its path (`confirmed`, `declined`, `rejected`,
+ * `broadcasted`, `confirmed-data`).
+ */
 export type ClearTxRouteName = (typeof CLEARTX_ROUTES)[number];
 
 /** The four documented statuses, each posted to its own endpoint. */
 export const CLEARTX_STATUSES = ["CONFIRMED", "DECLINED", "REJECTED", "BROADCASTED"] as const;
+/** A travel-rule transfer's status in a notification: CONFIRMED, DECLINED, REJECTED or BROADCASTED. */
 export type ClearTxStatus = (typeof CLEARTX_STATUSES)[number];
 
 /** The status each of the four documented endpoints receives. */
@@ -23,13 +28,18 @@ export type ClearTxProtocol = Open<"MAIN" | "BASIC">;
 /** Why a transfer was declined or rejected. */
 export type ClearTxReasonCategory = Open<"COMPLIANCE_CHECK_FAILED" | "SANCTIONS_MATCH" | "USER_CANCELLATION" | "SYSTEM_ERROR">;
 
+/** Why a transfer was declined or rejected (category values left open). */
 export interface ClearTxReason {
+  /** The kind of reason (e.g. `SANCTIONS_MATCH`, `USER_CANCELLATION`). */
   category: ClearTxReasonCategory;
+  /** The reason in words, as ClearTX sent it. */
   description: string;
   [field: string]: unknown;
 }
 
+/** The on-chain details of a broadcast transfer. */
 export interface ClearTxBlockchainInfo {
+  /** The on-chain transaction hash. */
   txHash: string;
   /** The originating address. */
   origin: string;
@@ -52,24 +62,31 @@ interface ClearTxNotificationBase {
 
 /** POST /confirmed, to the originator: the beneficiary accepted the transfer. */
 export interface ClearTxConfirmed extends ClearTxNotificationBase {
+  /** Always `CONFIRMED` at this endpoint. */
   status: "CONFIRMED";
 }
 
 /** POST /declined, to the originator: the beneficiary declined it. */
 export interface ClearTxDeclined extends ClearTxNotificationBase {
+  /** Always `DECLINED` at this endpoint. */
   status: "DECLINED";
+  /** Why the beneficiary declined. */
   reason: ClearTxReason;
 }
 
 /** POST /rejected, to the beneficiary: the originator rejected it. */
 export interface ClearTxRejected extends ClearTxNotificationBase {
+  /** Always `REJECTED` at this endpoint. */
   status: "REJECTED";
+  /** Why the originator rejected. */
   reason: ClearTxReason;
 }
 
 /** POST /broadcasted, to both: the transfer is on chain. */
 export interface ClearTxBroadcasted extends ClearTxNotificationBase {
+  /** Always `BROADCASTED` at this endpoint. */
   status: "BROADCASTED";
+  /** The transfer's transaction hash and addresses. */
   transactionBlockchainInfo: ClearTxBlockchainInfo;
 }
 
@@ -83,11 +100,15 @@ export type ClearTxNotification = ClearTxConfirmed | ClearTxDeclined | ClearTxRe
  * (the IVMS.101 part) is kept as sent, as unknown JSON. Personal data: never log it.
  */
 export interface ClearTxConfirmedData {
+  /** The transfer's reference (a UUID): with the endpoint, the idempotency key. */
   transactionRef: string;
+  /** `MAIN` (carries IVMS.101 personal data) or `BASIC`, when sent. */
   protocol?: ClearTxProtocol;
   /** Its value at this endpoint is not public: any string is accepted. */
   status?: string;
+  /** The originator's VASP (a DID), when sent. */
   originatorVASPdid?: string;
+  /** The beneficiary's VASP (a DID), when sent. */
   beneficiaryVASPdid?: string;
   [field: string]: unknown;
 }
@@ -110,6 +131,7 @@ export type ClearTxReviewReason =
 
 /** A verified notification no handler can take, for a person to look at. Holds the payload: don't log it. */
 export interface ClearTxReview {
+  /** Why no handler took it. */
   reason: ClearTxReviewReason;
   /** Names the field or the mismatch, e.g. `"reason.category" must be a string`. No payload values but `status`. */
   message: string;

@@ -17,6 +17,10 @@ export interface ClearTxContext<TRequest = unknown> {
   key: string;
 }
 
+/**
+ * The handlers of ClearTX's webhooks: `onNotification` for the four status endpoints and `onConfirmedData` for the
+ * IVMS.101 data (both required). Each runs once per transfer and endpoint; a throw makes ClearTX retry.
+ */
 export interface ClearTxHandlers<TRequest = unknown> {
   /**
    * A CONFIRMED, DECLINED, REJECTED or BROADCASTED notification (narrow on `status`), once per
@@ -32,6 +36,10 @@ export interface ClearTxHandlers<TRequest = unknown> {
   onReview(review: ClearTxReview, ctx: ClearTxContext<TRequest>): MaybePromise<unknown>;
 }
 
+/**
+ * Options of `clearTxWebhooks` (and `ClearTxWebhooksModule.forRoot`): the handlers, your `verify` function (required:
+ * ClearTX has published no signing scheme), its timeout, the base path and the engine's options.
+ */
 export interface ClearTxOptions<TRequest = unknown> extends ClearTxHandlers<TRequest>, Omit<EngineOptions<TRequest>, "onError"> {
   /**
    * Decides whether a request comes from ClearTX, from the exact bytes and the headers, before anything

@@ -26,8 +26,20 @@ export interface ClearTxVerifyInput<TRequest = unknown> {
  */
 export type ClearTxVerifier<TRequest = unknown> = (input: ClearTxVerifyInput<TRequest>) => boolean | PromiseLike<boolean>;
 
+/**
+ * Error code (401) of a request your `verify` function refused (returned false, or anything but true); nothing was
+ * processed.
+ */
 export const CLEARTX_VERIFICATION_FAILED = "CLEARTX_VERIFICATION_FAILED";
+/**
+ * Error code (401) of a request whose `verify` function threw; it is refused, the error goes to `onError`, ClearTX
+ * retries.
+ */
 export const CLEARTX_VERIFIER_FAILED = "CLEARTX_VERIFIER_FAILED";
+/**
+ * Error code (503, with Retry-After) of a request whose `verify` did not settle within `verifyTimeoutMs`; ClearTX
+ * retries.
+ */
 export const CLEARTX_VERIFIER_TIMEOUT = "CLEARTX_VERIFIER_TIMEOUT";
 /** How long an asynchronous `verify` may take unless `verifyTimeoutMs` says otherwise. */
 export const DEFAULT_VERIFY_TIMEOUT_MS = 5000;

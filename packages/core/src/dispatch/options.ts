@@ -11,15 +11,20 @@ export {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_HANDLER_MS,
 } from "../engine/options.js";
+/** The route the Siglume webhook is mounted at when no `path` is given: `/webhooks/siglume`. */
 export const DEFAULT_PATH = "/webhooks/siglume";
 
 /** Options checked once at start-up, so nothing is re-derived per request. */
 export interface ResolvedSiglumeOptions<TRequest = unknown> extends ResolvedEngineOptions<TRequest> {
   /** The secrets as HMAC keys, made once at start-up. */
   keys: SecretKey[];
+  /** Whether metered confirmations reach `onDirectPaymentConfirmed` (else `onReview`). */
   allowMeteredPayments: boolean;
+  /** How far a signature's timestamp may be from now. */
   toleranceSeconds: number;
+  /** The route the webhook answers at. */
   path: string;
+  /** The handlers, as given. */
   handlers: SiglumeHandlers<boolean, TRequest>;
 }
 

@@ -46,6 +46,10 @@ export function routeEvent<TRequest>(
   return reviewRoute(handlers, { event, reason: "not_direct_payment_confirmed", confirmation });
 }
 
+/**
+ * The route that sends an event to `onReview` with `review` (its reason and the classifier's result), recorded as
+ * `review:<reason>` so a redelivery is not reviewed twice.
+ */
 export function reviewRoute<TRequest>(handlers: SiglumeHandlers<boolean, TRequest>, review: SiglumeReview): Route<TRequest> {
   return { outcome: `review:${review.reason}`, confirmation: review.confirmation, run: (ctx) => handlers.onReview(review, ctx) };
 }

@@ -31,13 +31,24 @@ export interface SiglumeContext<TRequest = unknown> {
  */
 export type ReviewReason = UnknownConfirmationReason | "metered_integration_required" | "event_id_reused";
 
+/**
+ * What `onReview` receives: a verified event that must not be fulfilled automatically, why (`reason`: an {@link
+ * UnknownConfirmationReason}, `metered_integration_required` or `event_id_reused`), and the classifier's result.
+ * Record it for a person to look at; the delivery is acknowledged once `onReview` returns.
+ */
 export interface SiglumeReview {
+  /** The verified event, as sent. */
   event: SiglumeEvent;
+  /** Why it is reviewed rather than fulfilled. */
   reason: ReviewReason;
   /** The classifier's full result, for the review record. */
   confirmation: DirectPaymentConfirmation;
 }
 
+/**
+ * A metered (Micro/Nano band) confirmation: accepted usage or a settled batch. Reaches `onDirectPaymentConfirmed`
+ * only with `allowMeteredPayments: true`.
+ */
 export type MeteredConfirmation = MeteredUsageAccepted | MeteredBatchSettled;
 
 /** What the confirmed handler receives: Standard only, unless metered payments were opted in. */
@@ -48,6 +59,11 @@ export type FulfillableConfirmation<TAllowMetered extends boolean> = TAllowMeter
 /** A handler may answer at once or later. */
 export type { MaybePromise };
 
+/**
+ * The handlers of the Siglume webhook: `onDirectPaymentConfirmed` fulfils, `onReview` records what must not be
+ * fulfilled automatically (both required), the others are optional. Each runs at most once per event id, and a throw
+ * makes Siglume redeliver.
+ */
 export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest = unknown> {
   /** Fulfil here. Return only after the order update is durably written; throw to have Siglume redeliver. */
   onDirectPaymentConfirmed: (
@@ -69,6 +85,12 @@ export interface SiglumeHandlers<TAllowMetered extends boolean = false, TRequest
   onError?: ((error: unknown, info: WebhookErrorInfo<TRequest> & { event?: SiglumeEvent }) => unknown) | undefined;
 }
 
+/**
+ * Everything `siglumeRouter`, `siglumePlugin`, `siglumeMiddleware`, `SiglumeModule.forRoot` and `siglumeWebhooks`
+ * accept: the handlers, the signing secret(s) and the engine's options (store, limits, timeouts, logger, `onError`).
+ * Checked once at start-up; a setup that could acknowledge an event unrecorded throws a `SiglumeConfigurationError`
+ * there.
+ */
 export interface SiglumeOptions<TAllowMetered extends boolean = false, TRequest = unknown>
   extends SiglumeHandlers<TAllowMetered, TRequest>,
     Omit<EngineOptions<TRequest>, "onError"> {

@@ -6,8 +6,11 @@ import { isPromiseLike, type MaybePromise } from "./maybe.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
+  /** Idempotency key of the event (namespaced by provider and route). */
   key: string;
+  /** Event type, for the store's record. */
   type: string;
+  /** bodyDigest() of the signed body, recorded with the claim. */
   digest: string;
   /** Calls the user's handler; gets the claim's transaction, when the store has one. */
   run(transaction: unknown): T | PromiseLike<T>;
@@ -19,7 +22,12 @@ export interface ClaimedRun<T> {
   settled?(): void;
 }
 
+/**
+ * What the exactly-once runner needs: the store that records claims and completions, the handler timeout, the longest
+ * a claim is renewed, and where failures are reported.
+ */
 export interface ExactlyOnceOptions {
+  /** The store claims and completions are recorded in. */
   store: IdempotencyStore;
   /** How long the delivery waits for the handler before answering HANDLER_TIMEOUT. */
   handlerTimeoutMs: number;
@@ -31,6 +39,11 @@ export interface ExactlyOnceOptions {
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
+/**
+ * How one exactly-once run ended for this delivery: completed, a duplicate of a completed event, in flight elsewhere,
+ * failed (claim released), timed out (claim kept by the running handler), or the store failed. The engine turns each
+ * into the answer.
+ */
 export type RunOutcome<T> =
   /** This delivery ran the handler and its completion is recorded. */
   | { kind: "completed"; value: T }
@@ -49,11 +62,19 @@ const TIMEOUT = Object.freeze({ kind: "timeout" as const });
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/**
+ * The error (`STORE_UNAVAILABLE`, 503) of a delivery whose idempotency store could not be reached: nothing ran, and
+ * the sender redelivers.
+ */
 export const storeUnavailable = new SiglumeWebhookError(
   "STORE_UNAVAILABLE",
   "The idempotency store could not be reached, so the event was not processed. The sender will redeliver it.",
 );
 
+/**
+ * The error (`CLAIM_LOST`, 503) of a delivery whose claim lapsed while its handler ran and was taken over by another
+ * delivery: it is not acknowledged, and the sender redelivers.
+ */
 export const claimLost = new SiglumeWebhookError(
   "CLAIM_LOST",
   "This delivery's claim on the event lapsed while its handler ran (the process stalled for longer than the " +

@@ -14,6 +14,7 @@ import type { OncePlan, Plan, ReceivedRequest, WebhookProvider, WebhookRoute } f
 
 /** The three things an adapter supplies: the method, a header reader, and a way to get the raw body. */
 export interface WebhookRequest<TRequest> {
+  /** The HTTP method, upper-case; anything but POST is answered `405 METHOD_NOT_ALLOWED`. */
   method: string;
   /** Reads a header by lower-case name. */
   header(name: string): string | string[] | undefined;
@@ -40,8 +41,14 @@ export interface WebhookRequest<TRequest> {
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
+/**
+ * A provider run by the engine: what every adapter calls. `match` finds the route for a path, `handle` reads,
+ * verifies, records and dispatches one request and resolves with the answer to write (it never rejects).
+ */
 export interface WebhookHandler<TRequest> {
+  /** The provider the engine runs. */
   readonly provider: WebhookProvider<TRequest>;
+  /** Every route the provider answers at (path and name). */
   readonly routes: readonly WebhookRoute[];
   /** The route whose path is `path` (one trailing slash tolerated), if any. */
   match(path: string): WebhookRoute | undefined;

@@ -4,8 +4,11 @@
  * payloads, secrets or OTP codes: fields are ids, codes and counts.
  */
 export interface WebhookLogger {
+  /** Routine events (start-up notes). */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something the app should fix but that does not fail a request (e.g. `WEBHOOK_PATH_MISMATCH`). */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure: a handler that threw, a store that failed, an answer that could not be written. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 

@@ -6,9 +6,22 @@ import { activeTraceIds, resolveTelemetry, type EngineTelemetry, type TelemetryO
 import { consoleLogger, engineLogger, isWebhookLogger, type WebhookLogger } from "./logger.js";
 import { containedReporter } from "./report.js";
 
+/** The largest body read by default: 1 MiB (`bodyLimit`); a larger one is answered `413 BODY_TOO_LARGE`. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * How long the body may take to arrive by default: 10 s (`bodyTimeoutMs`); a slower one is answered `408
+ * BODY_TIMEOUT`.
+ */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/**
+ * How long a delivery waits for its handler by default: 25 s (`handlerTimeoutMs`), then answers `503 HANDLER_TIMEOUT`
+ * while the handler keeps its claim.
+ */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 25_000;
+/**
+ * How long a claim is renewed for a handler that never settles by default: 10 minutes (`maxHandlerMs`); after that
+ * the claim lapses and a redelivery may run the event.
+ */
 export const DEFAULT_MAX_HANDLER_MS = 10 * 60_000;
 
 /** What onError receives beside the error. */
@@ -60,13 +73,24 @@ export interface EngineOptions<TRequest = unknown> {
   telemetry?: TelemetryOptions | false | undefined;
 }
 
+/**
+ * The engine's options after start-up checks, defaults applied (store, body limit and timeout, handler timeout, claim
+ * renewal, logger, contained `onError`): what providers and adapters read, never re-derived per request.
+ */
 export interface ResolvedEngineOptions<TRequest = unknown> {
+  /** The idempotency store (the in-memory one unless `idempotencyStore` was given). */
   store: IdempotencyStore;
+  /** The largest body read, in bytes. */
   bodyLimit: number;
+  /** How long the body may take to arrive. */
   bodyTimeoutMs: number;
+  /** How long a delivery waits for its handler before answering `503 HANDLER_TIMEOUT`. */
   handlerTimeoutMs: number;
+  /** How long a claim is renewed for a handler that never settles. */
   maxHandlerMs: number;
+  /** The `Retry-After` of 503 and 409 answers (default 5). */
   retryAfterSeconds: number;
+  /** Where warnings and failures are logged (the given logger, or JSON lines on stderr). */
   logger: WebhookLogger;
   /** Spans and metrics; undefined when `telemetry: false`. */
   telemetry: EngineTelemetry | undefined;
@@ -74,6 +98,10 @@ export interface ResolvedEngineOptions<TRequest = unknown> {
   report(error: unknown, info: WebhookErrorInfo<TRequest>): void;
 }
 
+/**
+ * A function that throws a `SiglumeConfigurationError` naming the provider (`siglume-middleware (adyen): …`): what a
+ * provider calls at start-up for options that could not work.
+ */
 export function configurationFailure(provider: string): (message: string) => never {
   return (message) => {
     throw new SiglumeConfigurationError(`${provider === "siglume" ? "siglume-middleware" : `siglume-middleware (${provider})`}: ${message}`);

@@ -57,11 +57,17 @@ export const directPaymentSpentDataSchema = z.looseObject({
   currency: z.string().optional(),
 });
 
+/**
+ * The zod schema of a `direct_payment.confirmed` event as Siglume documents it (unknown extra fields allowed), for
+ * validating events in your own code and tests. The webhook checks the envelope by hand (the same contract as
+ * `siglumeEventSchema`) and leaves what `data` proves to the classifier.
+ */
 export const directPaymentConfirmedEventSchema = siglumeEventSchema.extend({
   type: z.literal("direct_payment.confirmed"),
   data: directPaymentConfirmedDataSchema,
 });
 
+/** The zod schema of a `direct_payment.spent` event (unknown extra fields allowed). */
 export const directPaymentSpentEventSchema = siglumeEventSchema.extend({
   type: z.literal("direct_payment.spent"),
   data: directPaymentSpentDataSchema,

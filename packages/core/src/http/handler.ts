@@ -5,7 +5,12 @@ import { siglumeWebhooks } from "../siglume/provider.js";
 
 export type { WebhookRequest } from "../engine/handler.js";
 
+/**
+ * The Siglume webhook on the engine (what {@link siglumeWebhooks} returns): a {@link WebhookHandler} that also
+ * exposes its resolved options.
+ */
 export interface SiglumeWebhookHandler<TRequest> extends WebhookHandler<TRequest> {
+  /** The options after start-up checks. */
   readonly options: ResolvedSiglumeOptions<TRequest>;
 }
 

@@ -2,7 +2,9 @@ import { SiglumeWebhookError } from "../errors.js";
 
 /** What an adapter writes back, decided entirely by the core. */
 export interface WebhookResponse {
+  /** The HTTP status to write. */
   status: number;
+  /** The headers to write (lower-case names). */
   headers: Record<string, string>;
   /** JSON text, or undefined for 204. */
   body: string | undefined;
@@ -10,6 +12,10 @@ export interface WebhookResponse {
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 
+/**
+ * The answer for a refused request: the error's status and a JSON body `{ "error": { "code", "message" } }`, never
+ * its cause.
+ */
 export function errorResponse(error: SiglumeWebhookError, extraHeaders?: Record<string, string> | undefined): WebhookResponse {
   // Only the code and our own message: never a cause, whose text may be a library's or a user's.
   return {

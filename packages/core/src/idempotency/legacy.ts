@@ -3,10 +3,13 @@ import type { Claim, ClaimResult, IdempotencyStore } from "./store.js";
 
 /** The store interface before claims belonged to deliveries (0.1): every step keyed by the event id. */
 export interface LegacyIdempotencyStore {
+  /** Claims the event for this delivery: `claimed`, `completed` (handled before) or `in_flight` (elsewhere). */
   claim(eventId: string, info: { type: string }): Promise<
     { status: "claimed"; transaction?: unknown } | { status: "completed" } | { status: "in_flight" }
   >;
+  /** Records the event as handled with its outcome. */
   complete(eventId: string, info: { outcome: string }): Promise<void>;
+  /** Gives the claim up after the handler threw, so a redelivery can run it. */
   release(eventId: string, info: { error: unknown }): Promise<void>;
 }
 

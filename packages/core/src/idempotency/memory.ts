@@ -2,6 +2,7 @@ import { platformName } from "../platform/index.js";
 import { emitWarning, isProduction } from "../engine/environment.js";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "./store.js";
 
+/** Options of the in-memory store (one process only: use store-postgres or store-redis for several instances). */
 export interface MemoryIdempotencyStoreOptions {
   /**
    * A claim's lease. The engine renews it every third of this while the

@@ -20,6 +20,7 @@ export interface IdempotencyStore {
   claim(key: string, info: ClaimInfo): MaybePromise<ClaimResult>;
 }
 
+/** What the engine tells the store when claiming an event: its type and the digest of the signed body. */
 export interface ClaimInfo {
   /** The event type, for stores that keep a record. */
   type: string;
@@ -31,6 +32,10 @@ export interface ClaimInfo {
   digest: string;
 }
 
+/**
+ * A store's answer to a claim: this delivery owns it, it was completed before (with the recorded digest and answer),
+ * or another delivery holds it.
+ */
 export type ClaimResult =
   /** This delivery owns the event until it completes or releases the claim. */
   | { status: "claimed"; claim: Claim }
@@ -80,6 +85,7 @@ export interface Claim {
   abandon?(): void;
 }
 
+/** What the engine records when a handler completed: the outcome and, for decision flows, the answer sent. */
 export interface CompletionInfo {
   /** What the delivery was classified as, e.g. "standard_settled" or "review:unknown_confirmation_shape". */
   outcome: string;
@@ -87,6 +93,7 @@ export interface CompletionInfo {
   result?: string | undefined;
 }
 
+/** What the engine passes when it releases a claim after the handler threw. */
 export interface ReleaseInfo {
   /** What the handler threw. */
   error: unknown;

@@ -19,11 +19,13 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** An HMAC-SHA256 key prepared once (a KeyObject on Node, a lazily imported CryptoKey elsewhere). */
 export interface SecretKey {
+  /** Always `"hmac-sha256"`; the key material stays inside the platform's key object. */
   readonly kind: "hmac-sha256";
 }
 
 /** An Ed25519 public key prepared once. */
 export interface PublicKey {
+  /** Always `"ed25519"`. */
   readonly kind: "ed25519";
 }
 
@@ -32,13 +34,17 @@ export interface PublicKey {
  * clock) unless it is deleted first.
  */
 export interface Watched {
+  /** When it expires, in milliseconds on `monotonicNow()`'s clock. */
   at: number;
+  /** Called once when `at` has passed and the entry is still watched. */
   expire(): void;
 }
 
 /** Where deadlines are kept: one shared timer on Node, a timer per entry where timers belong to a request. */
 export interface Deadlines {
+  /** Watches `entry` until its `at`; `period` (ms) is the watched span, which sets how often the shared timer ticks. */
   add(entry: Watched, period: number): void;
+  /** Stops watching `entry` (its work finished first); deleting an entry not watched does nothing. */
   delete(entry: Watched): void;
 }
 

@@ -14,6 +14,7 @@ const REUSED_OUTCOME = "review:event_id_reused";
 
 /** Siglume as a provider, with its validated options (adapters and the NestJS module read `path`). */
 export interface SiglumeProvider<TRequest = unknown> extends WebhookProvider<TRequest> {
+  /** The Siglume options after start-up checks. */
   readonly options: ResolvedSiglumeOptions<TRequest>;
 }
 

@@ -1,8 +1,10 @@
 import { fromHex } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
 
+/** The header Siglume signs with: `siglume-signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
 export const SIGNATURE_HEADER = "siglume-signature";
 
+/** A parsed `siglume-signature` header: its timestamp and every well-formed `v1` digest. */
 export interface ParsedSignatureHeader {
   /** Unix seconds from `t=`. */
   timestamp: number;

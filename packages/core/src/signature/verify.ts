@@ -10,8 +10,13 @@ import { parseSignatureHeader, type ParsedSignatureHeader } from "./header.js";
 import { publishedSecretProblem } from "./published.js";
 import { computeSignature, deliverySignature, signingKey, type SigningKey } from "./sign.js";
 
+/**
+ * How far a signature's timestamp may be from now by default: 300 s either way; further is `401
+ * TIMESTAMP_OUT_OF_TOLERANCE`.
+ */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
+/** Options of `verifySiglumeSignature`: the secret(s), the timestamp tolerance and the current time (for tests). */
 export interface VerifyOptions {
   /** The webhook signing secret; several during rotation (any may match). */
   secret: string | readonly string[];
@@ -21,7 +26,9 @@ export interface VerifyOptions {
   now?: number;
 }
 
+/** What a successful verification returns: the signed timestamp (unix seconds). */
 export interface VerifiedSignature {
+  /** The header's `t=`: when Siglume signed, in unix seconds. */
   timestamp: number;
 }
 

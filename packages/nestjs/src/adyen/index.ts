@@ -11,6 +11,7 @@ import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decor
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
 import { required, sequence, withRole, type DiscoveredHandler } from "../provider/discovery.js";
 
+/** The metadata key the Adyen handler decorators write on a method; `AdyenWebhooksModule` finds the methods by it. */
 export const ADYEN_HANDLER_METADATA = "siglume-middleware:adyen-handler";
 
 type AdyenRole = "relayed" | "result" | "event";
@@ -33,6 +34,10 @@ export type AdyenWebhooksModuleOptions = Omit<
   keyof AdyenAuthenticationHandlers | "path" | "name"
 >;
 
+/**
+ * What `AdyenWebhooksModule.forRoot()` takes besides the provider's options, known when the module is defined: the
+ * route and the instance name.
+ */
 export interface AdyenWebhooksModuleExtras {
   /** Default "/webhooks/adyen/authentication" (before any global prefix). */
   path: string;
@@ -86,9 +91,25 @@ const definition = defineWebhookModule<AdyenWebhooksModuleOptions, AdyenWebhooks
 });
 
 export const {
+  /**
+   * For typing only (its value throws when read): `typeof ADYEN_OPTIONS_TYPE` is what `AdyenWebhooksModule.forRoot()`
+   * accepts, the options with the extras. Use it to type a function that builds them.
+   */
   OPTIONS_TYPE: ADYEN_OPTIONS_TYPE,
+  /**
+   * For typing only (its value throws when read): `typeof ADYEN_ASYNC_OPTIONS_TYPE` is what
+   * `AdyenWebhooksModule.forRootAsync()` accepts (`useFactory`, `inject`, `imports` and the extras).
+   */
   ASYNC_OPTIONS_TYPE: ADYEN_ASYNC_OPTIONS_TYPE,
+  /**
+   * The injection token of the options given to `AdyenWebhooksModule.forRoot()` / `forRootAsync()`:
+   * `@Inject(ADYEN_MODULE_OPTIONS)` to read them.
+   */
   OPTIONS_TOKEN: ADYEN_MODULE_OPTIONS,
+  /**
+   * The service each `AdyenWebhooksModule.forRoot()` provides: inject it to see the routes it serves (`routes`). It
+   * receives the Adyen requests from the module's controller.
+   */
   Service: AdyenWebhookService,
 } = definition;
 

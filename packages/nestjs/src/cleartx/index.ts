@@ -15,8 +15,12 @@ import { handlerMetadata } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
 import { fanOut, required, sequence, withRole, type DiscoveredHandler, type WebhookHandlerMetadata } from "../provider/discovery.js";
 
+/**
+ * The metadata key the ClearTX handler decorators write on a method; `ClearTxWebhooksModule` finds the methods by it.
+ */
 export const CLEARTX_HANDLER_METADATA = "siglume-middleware:cleartx-handler";
 
+/** What a ClearTX handler decorator records on a method: its role, and for notifications the statuses it takes. */
 export type ClearTxHandlerMetadata =
   | { role: "notification"; statuses: readonly ClearTxStatus[] }
   | { role: "confirmed-data" }
@@ -41,6 +45,10 @@ export const OnClearTxReview = (): MethodDecorator =>
 /** Everything but the handlers (decorated methods) and the extras (basePath). */
 export type ClearTxWebhooksModuleOptions = Omit<ClearTxOptions<NestRequest>, keyof ClearTxHandlers | "basePath">;
 
+/**
+ * What `ClearTxWebhooksModule.forRoot()` takes besides the provider's options, known when the module is defined: the
+ * base path of the five endpoints.
+ */
 export interface ClearTxWebhooksModuleExtras {
   /** Default "/v1/notify" (before any global prefix): /confirmed, /declined, … /confirmed-data below it. */
   basePath: string;
@@ -93,9 +101,26 @@ const definition = defineWebhookModule<ClearTxWebhooksModuleOptions, ClearTxWebh
 });
 
 export const {
+  /**
+   * For typing only (its value throws when read): `typeof CLEARTX_OPTIONS_TYPE` is what
+   * `ClearTxWebhooksModule.forRoot()` accepts, the options with the extras. Use it to type a function that builds
+   * them.
+   */
   OPTIONS_TYPE: CLEARTX_OPTIONS_TYPE,
+  /**
+   * For typing only (its value throws when read): `typeof CLEARTX_ASYNC_OPTIONS_TYPE` is what
+   * `ClearTxWebhooksModule.forRootAsync()` accepts (`useFactory`, `inject`, `imports` and the extras).
+   */
   ASYNC_OPTIONS_TYPE: CLEARTX_ASYNC_OPTIONS_TYPE,
+  /**
+   * The injection token of the options given to `ClearTxWebhooksModule.forRoot()` / `forRootAsync()`:
+   * `@Inject(CLEARTX_MODULE_OPTIONS)` to read them.
+   */
   OPTIONS_TOKEN: CLEARTX_MODULE_OPTIONS,
+  /**
+   * The service each `ClearTxWebhooksModule.forRoot()` provides: inject it to see the routes it serves (`routes`). It
+   * receives the ClearTX requests from the module's controller.
+   */
   Service: ClearTxWebhookService,
 } = definition;
 

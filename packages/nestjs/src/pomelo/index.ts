@@ -6,6 +6,9 @@ import { handlerMetadata, type HandlerDecoratorOptions } from "../provider/decor
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
 import { required, type DiscoveredHandler } from "../provider/discovery.js";
 
+/**
+ * The metadata key the Pomelo handler decorators write on a method; `PomeloWebhooksModule` finds the methods by it.
+ */
 export const POMELO_HANDLER_METADATA = "siglume-middleware:pomelo-handler";
 
 type PomeloRole = "token" | "otp" | "review";
@@ -25,6 +28,10 @@ export const OnPomeloReview = (options: HandlerDecoratorOptions = {}): MethodDec
 /** Everything but the handlers (decorated methods) and the extras (paths, name). */
 export type PomeloWebhooksModuleOptions = Omit<PomeloOptions<NestRequest>, keyof PomeloHandlers | "paths" | "name">;
 
+/**
+ * What `PomeloWebhooksModule.forRoot()` takes besides the provider's options, known when the module is defined: the
+ * two routes and the instance name.
+ */
 export interface PomeloWebhooksModuleExtras {
   /** Defaults: /webhooks/pomelo/tokens and /webhooks/pomelo/otp (before any global prefix); give one or both. */
   paths: { tokens?: string | undefined; otp?: string | undefined };
@@ -73,9 +80,26 @@ const definition = defineWebhookModule<PomeloWebhooksModuleOptions, PomeloWebhoo
 });
 
 export const {
+  /**
+   * For typing only (its value throws when read): `typeof POMELO_OPTIONS_TYPE` is what
+   * `PomeloWebhooksModule.forRoot()` accepts, the options with the extras. Use it to type a function that builds
+   * them.
+   */
   OPTIONS_TYPE: POMELO_OPTIONS_TYPE,
+  /**
+   * For typing only (its value throws when read): `typeof POMELO_ASYNC_OPTIONS_TYPE` is what
+   * `PomeloWebhooksModule.forRootAsync()` accepts (`useFactory`, `inject`, `imports` and the extras).
+   */
   ASYNC_OPTIONS_TYPE: POMELO_ASYNC_OPTIONS_TYPE,
+  /**
+   * The injection token of the options given to `PomeloWebhooksModule.forRoot()` / `forRootAsync()`:
+   * `@Inject(POMELO_MODULE_OPTIONS)` to read them.
+   */
   OPTIONS_TOKEN: POMELO_MODULE_OPTIONS,
+  /**
+   * The service each `PomeloWebhooksModule.forRoot()` provides: inject it to see the routes it serves (`routes`). It
+   * receives the Pomelo requests from the module's controller.
+   */
   Service: PomeloWebhookService,
 } = definition;
 

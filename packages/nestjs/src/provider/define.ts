@@ -25,14 +25,22 @@ import { discoverHandlers, type DiscoveredHandler, type WebhookHandlerMetadata }
 
 /** The request shape shared by platform-express and platform-fastify. */
 export interface NestRequest {
+  /** The HTTP method. */
   method: string;
+  /** The request headers (Node's, lower-case names). */
   headers: IncomingMessage["headers"];
+  /** The body Nest's parser made, if one ran. */
   body?: unknown;
+  /**
+   * The exact bytes received, kept by `NestFactory.create(AppModule, { rawBody: true })`: what the signature is
+   * checked on.
+   */
   rawBody?: Buffer;
   /** Fastify's underlying Node request. */
   raw?: IncomingMessage;
   /** The URL as it arrived (Express platform), or as routed (Fastify platform: `url`). */
   originalUrl?: string;
+  /** The URL as routed (Fastify platform). */
   url?: string;
 }
 
@@ -59,10 +67,19 @@ export interface WebhookModuleSpec<TOptions extends object, TExtras extends obje
 
 /** What a module's service does: inject it to see the routes it serves. */
 export interface WebhookModuleService {
+  /** The routes this module instance serves (path and name). */
   readonly routes: readonly WebhookRoute[];
+  /**
+   * Answers one request to the named route (what the module's controller calls): reads the body, runs the provider
+   * through the engine, writes the answer.
+   */
   receive(routeName: string, req: NestRequest, res: unknown): Promise<void>;
 }
 
+/**
+ * What `defineWebhookModule` returns: Nest's `ConfigurableModuleClass` (with `forRoot` and `forRootAsync`) and the
+ * option types, plus the options' injection token and the module's service class.
+ */
 export type WebhookModuleDefinition<TOptions extends object, TExtras> = ConfigurableModuleHost<TOptions, "forRoot", "create", TExtras> & {
   /** The options' injection token. */
   OPTIONS_TOKEN: string;

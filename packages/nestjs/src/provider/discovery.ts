@@ -10,9 +10,11 @@ export interface WebhookHandlerMetadata {
 
 /** A decorated method found by discovery, bound to its instance. */
 export interface DiscoveredHandler<TMetadata extends WebhookHandlerMetadata = WebhookHandlerMetadata> {
+  /** What the method's decorator recorded (its role, and what it takes). */
   metadata: TMetadata;
   /** "BillingService.paid", for error messages. */
   name: string;
+  /** Calls the method on its instance (`this` bound) with the payload and the context. */
   call: (payload: unknown, ctx: unknown) => unknown;
 }
 

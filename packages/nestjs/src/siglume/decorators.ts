@@ -2,8 +2,15 @@ import type { ConfirmationKind } from "@siglume-middleware/core";
 import { SIGLUME_HANDLER_METADATA } from "../constants.js";
 import { handlerMetadata } from "../provider/decorator.js";
 
+/**
+ * A confirmation kind `@OnDirectPaymentConfirmed()` can take: every classified kind but `unknown` (which goes to
+ * review).
+ */
 export type FulfillableKind = Exclude<ConfirmationKind, "unknown">;
 
+/**
+ * What a Siglume handler decorator records on a method: its role, and for the confirmed handler the kinds it takes.
+ */
 export type SiglumeHandlerMetadata =
   | { role: "confirmed"; kinds: readonly FulfillableKind[] }
   | { role: "spent" }

@@ -13,6 +13,10 @@ import { handlerMetadata } from "../provider/decorator.js";
 import { defineWebhookModule, type NestRequest } from "../provider/define.js";
 import { sequence, withRole, type DiscoveredHandler, type WebhookHandlerMetadata } from "../provider/discovery.js";
 
+/**
+ * The metadata key the Standard Webhooks handler decorators write on a method; `StandardWebhooksModule` finds the
+ * methods by it.
+ */
 export const STANDARD_WEBHOOK_HANDLER_METADATA = "siglume-middleware:standard-webhooks-handler";
 
 /** What the decorators record: an event method and the types it takes (none: every type no other method takes). */
@@ -37,6 +41,10 @@ export const OnStandardWebhookReview = (name?: string): MethodDecorator =>
 /** Everything but the handlers (decorated methods) and the extras (path, name). */
 export type StandardWebhooksModuleOptions = Omit<StandardWebhooksOptions<NestRequest, unknown>, keyof StandardWebhooksHandlers | "path" | "name">;
 
+/**
+ * What `StandardWebhooksModule.forRoot()` takes besides the provider's options, known when the module is defined: the
+ * route and the sender's name.
+ */
 export interface StandardWebhooksModuleExtras {
   /** Default "/webhooks/standard" (before any global prefix). One instance per sender, each on its own path. */
   path: string;
@@ -109,9 +117,26 @@ const definition = defineWebhookModule<StandardWebhooksModuleOptions, StandardWe
 });
 
 export const {
+  /**
+   * For typing only (its value throws when read): `typeof STANDARD_WEBHOOKS_OPTIONS_TYPE` is what
+   * `StandardWebhooksModule.forRoot()` accepts, the options with the extras. Use it to type a function that builds
+   * them.
+   */
   OPTIONS_TYPE: STANDARD_WEBHOOKS_OPTIONS_TYPE,
+  /**
+   * For typing only (its value throws when read): `typeof STANDARD_WEBHOOKS_ASYNC_OPTIONS_TYPE` is what
+   * `StandardWebhooksModule.forRootAsync()` accepts (`useFactory`, `inject`, `imports` and the extras).
+   */
   ASYNC_OPTIONS_TYPE: STANDARD_WEBHOOKS_ASYNC_OPTIONS_TYPE,
+  /**
+   * The injection token of the options given to `StandardWebhooksModule.forRoot()` / `forRootAsync()`:
+   * `@Inject(STANDARD_WEBHOOKS_MODULE_OPTIONS)` to read them.
+   */
   OPTIONS_TOKEN: STANDARD_WEBHOOKS_MODULE_OPTIONS,
+  /**
+   * The service each `StandardWebhooksModule.forRoot()` provides: inject it to see the routes it serves (`routes`).
+   * It receives the Standard Webhooks requests from the module's controller.
+   */
   Service: StandardWebhookService,
 } = definition;
 

@@ -118,6 +118,11 @@ const REDACTED = "[redacted]";
  */
 const NOT_SECRET_CODES = new Set(["statuscode", "countrycode", "currencycode", "errorcode", "reasoncode", "responsecode", "postalcode", "zipcode", "merchantcategorycode"]);
 const OTP_METHOD_FIELDS = new Set(["otpmethod", "otptype", "otpchannel"]);
+/**
+ * Whether a payload field name may hold a one-time code or other secret (`otp`, `passcode`, `password`, or ending in
+ * `code` but not `status_code`, `country_code` and the like): such fields are redacted from everything this library
+ * logs or reports.
+ */
 export function isCodeField(name: string): boolean {
   const normal = name.toLowerCase().replace(/[^a-z]/g, "");
   if (OTP_METHOD_FIELDS.has(normal)) return false;

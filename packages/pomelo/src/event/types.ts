@@ -1,6 +1,7 @@
 /** An enum Pomelo may extend: the known values, or any other string (never rejected). */
 type Open<T extends string> = T | (string & {});
 
+/** How the cardholder receives a tokenization OTP: `"EMAIL"` or `"SMS"` (other values passed through). */
 export type OtpMethod = Open<"EMAIL" | "SMS">;
 
 /**
@@ -17,8 +18,11 @@ export interface PomeloOtp {
   code: string | undefined;
   /** Where Pomelo says to send it, masked (e-mail or phone). */
   recipient: string | undefined;
+  /** How to send it (`SMS` or `EMAIL`), when the payload says. */
   method: OtpMethod | undefined;
+  /** The card being tokenized (Pomelo's card id), when found. */
   cardId: string | undefined;
+  /** The cardholder (Pomelo's user id), when found. */
   userId: string | undefined;
   /** Where the tokenization comes from (the wallet or token requestor). */
   tokenOrigin: string | undefined;
@@ -34,10 +38,15 @@ export interface PomeloOtp {
  * app's own `recognise` readers.
  */
 export interface PomeloTokenEvent {
+  /** The token's id. */
   tokenId: string;
+  /** The token's new state (upper-cased), e.g. `ACTIVATED` or `SUSPENDED`. */
   status: Open<"ACTIVATED" | "SUSPENDED" | "DEACTIVATED" | "REQUESTED" | "DECLINED">;
+  /** The card the token belongs to, when found. */
   cardId: string | undefined;
+  /** The cardholder, when found. */
   userId: string | undefined;
+  /** `event_id` or `idempotency_key`, when the payload carries one. */
   eventId: string | undefined;
   /** The body as sent. */
   payload: Record<string, unknown>;
@@ -45,6 +54,7 @@ export interface PomeloTokenEvent {
 
 /** A verified token webhook that could not be read (or an event id reused with another body). */
 export interface PomeloReview {
+  /** Why no handler took it: the token event could not be read, or its event id came again with another body. */
   reason: "unreadable_token_event" | "event_id_reused";
   /** What was missing or wrong. */
   detail: string;
@@ -73,7 +83,9 @@ export interface PomeloFieldReaders {
   tokenId?: PomeloFieldReader | undefined;
   /** A token event's status (upper-cased). */
   tokenStatus?: PomeloFieldReader | undefined;
+  /** The card id. */
   cardId?: PomeloFieldReader | undefined;
+  /** The user (cardholder) id. */
   userId?: PomeloFieldReader | undefined;
   /** The OTP's wallet or token requestor. */
   tokenOrigin?: PomeloFieldReader | undefined;

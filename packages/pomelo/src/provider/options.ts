@@ -2,7 +2,12 @@ import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-mid
 import type { PomeloFieldReaders, PomeloOtp, PomeloReview, PomeloTokenEvent } from "../event/types.js";
 import type { PomeloApiKey } from "../signature/keys.js";
 
+/**
+ * The default routes of Pomelo's two webhooks: `/webhooks/pomelo/tokens` (token lifecycle) and `/webhooks/pomelo/otp`
+ * (tokenization OTPs).
+ */
 export const DEFAULT_POMELO_PATHS = { tokens: "/webhooks/pomelo/tokens", otp: "/webhooks/pomelo/otp" } as const;
+/** How far `X-Timestamp` may be from now by default: 300 s either way; further is refused with 401. */
 export const DEFAULT_POMELO_TOLERANCE_SECONDS = 300;
 
 /** `paths` over the defaults: a path not given (or given as undefined) keeps its default. */
@@ -27,6 +32,10 @@ export interface PomeloContext<TRequest = unknown> {
   name?: string | undefined;
 }
 
+/**
+ * The handlers of Pomelo's webhooks: `onTokenEvent` for token lifecycle updates and `onOtp` to deliver tokenization
+ * codes (both required), each once per event; a throw makes Pomelo resend.
+ */
 export interface PomeloHandlers<TRequest = unknown> {
   /** A token lifecycle update, once per event. Throw to have Pomelo resend it. */
   onTokenEvent(event: PomeloTokenEvent, ctx: PomeloContext<TRequest>): MaybePromise<unknown>;
@@ -39,6 +48,11 @@ export interface PomeloHandlers<TRequest = unknown> {
   onReview(review: PomeloReview, ctx: PomeloContext<TRequest>): MaybePromise<unknown>;
 }
 
+/**
+ * Options of `pomeloWebhooks` (and `PomeloWebhooksModule.forRoot`): the handlers, the api-key/api-secret pairs, the
+ * paths (and the paths Pomelo signs, behind a rewriting proxy), the timestamp tolerance, your own field mapping
+ * (`recognise`) and the engine's options.
+ */
 export interface PomeloOptions<TRequest = unknown> extends PomeloHandlers<TRequest>, Omit<EngineOptions<TRequest>, "onError"> {
   /** The api-key/api-secret pairs (secret base64, as Pomelo shows it); several during rotation. */
   apiKeys: readonly PomeloApiKey[] | undefined;

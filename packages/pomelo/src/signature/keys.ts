@@ -10,6 +10,7 @@ export interface PomeloApiKey {
 
 /** A configured pair, decoded once at start-up. */
 export interface PomeloSigningKey {
+  /** The api key, as sent in `x-api-key`. */
   apiKey: string;
   /** HMAC key: the base64-decoded api secret. */
   key: SecretKey;

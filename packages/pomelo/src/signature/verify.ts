@@ -15,6 +15,10 @@ import {
 } from "@siglume-middleware/core";
 import { keyHint, type PomeloSigningKey } from "./keys.js";
 
+/**
+ * The headers Pomelo signs a webhook with: `x-api-key` names the key pair, `x-signature` is the HMAC over timestamp,
+ * endpoint and body, `x-timestamp` and `x-endpoint` are signed with it.
+ */
 export const POMELO_HEADERS = {
   apiKey: "x-api-key",
   signature: "x-signature",
@@ -42,7 +46,9 @@ function refuse(code: string, message: string): never {
   throw new SiglumeWebhookError(code, message, { status: 401 });
 }
 
+/** What a verified Pomelo request proved: which key pair signed it, when, and for which endpoint. */
 export interface VerifiedPomeloRequest {
+  /** The key pair whose secret verified the signature (named by `x-api-key`). */
   signer: PomeloSigningKey;
   /** X-Timestamp, unix seconds. */
   timestamp: number;

@@ -23,6 +23,9 @@ export type StandardWebhookReviewReason =
 
 /** A verified delivery no event handler takes. */
 export interface StandardWebhookReview {
+  /**
+   * Why it is not an event `onEvent` takes (fails the schema, not a JSON object, or an id reused with another body).
+   */
   reason: StandardWebhookReviewReason;
   /** What was wrong, in words (never the payload's values). */
   detail: string;

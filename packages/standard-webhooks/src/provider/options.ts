@@ -2,6 +2,10 @@ import type { EngineOptions, MaybePromise, WebhookErrorInfo } from "@siglume-mid
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { StandardWebhookPayload, StandardWebhookReview } from "../event/types.js";
 
+/**
+ * The route a Standard Webhooks sender is mounted at by default: `/webhooks/standard` (give each sender its own
+ * `path` and `name`).
+ */
 export const DEFAULT_STANDARD_PATH = "/webhooks/standard";
 /**
  * How long a delivery waits for `onEvent` before answering 503 + Retry-After: below the 15–30 s the spec
@@ -25,6 +29,10 @@ export interface StandardWebhookContext<TRequest = unknown> {
   name?: string | undefined;
 }
 
+/**
+ * The handlers of a Standard Webhooks sender: `onEvent` for each verified event (required), `onReview` for a delivery
+ * that is not one it takes (optional).
+ */
 export interface StandardWebhooksHandlers<TRequest = unknown, TEvent = StandardWebhookPayload> {
   /** A verified event, once per webhook-id: the parsed body (through `schema` when given). Throw to have it resent. */
   onEvent(event: TEvent, ctx: StandardWebhookContext<TRequest>): MaybePromise<unknown>;
@@ -36,6 +44,11 @@ export interface StandardWebhooksHandlers<TRequest = unknown, TEvent = StandardW
   onReview?: ((review: StandardWebhookReview, ctx: StandardWebhookContext<TRequest>) => MaybePromise<unknown>) | undefined;
 }
 
+/**
+ * Options of `standardWebhooks` (and `StandardWebhooksModule.forRoot`): the handlers, the sender's secret(s) or
+ * Ed25519 public key(s), an optional `schema` for the payload, the timestamp tolerance, the path and name, and the
+ * engine's options.
+ */
 export interface StandardWebhooksOptions<TRequest = unknown, TEvent = StandardWebhookPayload>
   extends StandardWebhooksHandlers<TRequest, TEvent>,
     Omit<EngineOptions<TRequest>, "onError"> {

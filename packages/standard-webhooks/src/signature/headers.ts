@@ -10,8 +10,11 @@ export const MAX_SIGNATURE_ENTRIES = 32;
 
 /** The three headers of one delivery, from one set. */
 export interface StandardHeaderValues {
+  /** The message id (`webhook-id` or `svix-id`): the idempotency key. */
   id: string;
+  /** The signing time in unix seconds, as sent (`webhook-timestamp` or `svix-timestamp`). */
   timestamp: string;
+  /** The space-separated signature list, as sent (`webhook-signature` or `svix-signature`). */
   signature: string;
   /** Which set they came from. */
   names: typeof STANDARD_HEADERS | typeof SVIX_HEADERS;
@@ -21,6 +24,7 @@ export interface StandardHeaderValues {
 
 /** One `version,base64` entry of a signature list. */
 export interface SignatureEntry {
+  /** The entry's version: `v1` (HMAC-SHA256) or `v1a` (Ed25519); others are ignored. */
   version: string;
   /** The decoded signature; undefined when it is not base64 of the version's length (32 bytes v1, 64 bytes v1a). */
   bytes: Uint8Array | undefined;

@@ -24,7 +24,9 @@ export interface StandardSecret {
 
 /** One configured `whpk_` public key. */
 export interface StandardPublicKey {
+  /** Its position in the `publicKey` option, for messages. */
   index: number;
+  /** The Ed25519 public key, prepared once. */
   key: PublicKey;
   /** The first characters, enough to tell which (a public key is not secret). */
   hint: string;

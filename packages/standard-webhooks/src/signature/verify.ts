@@ -25,7 +25,9 @@ const DIAGNOSIS_LIMIT = 8 * 1024;
 
 /** The keys a receiver verifies with, decoded once (`standardSecrets`, `standardPublicKeys`). */
 export interface StandardVerificationKeys {
+  /** The symmetric secrets, each verifying `v1` entries. */
   secrets: readonly StandardSecret[];
+  /** The Ed25519 public keys, each verifying `v1a` entries. */
   publicKeys: readonly StandardPublicKey[];
 }
 

@@ -239,6 +239,34 @@ describe.each(adapters)("telemetry: Siglume on $name", (adapter) => {
   });
 });
 
+describe.each(adapters)("telemetry: false on $name, providers registered", (adapter) => {
+  const ROUTE = "/webhooks/siglume";
+  const options: HarnessOptions = {
+    webhookSecret: SIGLUME_SECRET,
+    telemetry: false,
+    onDirectPaymentConfirmed: () => appWork(),
+    onReview: () => {},
+    onError: () => {},
+    logger: { info() {}, warn() {}, error() {} },
+  };
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await adapter.start(options);
+  });
+  afterAll(() => app?.close());
+
+  it("no delivery span and no webhook.* point; the handler's span and query stay children of the HTTP server span", async () => {
+    const sent = await send(app, ROUTE, signedRequest(siglumeEvents.standardSettled(), { secret: SIGLUME_SECRET }) as never);
+    expect(sent.status).toBe(204);
+    await until(() => spansOf(exporter, sent.traceId).some((s) => s.kind === SPAN_KIND_SERVER) && spansOf(exporter, sent.traceId).some((s) => s.name.startsWith("pg.query")), 10_000, "the request's spans");
+    const spans = spansOf(exporter, sent.traceId);
+    expect(spans.filter(isWebhookSpan)).toEqual([]);
+    const server = spans.find((s) => s.kind === SPAN_KIND_SERVER)!;
+    expect(parentOf(spans.find((s) => s.name === "app.work")!)).toBe(server.spanContext().spanId);
+    expect(await webhookPoints()).toEqual([]);
+  });
+});
+
 describe.each(providerAdapters)("telemetry: Adyen on $name", (adapter) => {
   const ROUTE = "/webhooks/adyen/authentication";
   const RELAYED = "balancePlatform.authentication.relayed";

@@ -109,8 +109,20 @@ export const frameworks: Framework[] = [
     name: "express",
     server: "express",
     peer: "express",
-    // supertest and vitest: the README's "Testing your handlers" example.
-    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest"],
+    // supertest and vitest: the README's "Testing your handlers" example. OpenTelemetry's SDK and pino:
+    // docs/observability.md.
+    installs: [
+      "express",
+      "@types/express",
+      "supertest",
+      "@types/supertest",
+      "vitest",
+      "@opentelemetry/api",
+      "@opentelemetry/context-async-hooks",
+      "@opentelemetry/sdk-metrics",
+      "@opentelemetry/sdk-trace-base",
+      "pino",
+    ],
     compilerOptions: {},
     nodes: [20, 22, 24],
   },

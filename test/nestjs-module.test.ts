@@ -17,6 +17,7 @@ import { AdyenWebhooksModule, OnAdyenAuthenticationResult, OnAdyenRelayedAuthent
 import { pomeloEvents, pomeloSignedRequest } from "@siglume-middleware/testing";
 import { SECRET, events, signed } from "./support/events.js";
 import { recordingLogger } from "./support/logger.js";
+import type { WebhookLogger } from "@siglume-middleware/core";
 
 const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -266,7 +267,7 @@ describe("the modules log through Nest's Logger unless given another logger", ()
     return { calls, service: { log: record("log"), warn: record("warn"), error: record("error"), debug: record("debug"), verbose: record("verbose") } };
   }
 
-  async function bootPomelo(options: { logger?: typeof silentLogger }) {
+  async function bootPomelo(options: { logger?: WebhookLogger }) {
     const nest = recordingNestLogger();
     @Module({ imports: [PomeloWebhooksModule.forRoot({ apiKeys, ...options })], providers: [Otp] })
     class AppModule {}

@@ -182,6 +182,24 @@ beforeEach(async () => {
 const CLAIMED = { name: "webhook.idempotency.claim", attributes: { "webhook.claim.result": "claimed" } };
 const COMPLETED = { name: "webhook.idempotency.claim", attributes: { "webhook.claim.result": "completed" } };
 
+type Delivery = { headers: Record<string, string>; text: string };
+
+/** A delivery and its repeat: handled (the handler's span and query nested), then duplicate; their points. The first answer. */
+async function expectHandledThenDuplicate(app: RunningApp, route: string, delivery: Delivery, expected: { provider: string; status: number; eventType: string }): Promise<Sent> {
+  const { provider, status } = expected;
+  const first = await send(app, route, delivery);
+  await expectSpan(first, { ...expected, route, outcome: "handled", events: [CLAIMED], work: true });
+  await expectSpan(await send(app, route, delivery), { ...expected, route, outcome: "duplicate", events: [COMPLETED] });
+  expect(await webhookPoints()).toEqual(sorted([deliveries(provider, "handled", status), deliveries(provider, "duplicate", status), duration(provider, "handled")]));
+  return first;
+}
+
+/** A refused delivery: rejected 401 with its code as error.type, not a span error; one point. */
+async function expectRejected(app: RunningApp, route: string, delivery: Delivery, provider: string, errorType: string): Promise<void> {
+  await expectSpan(await send(app, route, delivery), { provider, route, outcome: "rejected", status: 401, errorType, events: [] });
+  expect(await webhookPoints()).toEqual([deliveries(provider, "rejected", 401)]);
+}
+
 describe.each(adapters)("telemetry: Siglume on $name", (adapter) => {
   const ROUTE = "/webhooks/siglume";
   const failing = new Set<string>();
@@ -207,18 +225,11 @@ describe.each(adapters)("telemetry: Siglume on $name", (adapter) => {
   const signed = (event: object, secret = SIGLUME_SECRET) => signedRequest(event as never, { secret }) as unknown as { headers: Record<string, string>; text: string };
 
   it("a handled event and its duplicate: one span each, the handler's span and query its children; deliveries and handler duration", async () => {
-    const delivery = signed(siglumeEvents.standardSettled());
-    const first = await send(app, ROUTE, delivery);
-    await expectSpan(first, { provider: "siglume", route: ROUTE, outcome: "handled", status: 204, eventType: "direct_payment.confirmed", events: [CLAIMED], work: true });
-    const again = await send(app, ROUTE, delivery);
-    await expectSpan(again, { provider: "siglume", route: ROUTE, outcome: "duplicate", status: 204, eventType: "direct_payment.confirmed", events: [COMPLETED] });
-    expect(await webhookPoints()).toEqual(sorted([deliveries("siglume", "handled", 204), deliveries("siglume", "duplicate", 204), duration("siglume", "handled")]));
+    await expectHandledThenDuplicate(app, ROUTE, signed(siglumeEvents.standardSettled()), { provider: "siglume", status: 204, eventType: "direct_payment.confirmed" });
   });
 
   it("a wrong secret: rejected 401 with error.type SIGNATURE_MISMATCH, not a span error", async () => {
-    const sent = await send(app, ROUTE, signed(siglumeEvents.standardSettled(), WRONG.siglume));
-    await expectSpan(sent, { provider: "siglume", route: ROUTE, outcome: "rejected", status: 401, errorType: "SIGNATURE_MISMATCH", events: [] });
-    expect(await webhookPoints()).toEqual([deliveries("siglume", "rejected", 401)]);
+    await expectRejected(app, ROUTE, signed(siglumeEvents.standardSettled(), WRONG.siglume), "siglume", "SIGNATURE_MISMATCH");
   });
 
   it("Micro usage without metered payments: review, counted in webhook.reviews with its reason", async () => {
@@ -300,19 +311,12 @@ describe.each(providerAdapters)("telemetry: Adyen on $name", (adapter) => {
   const signed = (payload: object, hmacKey = ADYEN_KEY) => adyenSignedRequest(payload, { hmacKey, basicAuth: ADYEN_AUTH }) as unknown as { headers: Record<string, string>; text: string };
 
   it("a relayed decision and its repeat: handled, then duplicate; the handler's span and query are children", async () => {
-    const delivery = signed(adyenEvents.relayed());
-    const first = await send(app, ROUTE, delivery);
+    const first = await expectHandledThenDuplicate(app, ROUTE, signed(adyenEvents.relayed()), { provider: "adyen", status: 200, eventType: RELAYED });
     expect(JSON.parse(first.body)).toEqual({ authenticationDecision: { status: "proceed" } });
-    await expectSpan(first, { provider: "adyen", route: ROUTE, outcome: "handled", status: 200, eventType: RELAYED, events: [CLAIMED], work: true });
-    const again = await send(app, ROUTE, delivery);
-    await expectSpan(again, { provider: "adyen", route: ROUTE, outcome: "duplicate", status: 200, eventType: RELAYED, events: [COMPLETED] });
-    expect(await webhookPoints()).toEqual(sorted([deliveries("adyen", "handled", 200), deliveries("adyen", "duplicate", 200), duration("adyen", "handled")]));
   });
 
   it("a wrong HMAC key: rejected 401 ADYEN_HMAC_MISMATCH, not a span error", async () => {
-    const sent = await send(app, ROUTE, signed(adyenEvents.authenticationCreated(), WRONG.adyen));
-    await expectSpan(sent, { provider: "adyen", route: ROUTE, outcome: "rejected", status: 401, errorType: "ADYEN_HMAC_MISMATCH", events: [] });
-    expect(await webhookPoints()).toEqual([deliveries("adyen", "rejected", 401)]);
+    await expectRejected(app, ROUTE, signed(adyenEvents.authenticationCreated(), WRONG.adyen), "adyen", "ADYEN_HMAC_MISMATCH");
   });
 
   it("a result whose handler throws: failed 500, span status ERROR", async () => {
@@ -397,10 +401,7 @@ describe.each(providerAdapters)("telemetry: Pomelo on $name", (adapter) => {
     pomeloSignedRequest(payload, { apiKey: POMELO_KEY, apiSecret, endpoint }) as unknown as { headers: Record<string, string>; text: string };
 
   it("a token event and its duplicate: handled, then duplicate", async () => {
-    const delivery = signed(pomeloEvents.tokenUpdated(), TOKENS);
-    await expectSpan(await send(app, TOKENS, delivery), { provider: "pomelo", route: TOKENS, outcome: "handled", status: 204, eventType: "token", events: [CLAIMED], work: true });
-    await expectSpan(await send(app, TOKENS, delivery), { provider: "pomelo", route: TOKENS, outcome: "duplicate", status: 204, eventType: "token", events: [COMPLETED] });
-    expect(await webhookPoints()).toEqual(sorted([deliveries("pomelo", "handled", 204), deliveries("pomelo", "duplicate", 204), duration("pomelo", "handled")]));
+    await expectHandledThenDuplicate(app, TOKENS, signed(pomeloEvents.tokenUpdated(), TOKENS), { provider: "pomelo", status: 204, eventType: "token" });
   });
 
   it("an OTP: handled, and its code is nowhere in the export", async () => {
@@ -413,9 +414,7 @@ describe.each(providerAdapters)("telemetry: Pomelo on $name", (adapter) => {
   });
 
   it("a wrong api secret: rejected 401 POMELO_SIGNATURE_MISMATCH, not a span error", async () => {
-    const sent = await send(app, OTP, signed(pomeloEvents.otp(), OTP, WRONG.pomelo));
-    await expectSpan(sent, { provider: "pomelo", route: OTP, outcome: "rejected", status: 401, errorType: "POMELO_SIGNATURE_MISMATCH", events: [] });
-    expect(await webhookPoints()).toEqual([deliveries("pomelo", "rejected", 401)]);
+    await expectRejected(app, OTP, signed(pomeloEvents.otp(), OTP, WRONG.pomelo), "pomelo", "POMELO_SIGNATURE_MISMATCH");
   });
 
   it("a token event it cannot read: review, counted with its reason", async () => {
@@ -460,15 +459,12 @@ describe.each(providerAdapters)("telemetry: ClearTX on $name", (adapter) => {
 
   it("a notification and its duplicate: handled, then duplicate", async () => {
     const delivery = request("confirmed");
-    await expectSpan(await sendRequest(delivery), { provider: "cleartx", route: delivery.path, outcome: "handled", status: 200, eventType: "cleartx.confirmed", events: [CLAIMED], work: true });
-    await expectSpan(await sendRequest(delivery), { provider: "cleartx", route: delivery.path, outcome: "duplicate", status: 200, eventType: "cleartx.confirmed", events: [COMPLETED] });
-    expect(await webhookPoints()).toEqual(sorted([deliveries("cleartx", "handled", 200), deliveries("cleartx", "duplicate", 200), duration("cleartx", "handled")]));
+    await expectHandledThenDuplicate(app, delivery.path, delivery, { provider: "cleartx", status: 200, eventType: "cleartx.confirmed" });
   });
 
   it("a wrong signature: rejected 401 CLEARTX_VERIFICATION_FAILED, not a span error", async () => {
     const delivery = request("declined", WRONG.cleartx);
-    await expectSpan(await sendRequest(delivery), { provider: "cleartx", route: delivery.path, outcome: "rejected", status: 401, errorType: "CLEARTX_VERIFICATION_FAILED", events: [] });
-    expect(await webhookPoints()).toEqual([deliveries("cleartx", "rejected", 401)]);
+    await expectRejected(app, delivery.path, delivery, "cleartx", "CLEARTX_VERIFICATION_FAILED");
   });
 
   it("IVMS.101 data with no handler for it: review with its reason, no personal data exported", async () => {

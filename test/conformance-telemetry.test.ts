@@ -204,10 +204,17 @@ describe.each(adapters)("telemetry: Siglume on $name", (adapter) => {
   const ROUTE = "/webhooks/siglume";
   const failing = new Set<string>();
   const reviewed: string[] = [];
+  /** Events whose handler says it entered, then waits to be released. */
+  const holding = new Map<string, { entered: () => void; released: Promise<void> }>();
   const options: HarnessOptions = {
     webhookSecret: SIGLUME_SECRET,
     allowMeteredPayments: false,
     async onDirectPaymentConfirmed(confirmation) {
+      const hold = holding.get(confirmation.event.id);
+      if (hold) {
+        hold.entered();
+        await hold.released;
+      }
       if (failing.has(confirmation.event.id)) throw new Error("ledger unavailable");
       await appWork();
     },
@@ -239,6 +246,23 @@ describe.each(adapters)("telemetry: Siglume on $name", (adapter) => {
     expect(await webhookPoints()).toEqual(
       sorted([deliveries("siglume", "review", 204), duration("siglume", "review"), reviews("siglume", "metered_integration_required")]),
     );
+  });
+
+  it("the event again while its first delivery runs: in_flight 409 EVENT_IN_FLIGHT, not a span error; then the first is handled", async () => {
+    const event = siglumeEvents.standardSettled();
+    let entered!: () => void;
+    let release!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    holding.set(event.id, { entered, released: new Promise<void>((resolve) => (release = resolve)) });
+    const delivery = signed(event);
+    const first = send(app, ROUTE, delivery);
+    await inHandler;
+    const TYPE = { provider: "siglume", route: ROUTE, eventType: "direct_payment.confirmed" };
+    const IN_FLIGHT = { name: "webhook.idempotency.claim", attributes: { "webhook.claim.result": "in_flight" } };
+    await expectSpan(await send(app, ROUTE, delivery), { ...TYPE, outcome: "in_flight", status: 409, errorType: "EVENT_IN_FLIGHT", events: [IN_FLIGHT] });
+    release();
+    await expectSpan(await first, { ...TYPE, outcome: "handled", status: 204, events: [CLAIMED], work: true });
+    expect(await webhookPoints()).toEqual(sorted([deliveries("siglume", "in_flight", 409), deliveries("siglume", "handled", 204), duration("siglume", "handled")]));
   });
 
   it("a throwing handler: failed 500 HANDLER_FAILED, span status ERROR", async () => {

@@ -11,6 +11,7 @@ import { coreRequest as post } from "../support/core-request.js";
 import { SECRET, events, signed } from "../support/events.js";
 import { recordingLogger } from "../support/logger.js";
 import { collectPoints, sdk } from "../support/telemetry.js";
+import { until } from "../support/timing.js";
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -88,6 +89,38 @@ describe("providers passed as `telemetry`, none registered globally", () => {
     const deliveries = points.filter((p) => p.metric === "webhook.deliveries").map((p) => [p.attributes["webhook.outcome"], p.value]);
     expect(deliveries.sort()).toEqual([["duplicate", 1], ["handled", 1], ["rejected", 1]]);
     expect(trace.getTracerProvider()).toBeInstanceOf(ProxyTracerProvider); // nothing was registered on the way
+  });
+});
+
+describe("a handler that outlives handlerTimeoutMs", () => {
+  it("answers 503 with outcome timeout, error.type HANDLER_TIMEOUT and status ERROR; its duration counts once it settles", async () => {
+    const given = sdk();
+    let release!: () => void;
+    let settled!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const done = new Promise<void>((resolve) => (settled = resolve));
+    const handler = createSiglumeWebhookHandler({
+      webhookSecret: SECRET,
+      logger: silent,
+      onError: () => {},
+      handlerTimeoutMs: 50,
+      telemetry: { tracerProvider: given.tracerProvider, meterProvider: given.meterProvider },
+      onReview: () => {},
+      onDirectPaymentConfirmed: async () => {
+        await released;
+        queueMicrotask(settled);
+      },
+    });
+    expect((await handler.handle(post(signed(events.standardSettled())))).status).toBe(503);
+    const [span] = given.exporter.getFinishedSpans();
+    expect(span!.attributes).toMatchObject({ "webhook.outcome": "timeout", "http.response.status_code": 503, "error.type": "HANDLER_TIMEOUT" });
+    expect(span!.status.code).toBe(2); // ERROR
+    const before = await collectPoints(given.reader);
+    expect(before.points.filter((p) => p.metric === "webhook.handler.duration")).toEqual([]);
+    expect(before.points.filter((p) => p.metric === "webhook.deliveries").map((p) => p.attributes["webhook.outcome"])).toEqual(["timeout"]);
+    release();
+    await done;
+    await until(async () => (await collectPoints(given.reader)).points.some((p) => p.metric === "webhook.handler.duration" && p.attributes["webhook.outcome"] === "timeout"), 10_000, "the late handler's duration");
   });
 });
 

@@ -22,6 +22,8 @@ import {
 } from "@siglume-middleware/nestjs/standard-webhooks";
 import { pomeloEvents, pomeloSignedRequest, standardWebhookEvent, standardWebhookRequest } from "@siglume-middleware/testing";
 import { SECRET, events, signed } from "./support/events.js";
+import { recordingLogger } from "./support/logger.js";
+import type { WebhookLogger } from "@siglume-middleware/core";
 
 const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -342,5 +344,51 @@ describe("StandardWebhooksModule", () => {
   ])("refuses to start with %s", async (_name, setup, message) => {
     const module = StandardWebhooksModule.forRoot({ name: "openai", secret: OPENAI, logger: silentLogger });
     await expect(boot([module], [setup()])).rejects.toThrow(message);
+  });
+});
+
+describe("the modules log through Nest's Logger unless given another logger", () => {
+  @Injectable()
+  class Otp {
+    @OnPomeloOtp()
+    otp() {}
+    @OnPomeloTokenEvent()
+    token() {}
+    @OnPomeloReview()
+    review() {}
+  }
+  const apiKeys = [{ key: "pk_nest_logger", secret: Buffer.from("nest-logger-secret-0123").toString("base64") }];
+
+  /** A Nest LoggerService keeping every call: level, message, the other arguments (the Logger adds its context last). */
+  function recordingNestLogger() {
+    const calls: { level: string; message: unknown; params: unknown[] }[] = [];
+    const record = (level: string) => (message: unknown, ...params: unknown[]) => void calls.push({ level, message, params });
+    return { calls, service: { log: record("log"), warn: record("warn"), error: record("error"), debug: record("debug"), verbose: record("verbose") } };
+  }
+
+  async function bootPomelo(options: { logger?: WebhookLogger }) {
+    const nest = recordingNestLogger();
+    @Module({ imports: [PomeloWebhooksModule.forRoot({ apiKeys, ...options })], providers: [Otp] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { rawBody: true, logger: nest.service });
+    await app.init();
+    await app.close();
+    return nest.calls.filter((call) => call.message === "Pomelo api keys configured");
+  }
+
+  it("without a logger option: the module's lines reach the app's Nest logger, with their fields and the module as context", async () => {
+    const lines = await bootPomelo({});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe("log");
+    const [fields, context] = lines[0]!.params as [Record<string, unknown>, string];
+    expect(fields).toMatchObject({ provider: "pomelo", apiKeys: [expect.any(String)] });
+    expect(JSON.stringify(fields)).not.toContain(apiKeys[0]!.secret);
+    expect(context).toBe("PomeloWebhooksModule");
+  });
+
+  it("with a logger option: the lines go there, not to Nest's logger", async () => {
+    const own = recordingLogger();
+    expect(await bootPomelo({ logger: own.logger })).toEqual([]);
+    expect(own.entries.map((entry) => entry.message)).toContain("Pomelo api keys configured");
   });
 });

@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 // Packages resolve "#platform" (the core's runtime seam) by export conditions: "node" picks node:crypto, "worker"
 // picks WebCrypto. The web-crypto project runs the conformance suites' web targets on the WebCrypto seam.
 const WEB_CONDITIONS = ["worker", "module", "node"];
+// Vitest also hands the SSR conditions to Node (--conditions): without "module", which picks bundler builds
+// Node cannot load (OpenTelemetry's ESM with extensionless imports).
+const WEB_SSR_CONDITIONS = ["worker", "node"];
 
 export default defineConfig({
   test: {
@@ -19,7 +22,7 @@ export default defineConfig({
       {
         extends: true,
         resolve: { conditions: WEB_CONDITIONS },
-        ssr: { resolve: { conditions: WEB_CONDITIONS, externalConditions: ["worker", "node"] } },
+        ssr: { resolve: { conditions: WEB_SSR_CONDITIONS, externalConditions: ["worker", "node"] } },
         test: {
           name: "web-crypto",
           include: ["conformance*.test.ts", "checkout.conformance.test.ts", "web/**/*.test.ts"],

@@ -109,8 +109,21 @@ export const frameworks: Framework[] = [
     name: "express",
     server: "express",
     peer: "express",
-    // supertest and vitest: docs/testing.md's examples ("Testing your handlers"); @hono/node-server: docs/hono.md's Node server.
-    installs: ["express", "@types/express", "supertest", "@types/supertest", "vitest", "@hono/node-server"],
+    // supertest and vitest: docs/testing.md's examples ("Testing your handlers"); @hono/node-server: docs/hono.md's
+    // Node server; OpenTelemetry's SDK and pino: docs/observability.md.
+    installs: [
+      "express",
+      "@types/express",
+      "supertest",
+      "@types/supertest",
+      "vitest",
+      "@opentelemetry/api",
+      "@opentelemetry/context-async-hooks",
+      "@opentelemetry/sdk-metrics",
+      "@opentelemetry/sdk-trace-base",
+      "pino",
+      "@hono/node-server",
+    ],
     compilerOptions: {},
     nodes: [20, 22, 24],
   },

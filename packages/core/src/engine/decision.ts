@@ -121,7 +121,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     let grace: ReturnType<typeof setTimeout> | undefined;
     const passDeadline = () => {
       if (sent !== undefined) return;
-      trace?.event("webhook.decision.deadline");
+      trace?.deadlinePassed();
       finish(fallback, "timeout", "DECISION_DEADLINE");
       report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
       const claim = running;
@@ -160,8 +160,10 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
     const decide = async (): Promise<void> => {
       // Until the deadline: claim, or wait for the delivery that holds the claim (maybe on another instance).
       let claim: Claim | undefined;
+      let told: string | undefined; // the claim's last answer told to telemetry (once per change, not per poll)
       while (sent === undefined) {
         const claimed = await store.claim(plan.key, { type: plan.type, digest: plan.digest });
+        if (trace !== undefined && claimed.status !== told) trace.claimed((told = claimed.status));
         if (claimed.status === "claimed") {
           claim = claimed.claim;
           break;

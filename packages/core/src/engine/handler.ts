@@ -261,23 +261,24 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
     });
   }
 
-  return {
-    provider,
-    routes,
-    match,
-    handle(req) {
-      const route = req.route ?? defaultRoute!;
-      const trace = telemetry?.begin(route.path);
-      let answer: MaybePromise<WebhookResponse>;
-      try {
-        answer = receive(req, route, trace);
-      } catch (error) {
-        answer = internal(req, trace)(error);
-      }
-      const settled = isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, internal(req, trace)) : Promise.resolve(answer);
-      return trace === undefined ? settled : traced(trace, settled);
-    },
-  };
+  function handle(req: WebhookRequest<TRequest>): Promise<WebhookResponse> {
+    // Off Node the OpenTelemetry API loads asynchronously: a delivery arriving meanwhile (at start-up only)
+    // waits for it, so every delivery is traced once the app registered its providers.
+    const loading = telemetry?.pending();
+    if (loading !== undefined) return loading.then(() => handle(req));
+    const route = req.route ?? defaultRoute!;
+    const trace = telemetry?.begin(route.path);
+    let answer: MaybePromise<WebhookResponse>;
+    try {
+      answer = receive(req, route, trace);
+    } catch (error) {
+      answer = internal(req, trace)(error);
+    }
+    const settled = isPromiseLike(answer) ? Promise.resolve(answer).then(undefined, internal(req, trace)) : Promise.resolve(answer);
+    return trace === undefined ? settled : traced(trace, settled);
+  }
+
+  return { provider, routes, match, handle };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -321,7 +322,7 @@ class OnceDelivery<TRequest> implements ClaimedRun<unknown>, ExactlyOnceOptions 
   }
 
   claimed(status: string): void {
-    this.trace?.event("webhook.idempotency.claim", { "webhook.claim.result": status });
+    this.trace?.claimed(status);
   }
 
   settled(): void {

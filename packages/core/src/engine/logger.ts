@@ -44,10 +44,18 @@ function isPinoStyle(logger: object): boolean {
   return typeof candidate.bindings === "function" || typeof candidate.addStream === "function";
 }
 
+/** For pino: an Error goes under `err`, the key its standard serializer writes out (under `error` it prints `{}`). */
+function pinoFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (fields === undefined) return {};
+  if (!(fields.error instanceof Error) || "err" in fields) return fields;
+  const { error, ...rest } = fields;
+  return { ...rest, err: error };
+}
+
 /**
  * The logger the engine writes to: the given one as it is (`info(message, fields)`), or, for pino and
- * pino-compatible loggers, called as they expect (`info(fields, message)`). Every line gets `trace_id` and
- * `span_id` when a span is active (OpenTelemetry).
+ * pino-compatible loggers, called as they expect (`info(fields, message)`, an error under `err`). Every line
+ * gets `trace_id` and `span_id` when a span is active (OpenTelemetry).
  */
 export function engineLogger(logger: WebhookLogger, traceIds: () => Record<string, string> | undefined): WebhookLogger {
   const pino = isPinoStyle(logger);
@@ -56,7 +64,7 @@ export function engineLogger(logger: WebhookLogger, traceIds: () => Record<strin
     return (message: string, fields?: Record<string, unknown>) => {
       const ids = traceIds();
       const all = ids === undefined ? fields : { ...fields, ...ids };
-      if (pino) method.call(logger, all ?? {}, message);
+      if (pino) method.call(logger, pinoFields(all), message);
       else if (all === undefined) method.call(logger, message);
       else method.call(logger, message, all);
     };

@@ -48,27 +48,40 @@ export interface OtelApi {
 
 let api: OtelApi | undefined;
 let loading = false;
+let pending: Promise<void> | undefined;
+
+function accept(module: unknown): void {
+  const candidate = module as Partial<OtelApi> | undefined;
+  if (
+    typeof candidate?.trace?.getTracerProvider === "function" &&
+    typeof candidate.context?.with === "function" &&
+    typeof candidate.ProxyTracerProvider === "function"
+  ) {
+    api = candidate as OtelApi;
+  }
+}
+
+function load(): void {
+  loading = true;
+  const loaded = loadOptional("@opentelemetry/api");
+  if (!(loaded instanceof Promise)) return accept(loaded);
+  pending = loaded.then(accept, () => undefined).finally(() => (pending = undefined));
+}
 
 /**
  * The app's @opentelemetry/api, once loaded (its own copy, so registrations made through it are the ones read).
  * Undefined while it is loading (off Node, a dynamic import) and where it is not installed.
  */
 export function otelApi(): OtelApi | undefined {
-  if (api === undefined && !loading) {
-    loading = true;
-    const loaded = loadOptional("@opentelemetry/api");
-    const accept = (module: unknown) => {
-      const candidate = module as Partial<OtelApi> | undefined;
-      if (
-        typeof candidate?.trace?.getTracerProvider === "function" &&
-        typeof candidate.context?.with === "function" &&
-        typeof candidate.ProxyTracerProvider === "function"
-      ) {
-        api = candidate as OtelApi;
-      }
-    };
-    if (loaded instanceof Promise) void loaded.then(accept);
-    else accept(loaded);
-  }
+  if (!loading) load();
   return api;
+}
+
+/**
+ * While the API is being loaded (off Node: a dynamic import, started by the first provider made), a Promise
+ * that settles once it is loaded or known to be absent; undefined otherwise (always on Node, which loads it at once).
+ */
+export function otelApiPending(): Promise<void> | undefined {
+  if (!loading) load();
+  return pending;
 }

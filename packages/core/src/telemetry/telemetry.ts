@@ -2,7 +2,7 @@
 // providers with @opentelemetry/api or passed them as `telemetry`; `telemetry: false` turns it off for good.
 // Never an attribute from a payload, a header, a key or a code: provider, route, outcome, status, event type,
 // error code and review reason only.
-import { otelApi, type MeterProviderLike, type OtelApi, type SpanLike, type TracerProviderLike } from "./api.js";
+import { otelApi, otelApiPending, type MeterProviderLike, type OtelApi, type SpanLike, type TracerProviderLike } from "./api.js";
 
 export type { MeterProviderLike, SpanLike, TracerProviderLike };
 
@@ -41,6 +41,14 @@ export class EngineTelemetry {
     private readonly options: TelemetryOptions,
   ) {
     otelApi(); // starts loading the API where that is asynchronous
+  }
+
+  /**
+   * While @opentelemetry/api is still being loaded (off Node: a dynamic import started when the provider was
+   * made), a Promise to wait for before tracing a delivery; undefined once it is settled, and always on Node.
+   */
+  pending(): Promise<void> | undefined {
+    return otelApiPending();
   }
 
   /** A delivery's trace, or undefined when nothing records it (no API, no provider registered). */
@@ -89,7 +97,7 @@ export class EngineTelemetry {
 }
 
 /**
- * One delivery's span and what the metrics need. The engine calls `note` as it learns things, `run` around
+ * One delivery's span and what the metrics need. The engine calls `note` as it learns things, `within` around
  * the app's handler (which then runs in the span's context), and `end` once with the answer.
  */
 export class DeliveryTrace {
@@ -101,7 +109,8 @@ export class DeliveryTrace {
   private handlerSeconds: number | undefined;
   private outcome: DeliveryOutcome | undefined;
   private errorType: string | undefined;
-  private ended = false;
+  /** The outcome the answer went out with, once it has (then the span has ended). */
+  private reported: DeliveryOutcome | undefined;
 
   constructor(
     private readonly api: OtelApi,
@@ -125,9 +134,14 @@ export class DeliveryTrace {
     this.reviewReason = outcome.startsWith("review:") ? outcome.slice(7) : undefined;
   }
 
-  /** A span event (store steps, the decision deadline); attributes are codes and states only. */
-  event(name: string, attributes?: Record<string, string>): void {
-    this.span?.addEvent(name, attributes);
+  /** The idempotency store's answer to a claim ("claimed", "completed", "in_flight"): a span event. */
+  claimed(result: string): void {
+    this.span?.addEvent("webhook.idempotency.claim", { "webhook.claim.result": result });
+  }
+
+  /** The decision deadline passed before the handler decided: a span event. */
+  deadlinePassed(): void {
+    this.span?.addEvent("webhook.decision.deadline");
   }
 
   /** Runs `fn` (the app's handler, or a report) in the span's context: its spans and instrumented calls nest under ours. */
@@ -141,7 +155,14 @@ export class DeliveryTrace {
   }
 
   handlerSettled(): void {
-    if (this.handlerStartedAt !== 0 && this.handlerSeconds === undefined) this.handlerSeconds = (performance.now() - this.handlerStartedAt) / 1000;
+    if (this.handlerStartedAt === 0 || this.handlerSeconds !== undefined) return;
+    this.handlerSeconds = (performance.now() - this.handlerStartedAt) / 1000;
+    // A handler that outlived the answer (a timeout): its duration counts now, under the outcome that went out.
+    if (this.reported !== undefined) this.recordDuration(this.reported);
+  }
+
+  private recordDuration(outcome: DeliveryOutcome): void {
+    this.instruments?.duration.record(this.handlerSeconds!, { "webhook.provider": this.provider, "webhook.outcome": outcome });
   }
 
   /** How the delivery ended, as the engine learns it (the last word counts: a reused id's review after its duplicate). */
@@ -155,14 +176,14 @@ export class DeliveryTrace {
    * (2xx handled, 4xx rejected, 5xx failed). Later calls change nothing.
    */
   end(status: number): void {
-    if (this.ended) return;
-    this.ended = true;
-    const outcome = this.outcome ?? (status < 300 ? "handled" : status < 500 ? "rejected" : "failed");
+    if (this.reported !== undefined) return;
+    const noted = this.outcome ?? (status < 300 ? "handled" : status < 500 ? "rejected" : "failed");
     const { errorType } = this;
-    const review = outcome === "handled" && this.reviewReason !== undefined ? "review" : outcome;
+    const outcome = noted === "handled" && this.reviewReason !== undefined ? "review" : noted;
+    this.reported = outcome;
     const span = this.span;
     if (span !== undefined) {
-      span.setAttribute("webhook.outcome", review);
+      span.setAttribute("webhook.outcome", outcome);
       span.setAttribute("http.response.status_code", status);
       if (this.eventType !== undefined) span.setAttribute("webhook.event.type", this.eventType);
       if (errorType !== undefined) span.setAttribute("error.type", errorType);
@@ -173,11 +194,9 @@ export class DeliveryTrace {
     const instruments = this.instruments;
     if (instruments === undefined) return;
     const provider = this.provider;
-    instruments.deliveries.add(1, { "webhook.provider": provider, "webhook.outcome": review, "http.response.status_code": status });
-    if (this.handlerSeconds !== undefined) {
-      instruments.duration.record(this.handlerSeconds, { "webhook.provider": provider, "webhook.outcome": review });
-    }
-    if (review === "review" && this.reviewReason !== undefined) {
+    instruments.deliveries.add(1, { "webhook.provider": provider, "webhook.outcome": outcome, "http.response.status_code": status });
+    if (this.handlerSeconds !== undefined) this.recordDuration(outcome);
+    if (outcome === "review" && this.reviewReason !== undefined) {
       instruments.reviews.add(1, { "webhook.provider": provider, "webhook.review.reason": this.reviewReason });
     }
   }

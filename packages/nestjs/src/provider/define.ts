@@ -22,6 +22,7 @@ import {
 import { nodeRequestBody } from "@siglume-middleware/core/node";
 import type { IncomingMessage } from "node:http";
 import { discoverHandlers, type DiscoveredHandler, type WebhookHandlerMetadata } from "./discovery.js";
+import { nestWebhookLogger } from "./logger.js";
 
 /** The request shape shared by platform-express and platform-fastify. */
 export interface NestRequest {
@@ -117,7 +118,10 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
     onModuleInit(): void {
       const services = { discovery: this.discovery, scanner: this.scanner, reflector: this.reflector };
       const found = discoverHandlers<WebhookHandlerMetadata>(services, spec.metadataKey, (this.extras as { name?: string }).name, spec.moduleName);
-      this.handler = createWebhookHandler(spec.build(this.options, this.extras, found, this.logger));
+      // The engine logs through Nest's Logger unless the options name another logger.
+      const given = (this.options as { logger?: unknown }).logger;
+      const options = given === undefined ? { ...this.options, logger: nestWebhookLogger(this.logger) } : this.options;
+      this.handler = createWebhookHandler(spec.build(options, this.extras, found, this.logger));
     }
 
     get routes(): readonly WebhookRoute[] {

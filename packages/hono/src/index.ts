@@ -31,14 +31,18 @@ export function honoBody(c: Context, limit: number, timeoutMs: number): unknown 
   return requestBody(c.req.raw, limit, timeoutMs);
 }
 
-/** The Worker's `waitUntil` when Hono runs on one (`c.executionCtx` throws where there is none). */
-function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+/**
+ * Hands work that outlives the answer to the Worker's `waitUntil` when Hono runs on one. Asked only when there
+ * is such work: `c.executionCtx` throws where there is no ExecutionContext, and an Error per request is costly.
+ */
+function keepAlive(c: Context, promise: Promise<unknown>): void {
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
   try {
-    const ctx = c.executionCtx;
-    return (promise) => ctx.waitUntil(promise);
+    ctx = c.executionCtx;
   } catch {
-    return undefined;
+    return; // no ExecutionContext: the process lives on
   }
+  ctx.waitUntil(promise);
 }
 
 /** Writes the core's answer as Hono's response. */
@@ -64,7 +68,7 @@ export function webhookMiddleware(provider: WebhookProvider<Context> | WebhookPr
       route,
       path: c.req.path,
       rawBodyHint: RAW_BODY_HINT,
-      waitUntil: waitUntilOf(c),
+      waitUntil: (promise) => keepAlive(c, promise),
     });
     return honoResponse(c, response);
   };

@@ -16,7 +16,7 @@ export interface Framework {
   /** Its server in test/packaging/servers/ (<server>.ts); two versions of one framework share one. */
   server: string;
   /** The peer dependency that makes a package this framework's adapter (installed only in its apps). */
-  peer: string;
+  peer?: string;
   /**
    * Installed beside the tarballs: the framework and what its users add. A bare name gets the range
    * the workspace itself uses (test/package.json); "name@range" is for another major than the suite's.
@@ -30,8 +30,25 @@ export interface Framework {
   olderMajor?: true;
   /** tsconfig options this framework needs beyond the common ones. */
   compilerOptions: Record<string, unknown>;
+  /** Further tsconfigs the app is type-checked with too (by every TypeScript version, without output). */
+  variants?: TsconfigVariant[];
   /** The app runs (as ESM and as CommonJS) on these Node majors. */
   nodes: NodeMajor[];
+  /** Where its server answers Siglume webhooks (the deliveries are posted to each); default /webhooks/siglume. */
+  webhookPaths?: string[];
+  /**
+   * A web-standard app, as a Cloudflare Worker (or a Deno, Bun or Next.js edge route) has it: no Node types
+   * (no COMMON_INSTALLS; its compilerOptions say lib and types), no NODE_ONLY package, and of the documentation
+   * blocks only those marked `<!-- snippet: no-node-types -->`. Its server is a Worker-style module
+   * (`export default { fetch }`) that fetch-server.mjs serves on Node.
+   */
+  web?: true;
+}
+
+/** A tsconfig.<name>.json extending the app's tsconfig.json with these options. */
+export interface TsconfigVariant {
+  name: string;
+  compilerOptions: Record<string, unknown>;
 }
 
 const workspaceManifests = ["test/package.json", "package.json"].map(
@@ -104,6 +121,21 @@ function nestjs(major: number): Framework {
  */
 const COMMON_INSTALLS = ["@types/node", "@types/pg", "@types/redis-errors"];
 
+/**
+ * Packages for Node only, left out of the web app: the stores (pg's and ioredis's types are Node's), the
+ * sandbox and the CLI (Node servers), and testing (node:crypto). Every other package (web, hono, the
+ * providers and what they depend on) must compile without Node's types.
+ */
+const NODE_ONLY = [
+  "@siglume-middleware/cli",
+  "@siglume-middleware/sandbox",
+  "@siglume-middleware/store-postgres",
+  "@siglume-middleware/store-redis",
+  "@siglume-middleware/testing",
+];
+
+const installsOf = (framework: Framework) => [...(framework.web ? [] : COMMON_INSTALLS), ...framework.installs];
+
 export const frameworks: Framework[] = [
   {
     name: "express",
@@ -131,6 +163,18 @@ export const frameworks: Framework[] = [
   { name: "koa", server: "koa", peer: "koa", installs: ["koa", "@types/koa"], compilerOptions: {}, nodes: [20] },
   nestjs(SUITE_NEST),
   nestjs(SUITE_NEST - 1),
+  {
+    name: "web",
+    server: "web",
+    installs: ["hono"],
+    compilerOptions: { lib: ["ES2022", "DOM"], types: [] },
+    // What Workers (wrangler's template) and Next.js apps use.
+    variants: [{ name: "bundler", compilerOptions: { module: "esnext", moduleResolution: "bundler" } }],
+    nodes: [20],
+    // The fetch handler, and Hono's middleware in the same server.
+    webhookPaths: ["/webhooks/siglume", "/hono/webhooks/siglume"],
+    web: true,
+  },
 ];
 
 /** What users are told to use (README "TypeScript"); the packaging apps compile with exactly this. */
@@ -150,7 +194,7 @@ export const COMPILER_OPTIONS = {
 
 export interface AppPlan {
   framework: Framework;
-  /** Publishable packages installed here: every package that is no other framework's adapter. */
+  /** Publishable packages installed here: every package that is no other framework's adapter (the web app: nor NODE_ONLY). */
   packages: PublishablePackage[];
   /** Packages an app file or snippet may import here. */
   importable: Set<string>;
@@ -163,13 +207,17 @@ const dependencyNames = (manifest: Record<string, unknown>) =>
 export function planApps(publishable: PublishablePackage[], snippets: Snippet[]): AppPlan[] {
   const adapterOf = (pkg: PublishablePackage) => {
     const peers = Object.keys((pkg.manifest.peerDependencies as object | undefined) ?? {});
-    return frameworks.find((framework) => peers.includes(framework.peer))?.peer;
+    return frameworks.find((framework) => framework.peer !== undefined && peers.includes(framework.peer))?.peer;
   };
+  const unknown = NODE_ONLY.filter((name) => !publishable.some((pkg) => pkg.name === name));
+  if (unknown.length) throw new Error(`NODE_ONLY (test/packaging/apps.ts) names no publishable package: ${unknown.join(", ")}`);
   return frameworks.map((framework) => {
-    const packages = publishable.filter((pkg) => [undefined, framework.peer].includes(adapterOf(pkg)));
+    const packages = publishable.filter(
+      (pkg) => [undefined, framework.peer].includes(adapterOf(pkg)) && !(framework.web && NODE_ONLY.includes(pkg.name)),
+    );
     const importable = new Set([
       ...packages.flatMap((pkg) => [pkg.name, ...dependencyNames(pkg.manifest)]),
-      ...[...framework.installs, ...COMMON_INSTALLS].map(installedName),
+      ...installsOf(framework).map(installedName),
       "typescript",
     ]);
     // What only this framework's apps install: its own packages and our adapter for it.
@@ -178,7 +226,9 @@ export function planApps(publishable: PublishablePackage[], snippets: Snippet[])
       ...packages.filter((pkg) => adapterOf(pkg) === framework.peer).map((pkg) => pkg.name),
     ]);
     const compiles = (snippet: Snippet) =>
-      snippet.packages.every((name) => importable.has(name)) && (!framework.olderMajor || snippet.packages.some((name) => own.has(name)));
+      snippet.packages.every((name) => importable.has(name)) &&
+      (!framework.olderMajor || snippet.packages.some((name) => own.has(name))) &&
+      (!framework.web || snippet.noNodeTypes);
     return { framework, packages, importable, snippets: snippets.filter(compiles) };
   });
 }
@@ -210,6 +260,10 @@ export function writeApp(dir: string, plan: AppPlan): void {
   );
   const compilerOptions = { ...COMPILER_OPTIONS, ...plan.framework.compilerOptions };
   writeFileSync(join(dir, "tsconfig.json"), `${JSON.stringify({ compilerOptions, include: ["src"] }, null, 2)}\n`);
+  for (const variant of plan.framework.variants ?? []) {
+    const tsconfig = { extends: "./tsconfig.json", compilerOptions: { ...variant.compilerOptions, noEmit: true } };
+    writeFileSync(join(dir, `tsconfig.${variant.name}.json`), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  }
   const server = join(root, "test/packaging/servers", `${plan.framework.server}.ts`);
   copyFileSync(server, join(dir, "src/server.mts"));
   copyFileSync(server, join(dir, "src/server.cts"));
@@ -239,7 +293,7 @@ export function npmInstall(dir: string, plan: AppPlan, packed: PackedPackage[]):
     if (!found) throw new Error(`${pkg.name} was not packed`);
     return found.tarball;
   });
-  const installs = [...COMMON_INSTALLS, ...plan.framework.installs].map(spec);
+  const installs = installsOf(plan.framework).map(spec);
   installs.push(...typescripts.map((ts) => ts.install));
   const flags = ["--prefix", dir, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=warn"];
   return exec("npm", ["install", ...flags, ...tarballs, ...installs], { cwd: dir });
@@ -254,11 +308,18 @@ export interface Diagnostic {
 
 /**
  * The whole app (server and snippets) compiled as one program by one TypeScript version, emitted to
- * its outDir even with errors; every file's syntactic and semantic diagnostics (typecheck.mjs).
+ * its outDir even with errors (with a variant's tsconfig: checked only); every file's syntactic and
+ * semantic diagnostics (typecheck.mjs).
  */
-export async function typecheck(dir: string, ts: TypeScriptVersion): Promise<{ run: Exec; diagnostics: Diagnostic[] }> {
+export async function typecheck(
+  dir: string,
+  ts: TypeScriptVersion,
+  variant?: TsconfigVariant,
+): Promise<{ run: Exec; diagnostics: Diagnostic[] }> {
   const tsc = join("node_modules", ts.dir, "bin/tsc");
-  const run = await exec(process.execPath, [join(root, "test/packaging/typecheck.mjs"), tsc, "--outDir", ts.outDir], { cwd: dir });
+  const tsconfig = variant ? `tsconfig.${variant.name}.json` : "tsconfig.json";
+  const typecheckScript = join(root, "test/packaging/typecheck.mjs");
+  const run = await exec(process.execPath, [typecheckScript, tsc, tsconfig, "--outDir", ts.outDir], { cwd: dir });
   const diagnostics: Diagnostic[] = [];
   for (const line of run.output.split("\n")) {
     if (line.startsWith("{")) diagnostics.push(JSON.parse(line) as Diagnostic);
@@ -292,18 +353,24 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How the app's compiled server starts: itself, or (a web app's fetch module) served by fetch-server.mjs. */
+export const serverArgs = (framework: Framework, file: string): string[] =>
+  framework.web ? [join(root, "test/packaging/fetch-server.mjs"), file] : [file];
+
 /**
- * Starts `file` (relative to the app) on the given Node. With PORT=0 it resolves once the app prints
- * "listening <port>"; given a port, once that port answers HTTP (for README examples, which print nothing).
+ * Starts `file` (relative to the app; or a script and its arguments) on the given Node. With PORT=0 it
+ * resolves once the app prints "listening <port>"; given a port, once that port answers HTTP (for README
+ * examples, which print nothing).
  */
 export async function startServer(
   dir: string,
   node: string,
-  file: string,
+  file: string | string[],
   env: NodeJS.ProcessEnv,
   port?: number,
 ): Promise<RunningServer> {
-  const child = spawn(node, [file], { cwd: dir, env: cleanEnv({ ...env, PORT: String(port ?? 0) }), stdio: ["ignore", "pipe", "pipe"] });
+  const args = [file].flat();
+  const child = spawn(node, args, { cwd: dir, env: cleanEnv({ ...env, PORT: String(port ?? 0) }), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -324,7 +391,7 @@ export async function startServer(
     if (url && (port === undefined || (await answers(url)))) return { url, output: () => output, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`\`${node} ${file}\` did not start (exit ${child.exitCode}):\n${output}`);
+      throw new Error(`\`${node} ${args.join(" ")}\` did not start (exit ${child.exitCode}):\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -6,6 +6,10 @@
 //   under strict + module nodenext + exactOptionalPropertyTypes and run as ESM and as CommonJS
 //   (Express on Node 20, 22 and 24; what 5.9 built on Node 20): a signed delivery gets 204 and runs
 //   the handler, a badly signed one gets 401;
+// - one more app, "web", is what a Cloudflare Worker (or a Deno, Bun or Next.js edge user) installs: web,
+//   hono and the providers, no @types/node, lib ES2022 + DOM only, also checked as a bundler app (module
+//   esnext, moduleResolution bundler); its Worker-style server uses every fetch handler and Hono middleware
+//   with every provider, and is served on Node (fetch-server.mjs) for the same two deliveries;
 // - every ```ts block of README.md, the docs/ pages and the package READMEs is compiled by both in
 //   each app that has what it imports (markers and preludes: snippets.ts), and the PostgreSQL
 //   examples run against a real PostgreSQL with the tables their page gives (docs/checkout.md's with
@@ -40,6 +44,7 @@ import {
   type AppPlan,
   type Diagnostic,
   exec,
+  serverArgs,
   nodeBinary,
   npmInstall,
   planApps,
@@ -47,6 +52,7 @@ import {
   startServer,
   typecheck,
   typescripts,
+  type TsconfigVariant,
   type TypeScriptVersion,
   writeApp,
 } from "./apps.js";
@@ -63,10 +69,13 @@ const plans = planApps(publishable, snippets);
 const work = mkdtempSync(join(tmpdir(), "siglume-packaging-"));
 const appDir = (plan: AppPlan) => join(work, plan.framework.name);
 
+type Compile = Promise<{ run: Exec; diagnostics: Diagnostic[] }>;
 interface AppBuild {
   install: Promise<Exec>;
   /** By each TypeScript version, into its own outDir. */
-  compiles: Map<TypeScriptVersion, Promise<{ run: Exec; diagnostics: Diagnostic[] }>>;
+  compiles: Map<TypeScriptVersion, Compile>;
+  /** The framework's further tsconfigs, by each TypeScript version (checked, not emitted). */
+  variantChecks: { ts: TypeScriptVersion; variant: TsconfigVariant; compile: Compile }[];
 }
 let packing: Promise<PackedPackage[]>;
 const builds = new Map<AppPlan, AppBuild>();
@@ -109,18 +118,18 @@ beforeAll(() => {
   for (const plan of plans) {
     writeApp(appDir(plan), plan);
     const install = background(packing.then((packed) => npmInstall(appDir(plan), plan, packed)));
-    const compiles = new Map(
-      typescripts.map((ts) => [
-        ts,
-        background(
-          install.then((run) => {
-            if (run.code !== 0) throw new Error(`npm install failed in the ${plan.framework.name} app; see that test`);
-            return typecheck(appDir(plan), ts);
-          }),
-        ),
-      ]),
+    const check = (ts: TypeScriptVersion, variant?: TsconfigVariant) =>
+      background(
+        install.then((run) => {
+          if (run.code !== 0) throw new Error(`npm install failed in the ${plan.framework.name} app; see that test`);
+          return typecheck(appDir(plan), ts, variant);
+        }),
+      );
+    const compiles = new Map(typescripts.map((ts) => [ts, check(ts)]));
+    const variantChecks = (plan.framework.variants ?? []).flatMap((variant) =>
+      typescripts.map((ts) => ({ ts, variant, compile: check(ts, variant) })),
     );
-    builds.set(plan, { install, compiles });
+    builds.set(plan, { install, compiles, variantChecks });
   }
   for (const major of [...new Set(plans.flatMap((plan) => plan.framework.nodes))]) background(nodeBinary(major, work));
   releaseDryRun = background(exec(process.execPath, ["scripts/release.mjs", "--dry-run"], { cwd: root }));
@@ -219,8 +228,8 @@ async function eventually(condition: () => boolean): Promise<boolean> {
 }
 
 /** One correctly signed delivery (204, the handler ran) and one signed with the wrong secret (401, it did not). */
-async function deliverTwice(server: RunningServer, context: string): Promise<void> {
-  const url = `${server.url}/webhooks/siglume`;
+async function deliverTwice(server: RunningServer, context: string, path: string): Promise<void> {
+  const url = `${server.url}${path}`;
   const good = siglumeEvents.standardSettled();
   const delivery = signedRequest(good, { secret: SECRET });
   const res = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body });
@@ -264,15 +273,27 @@ for (const plan of plans) {
       }
     }, 8 * MINUTES);
 
-    const options = Object.entries({ ...COMPILER_OPTIONS, ...plan.framework.compilerOptions })
-      .filter(([key]) => !["rootDir", "outDir", "moduleDetection", "target"].includes(key))
-      .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
-      .join(", ");
-    for (const ts of typescripts) {
-      it(`type-checks with TypeScript ${ts.name} (${options})`, async () => {
-        const { run, diagnostics } = await compiled(plan, ts);
+    const describeOptions = (options: Record<string, unknown>) =>
+      Object.entries(options)
+        .filter(([key]) => !["rootDir", "outDir", "moduleDetection", "target", "noEmit"].includes(key))
+        .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+        .join(", ");
+    const options = describeOptions({ ...COMPILER_OPTIONS, ...plan.framework.compilerOptions });
+    const checks = [
+      ...typescripts.map((ts) => ({ ts, title: options, compile: () => compiled(plan, ts) })),
+      ...(plan.framework.variants ?? []).flatMap((variant) =>
+        typescripts.map((ts) => ({
+          ts,
+          title: `tsconfig.${variant.name}.json: ${describeOptions(variant.compilerOptions)}`,
+          compile: () => builds.get(plan)!.variantChecks.find((c) => c.ts === ts && c.variant === variant)!.compile,
+        })),
+      ),
+    ];
+    for (const { ts, title, compile } of checks) {
+      it(`type-checks with TypeScript ${ts.name} (${title})`, async () => {
+        const { run, diagnostics } = await compile();
         const own = diagnostics.filter((d) => !d.file.startsWith("src/snippets/"));
-        expect(own, `TypeScript ${ts.name} in the ${name} app (exit ${run.code}):\n${describeDiagnostics(own)}`).toEqual([]);
+        expect(own, `TypeScript ${ts.name} in the ${name} app (${title}; exit ${run.code}):\n${describeDiagnostics(own)}`).toEqual([]);
       }, 8 * MINUTES);
     }
 
@@ -283,9 +304,12 @@ for (const plan of plans) {
         it(`runs as ${format.name} on Node ${major} (built by TypeScript ${ts.name}): a signed delivery gets 204 and runs the handler, a bad one 401`, async () => {
           await compiled(plan, ts);
           const node = await nodeBinary(major, work);
-          const server = await startServer(appDir(plan), node, `${ts.outDir}/${format.file}`, { SIGLUME_WEBHOOK_SECRET: SECRET });
+          const file = serverArgs(plan.framework, `${ts.outDir}/${format.file}`);
+          const server = await startServer(appDir(plan), node, file, { SIGLUME_WEBHOOK_SECRET: SECRET });
           try {
-            await deliverTwice(server, `${name} app, ${format.name}, Node ${major} (${node}), TypeScript ${ts.name}`);
+            for (const path of plan.framework.webhookPaths ?? ["/webhooks/siglume"]) {
+              await deliverTwice(server, `${name} app ${path}, ${format.name}, Node ${major} (${node}), TypeScript ${ts.name}`, path);
+            }
           } finally {
             await server.stop();
           }
@@ -373,13 +397,24 @@ describe("README TypeScript blocks, compiled in the apps that install what they 
         hosts.length,
         `${snippet.id} imports ${missing.join(", ") || "packages no single app has together"}: add them to an app in test/packaging/apps.ts`,
       ).toBeGreaterThan(0);
+      if (snippet.noNodeTypes) {
+        const web = plans.find((plan) => plan.framework.web)!;
+        const missingHere = snippet.packages.filter((name) => !web.importable.has(name));
+        expect(hosts, `${snippet.id} is marked no-node-types, but the ${web.framework.name} app lacks ${missingHere.join(", ")}`).toContain(web);
+      }
       const errors: string[] = [];
       for (const plan of hosts) {
-        for (const ts of typescripts) {
-          const { diagnostics } = await compiled(plan, ts);
+        const build = builds.get(plan)!;
+        const compiles = [
+          ...typescripts.map((ts) => ({ where: `TypeScript ${ts.name}`, compile: compiled(plan, ts) })),
+          ...build.variantChecks.map(({ ts, variant, compile }) => ({ where: `TypeScript ${ts.name}, tsconfig.${variant.name}.json`, compile })),
+        ];
+        for (const { where, compile } of compiles) {
+          const { diagnostics } = await compile;
           const dir = `src/snippets/${snippet.slug}/`;
-          const where = `[${plan.framework.name} app, TypeScript ${ts.name}]`;
-          for (const d of diagnostics.filter((d) => d.file.startsWith(dir))) errors.push(`${where} ${locate(snippet, d, dir)}`);
+          for (const d of diagnostics.filter((d) => d.file.startsWith(dir))) {
+            errors.push(`[${plan.framework.name} app, ${where}] ${locate(snippet, d, dir)}`);
+          }
         }
       }
       expect(errors, `${snippet.id} does not compile as pasted:\n${errors.join("\n")}`).toEqual([]);

@@ -3,6 +3,8 @@
 // visible HTML comments right before it:
 //
 //   <!-- snippet: fragment -->                        not checked: deliberately a fragment
+//   <!-- snippet: no-node-types -->                   also checked in the web app: no @types/node, lib ES2022 + DOM
+//                                                     (for a Cloudflare Worker without nodejs_compat)
 //   <!-- prelude: declare const rawBody: Buffer; -->   TypeScript added after the block (declarations)
 //   <!-- prelude-file: app.ts = examples/express/src/app.ts -->   a repository file placed next to the block
 //
@@ -28,6 +30,8 @@ export interface Snippet {
   preludeFiles: { name: string; from: string }[];
   /** Packages the block and its prelude import (node: built-ins left out). */
   packages: string[];
+  /** Marked `<!-- snippet: no-node-types -->`: compiled in the web app too (no Node types). */
+  noNodeTypes: boolean;
 }
 
 export interface Fragment {
@@ -70,16 +74,24 @@ interface MdNode {
   position?: { start: { line: number } };
 }
 
-function parseMarker(comment: string, where: string): { fragment?: true; prelude?: string; preludeFile?: { name: string; from: string } } | undefined {
+interface Marker {
+  fragment?: true;
+  noNodeTypes?: true;
+  prelude?: string;
+  preludeFile?: { name: string; from: string };
+}
+
+function parseMarker(comment: string, where: string): Marker | undefined {
   const body = comment.replace(/^<!--/, "").replace(/-->\s*$/, "").trim();
   if (!/^(snippet|prelude)/.test(body)) return undefined;
   if (/^snippet:\s*fragment$/.test(body)) return { fragment: true };
+  if (/^snippet:\s*no-node-types$/.test(body)) return { noNodeTypes: true };
   const prelude = /^prelude:\s*([\s\S]*)$/.exec(body);
   if (prelude) return { prelude: prelude[1]!.trim() };
   const file = /^prelude-file:\s*(\S+)\s*=\s*(\S+)$/.exec(body);
   if (file) return { preludeFile: { name: file[1]!, from: file[2]! } };
   throw new Error(
-    `${where}: unknown marker ${JSON.stringify(comment)}; expected <!-- snippet: fragment -->, ` +
+    `${where}: unknown marker ${JSON.stringify(comment)}; expected <!-- snippet: fragment -->, <!-- snippet: no-node-types -->, ` +
       "<!-- prelude: TypeScript --> or <!-- prelude-file: name.ts = repository/path.ts -->",
   );
 }
@@ -116,6 +128,7 @@ export function readmeSnippets(files = markdownFiles()): { snippets: Snippet[]; 
           prelude,
           preludeFiles,
           packages: importedPackages(sources.join("\n")),
+          noNodeTypes: markers.some((m) => m.noNodeTypes),
         });
       });
     };

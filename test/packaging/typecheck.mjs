@@ -1,4 +1,4 @@
-// `node typecheck.mjs <tsc> [tsc options…]` in an app: compiles it like `tsc -p .` with the given tsc
+// `node typecheck.mjs <tsc> <tsconfig> [tsc options…]` in an app: compiles it like `tsc -p <tsconfig>` with the given tsc
 // (the app's TypeScript 7 or 5.9: TypeScript 7 has no JavaScript compiler API, only its tsc binary),
 // emitting even with errors, and prints every diagnostic as a JSON line {file, line, text}.
 //
@@ -12,8 +12,8 @@ import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 
-const [tsc, ...options] = process.argv.slice(2);
-if (!tsc) throw new Error("usage: node typecheck.mjs <path of tsc> [tsc options…]");
+const [tsc, tsconfig, ...options] = process.argv.slice(2);
+if (!tsc || !tsconfig) throw new Error("usage: node typecheck.mjs <path of tsc> <tsconfig> [tsc options…]");
 // Its own name: the app is compiled by two TypeScript versions at once.
 const RECHECK = `tsconfig.recheck-${process.pid}.json`;
 
@@ -44,11 +44,11 @@ const report = (diagnostics) => {
   }
 };
 
-const first = await run(["-p", ".", ...options]);
+const first = await run(["-p", tsconfig, ...options]);
 report(first);
 const named = [...new Set(first.map((d) => d.file).filter((file) => file.startsWith("src/")))];
 if (named.length > 0) {
-  writeFileSync(RECHECK, JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noEmit: true }, include: ["src"], exclude: named }));
+  writeFileSync(RECHECK, JSON.stringify({ extends: `./${tsconfig}`, compilerOptions: { noEmit: true }, include: ["src"], exclude: named }));
   try {
     // "No inputs were found" only means every file was named by the first run.
     report((await run(["-p", RECHECK])).filter((d) => !d.text.startsWith("error TS18003:")));

@@ -2,11 +2,12 @@
 // the store is down, and clients that stall their bodies. Whatever happens, the process lives, the
 // next request is served, and no user-supplied message reaches a response body.
 import { connect, type Socket } from "node:net";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 import { postgresIdempotencyStore } from "@siglume-middleware/store-postgres";
 import { adapters, TIMED_OUT_TEXT, type HarnessOptions, type RunningApp } from "../support/apps.js";
 import { post } from "../support/delivery.js";
+import { recordingLogger } from "../support/logger.js";
 import { SECRET } from "../support/events.js";
 import { freePort } from "../support/servers.js";
 import { latch, sleep, until } from "../support/timing.js";
@@ -112,11 +113,13 @@ describe.each(adapters.filter((adapter) => adapter.startBehindTimeout))("a timeo
 
 describe.each(adapters)("onError throwing while the store is down on $name", (adapter) => {
   it("still answers 503 STORE_UNAVAILABLE with Retry-After, and the thrown message never reaches the body", async () => {
-    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
+    // The app's logger (NestJS's modules otherwise log through Nest's Logger, the others through the console).
+    const { entries, logger } = recordingLogger();
     const store = postgresIdempotencyStore({ connectionString: `postgres://nobody@127.0.0.1:${await freePort()}/none` });
     const app = await adapter.start(
       baseOptions({
         idempotencyStore: store,
+        logger,
         onError() {
           throw new Error("onError broke: internal-detail-7731");
         },
@@ -131,10 +134,9 @@ describe.each(adapters)("onError throwing while the store is down on $name", (ad
         expect(res.body).not.toContain("internal-detail-7731");
       }
       // The throwing onError is logged once, not once per delivery.
-      const logged = consoleError.mock.calls.filter((call) => String(call[0]).includes("onError itself threw"));
+      const logged = entries.filter((entry) => entry.level === "error" && entry.message.includes("onError itself threw"));
       expect(logged).toHaveLength(1);
     } finally {
-      consoleError.mockRestore();
       await app.close();
       await store.close();
     }

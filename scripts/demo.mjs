@@ -6,6 +6,7 @@
 // signed webhook → order paid once. Then the Adyen, Pomelo and ClearTX examples, each on Express or
 // Koa and on NestJS. The Hono example runs on Node by default, or on the runtime named after it.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { DEMO_SECRET, FRAMEWORKS, MULTI_RUNTIME_EXAMPLES, SENDER_EXAMPLES, freePort, root, startExample, startSandbox } from "./lib/examples.mjs";
 import { RUNTIMES } from "./lib/runtimes.mjs";
 
@@ -20,13 +21,17 @@ if (!RUNTIMES.includes(runtime) || (runtime !== "node" && !MULTI_RUNTIME_EXAMPLE
   process.exit(2);
 }
 
+// The Next.js example runs as production (`next start`), where the core refuses the public demo secret: it gets
+// a secret of this run's own, as a deployment would.
+const siglumeSecret = framework === "nextjs" ? `whsec_${randomBytes(24).toString("base64")}` : DEMO_SECRET;
+
 const indent = (label) => (chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, `    ${label} │ `));
 
 /** The example app with its own sandbox: the sandbox delivers to the app, the app's checkout calls the sandbox. */
 async function startShop({ metered = false } = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const sandbox = await startSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, secret: DEMO_SECRET, onOutput: indent("sandbox") });
+  const sandbox = await startSandbox({ webhookUrl: `${origin}/webhooks/siglume`, origin, secret: siglumeSecret, onOutput: indent("sandbox") });
   const app = await startExample(framework, {
     runtime,
     port,
@@ -49,7 +54,7 @@ const steps = [
 let failures = 0;
 for (const [title, args, expectedExit] of steps) {
   console.log(`\n▶ ${title}\n  $ siglume-webhooks ${args.join(" ")} --url ${app.url}`);
-  const secret = args.includes("--secret") ? [] : ["--secret", DEMO_SECRET];
+  const secret = args.includes("--secret") ? [] : ["--secret", siglumeSecret];
   const result = spawnSync(process.execPath, [cli, ...args, "--url", app.url, ...secret], { encoding: "utf8" });
   process.stdout.write((result.stdout + result.stderr).replace(/^(?=.)/gm, "    cli │ "));
   await new Promise((resolve) => setTimeout(resolve, 150)); // let the app's log lines arrive

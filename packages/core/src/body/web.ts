@@ -69,16 +69,28 @@ function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
 const DECIMAL = /^\d{1,15}$/;
 
 /**
- * Reads a fetch `Request`'s body with the limit and the timeout. A body framed by a Content-Length within the
- * limit is read whole through `arrayBuffer()`: the runtime's HTTP parser delivers no more than that many bytes,
- * and `arrayBuffer()` is the runtime's fastest read (on `@hono/node-server` straight from the socket, where
- * touching `request.body` would first build a full undici Request). Its length is checked again, for a Request
- * an app built itself with a header of its choosing. Any other body is read from its stream by `readWebBody`,
- * the limit enforced while reading.
+ * Whether `request` is `@hono/node-server`'s own Request, whose `arrayBuffer()` reads straight from Node's
+ * IncomingMessage: Node's HTTP parser frames that body to its Content-Length. Any other Request's
+ * `arrayBuffer()` reads its stream without a bound (an app-built Request may carry any Content-Length), so only
+ * this one takes the fast path; if the check ever stops recognising it, only speed is lost.
+ */
+function readsFromNodeSocket(request: Request): boolean {
+  for (const symbol of Object.getOwnPropertySymbols(request)) if (symbol.description === "incomingKey") return true;
+  return false;
+}
+
+/**
+ * Reads a fetch `Request`'s body with the limit and the timeout. On `@hono/node-server`, a body framed by a
+ * Content-Length within the limit is read whole through `arrayBuffer()`, the fastest read there (touching
+ * `request.body` would first build a full undici Request); its length is checked again. Every other body is
+ * read from its stream by `readWebBody`, the limit enforced while reading and the stream cancelled past it or
+ * at the timeout.
  */
 export function readRequestBody(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
   const length = request.headers.get("content-length");
-  if (length === null || !DECIMAL.test(length) || Number(length) > limit) return readWebBody(request.body, limit, length, timeoutMs);
+  if (length === null || !DECIMAL.test(length) || Number(length) > limit || !readsFromNodeSocket(request)) {
+    return readWebBody(request.body, limit, length, timeoutMs);
+  }
   return new Promise<Uint8Array>((resolve, reject) => {
     let done = false;
     const deadline = {

@@ -205,4 +205,43 @@ describe("pomeloWebhooks({ recognise })", () => {
     expect(failures[0]!.message).toMatch(/recognise\.otpCode threw \(SyntaxError; its message is not logged/);
     expect(JSON.stringify(entries)).not.toMatch(/91827|55500/);
   });
+  it("an onOtp error quoting the code (an SMS gateway's) reaches onError and the default logger without it", async () => {
+    const { entries, logger } = recordingLogger();
+    const reported: unknown[] = [];
+    const deliverWith = async (extra: { onError?: (error: unknown) => void }, payload: object, fail: (code: string) => unknown) => {
+      const provider = pomeloWebhooks({
+        apiKeys,
+        logger,
+        ...extra,
+        onOtp: (otp) => fail(otp.code!),
+        onReview: () => {},
+        onTokenEvent: () => {},
+      });
+      const handler = createWebhookHandler(provider);
+      const endpoint = "/webhooks/pomelo/otp";
+      const signed = pomeloSignedRequest(payload, { apiKey: apiKeys[0]!.key, apiSecret: apiKeys[0]!.secret, endpoint });
+      const route = handler.match(endpoint)!;
+      return handler.handle({ method: "POST", header: (name) => signed.headers[name as keyof typeof signed.headers], readBody: () => signed.body, request: null, route, path: endpoint });
+    };
+    const throwing = (code: string) => {
+      throw new Error(`could not send "Your code is ${code}"`);
+    };
+    const rejecting = async (code: string) => Promise.reject(new TypeError(`gateway refused ${code}`));
+    const throwsObject = (code: string) => {
+      throw { text: code };
+    };
+    expect((await deliverWith({}, { event_id: "evt_otp_fail_1", otp_code: "739184" }, throwing)).status).toBe(500);
+    expect((await deliverWith({}, { event_id: "evt_otp_fail_2", otp_code: "739185" }, rejecting)).status).toBe(500);
+    const onError = (error: unknown) => void reported.push(error);
+    expect((await deliverWith({ onError }, { event_id: "evt_otp_fail_3", otp_code: "739186" }, throwing)).status).toBe(500);
+    expect((await deliverWith({ onError }, { event_id: "evt_otp_fail_4", otp_code: "739187" }, throwsObject)).status).toBe(500);
+    const logged = JSON.stringify(entries, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value));
+    expect(logged).toContain("could not send");
+    expect(logged).toContain("gateway refused");
+    expect(logged).not.toMatch(/73918[45]/);
+    expect(reported).toHaveLength(2);
+    expect((reported[0] as Error).message).toBe('could not send "Your code is [OTP code redacted]"');
+    expect(String((reported[0] as Error).stack)).not.toContain("739186");
+    expect((reported[1] as Error).message).toMatch(/not shown: it may hold the OTP code/);
+  });
 });

@@ -155,3 +155,34 @@ export function redactedOtp(otp: PomeloOtp): PomeloOtp {
 export function otpForReports(otp: PomeloOtp): Omit<PomeloOtp, "payload" | "code"> & { code: undefined; payload: undefined } {
   return { ...otp, code: undefined, payload: undefined };
 }
+
+/**
+ * Runs the OTP handler. An error it throws or rejects with loses the code from its message and stack (an SMS
+ * gateway's error often quotes the text it failed to send), so onError, the default logger and telemetry never
+ * see it; a thrown value that is not an Error or a string is replaced, since it cannot be scrubbed reliably.
+ */
+export function withoutOtpCode(code: string | undefined, run: () => unknown): unknown {
+  if (code === undefined || code === "") return run();
+  const rethrow = (error: unknown): never => {
+    throw scrubbed(error, code);
+  };
+  let result: unknown;
+  try {
+    result = run();
+  } catch (error) {
+    rethrow(error);
+  }
+  return typeof (result as PromiseLike<unknown> | null)?.then === "function" ? Promise.resolve(result).then(undefined, rethrow) : result;
+}
+
+const CODE_REDACTED = "[OTP code redacted]";
+
+function scrubbed(error: unknown, code: string): unknown {
+  if (typeof error === "string") return error.replaceAll(code, CODE_REDACTED);
+  if (!(error instanceof Error)) return new Error(`onOtp threw a ${typeof error}, not shown: it may hold the OTP code.`);
+  if (!`${error.message}\n${error.stack ?? ""}`.includes(code)) return error;
+  const clean = new Error(error.message.replaceAll(code, CODE_REDACTED));
+  clean.name = error.name;
+  clean.stack = (error.stack ?? "").replaceAll(code, CODE_REDACTED);
+  return clean;
+}

@@ -16,7 +16,7 @@ import {
   type WebhookResponse,
 } from "@siglume-middleware/core";
 import { fieldReaders } from "../event/readers.js";
-import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
+import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, withoutOtpCode } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
 import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
@@ -166,7 +166,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       const otp = recogniseOtp(payload, readers);
       const key = keyFor("otp", otp.eventId, digest);
       const otpPlan = (planKey: string): Plan =>
-        plan(planKey, "otp", "otp", () => options.onOtp(otp, ctx), () => otpForReports(otp),
+        plan(planKey, "otp", "otp", () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
           planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
       return otpPlan(key);

@@ -1,7 +1,10 @@
-// The fetch handler's body read against a Request the app built itself, whose Content-Length need not match its
+// The web adapters' body read against a Request the app built itself, whose Content-Length need not match its
 // body (e.g. a middleware that decompressed the body and kept the header): the limit holds while reading, and the
-// stream is cancelled, whatever the header says.
+// stream is cancelled, whatever the header says. Both web adapters (the fetch handler, the Hono middleware through
+// app.fetch) take the Request object itself, which the HTTP conformance suite cannot hand them.
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { siglumeMiddleware } from "@siglume-middleware/hono";
 import { siglumeFetchHandler } from "@siglume-middleware/web";
 import { signedRequest, siglumeEvents } from "@siglume-middleware/testing";
 
@@ -23,14 +26,20 @@ function endlessBody() {
   return { stream, state };
 }
 
-describe("siglumeFetchHandler with an app-built Request", () => {
-  const handler = siglumeFetchHandler({
-    webhookSecret: SECRET,
-    bodyLimit: 256 * 1024,
-    onDirectPaymentConfirmed: () => {},
-    onReview: () => {},
-    logger: { info() {}, warn() {}, error() {} },
-  });
+const options = {
+  webhookSecret: SECRET,
+  bodyLimit: 256 * 1024,
+  onDirectPaymentConfirmed: () => {},
+  onReview: () => {},
+  logger: { info() {}, warn() {}, error() {} },
+};
+const honoApp = new Hono().use(siglumeMiddleware(options));
+const targets: [string, (request: Request) => Response | Promise<Response>][] = [
+  ["the fetch handler", siglumeFetchHandler(options)],
+  ["the Hono middleware", (request) => honoApp.fetch(request)],
+];
+
+describe.each(targets)("%s with an app-built Request", (_name, handler) => {
   const signedHeaders = () => signedRequest(siglumeEvents.standardSettled(), { secret: SECRET }).headers;
 
   it("a Content-Length smaller than the body: 413 once the limit is passed, and the stream is cancelled", async () => {

@@ -1,4 +1,4 @@
-import { eventIdProblem } from "@siglume-middleware/core";
+import { eventIdProblem, isPromiseLike } from "@siglume-middleware/core";
 import type { OtpMethod, PomeloFieldReader, PomeloFieldReaders, PomeloOtp, PomeloTokenEvent } from "./types.js";
 
 type Fields = Record<string, unknown>;
@@ -172,7 +172,7 @@ export function withoutOtpCode(code: string | undefined, run: () => unknown): un
   } catch (error) {
     rethrow(error);
   }
-  return typeof (result as PromiseLike<unknown> | null)?.then === "function" ? Promise.resolve(result).then(undefined, rethrow) : result;
+  return isPromiseLike(result) ? Promise.resolve(result).then(undefined, rethrow) : result;
 }
 
 const CODE_REDACTED = "[OTP code redacted]";

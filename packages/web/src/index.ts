@@ -35,7 +35,7 @@ export function webhookFetchHandler(provider: WebhookProvider<Request> | Webhook
       "ROUTE_NOT_FOUND",
       `This ${provider.displayName} webhook handler answers ${paths}, and this request was for another path. Set the ` +
         "path option to the path the sender posts to; in Next.js, the route file must sit at that path " +
-        "(app/webhooks/siglume/route.ts for /webhooks/siglume).",
+        `(app${handler.routes[0]!.path}/route.ts for ${handler.routes[0]!.path}).`,
     ),
   );
 

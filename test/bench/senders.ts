@@ -148,23 +148,24 @@ function clearTxBaseline(): Baseline {
   };
 }
 
-/** The spec's v1 scheme: base64 HMAC-SHA256 of `id.timestamp.body` under the bytes after whsec_, any of the listed signatures. */
-function standardBaseline(): Baseline {
-  const key = Buffer.from(STANDARD.secret.slice("whsec_".length), "base64");
+/**
+ * Issue 19's baseline: the reference `standardwebhooks` library's `Webhook.verify` (v1 HMAC-SHA256 of `id.timestamp.body`
+ * under the bytes after whsec_, any listed signature, 300 s window; it also runs `JSON.parse`) + a Map of webhook-id.
+ */
+async function standardBaseline(): Promise<Baseline> {
+  const { Webhook } = (await import("standardwebhooks")) as typeof import("standardwebhooks");
+  const webhook = new Webhook(STANDARD.secret);
   const once = handledIds();
   return (body, header) => {
     const id = one(header("webhook-id"));
     const timestamp = one(header("webhook-timestamp"));
-    const signatures = one(header("webhook-signature"));
-    if (id === undefined || timestamp === undefined || signatures === undefined || !fresh(timestamp)) return UNAUTHORIZED;
-    const expected = createHmac("sha256", key).update(`${id}.${timestamp}.`).update(body).digest();
-    const matches = signatures.split(" ").some((entry) => {
-      if (!entry.startsWith("v1,")) return false;
-      const given = Buffer.from(entry.slice(3), "base64");
-      return given.length === 32 && timingSafeEqual(expected, given);
-    });
-    if (!matches) return UNAUTHORIZED;
-    JSON.parse(text(body));
+    const signature = one(header("webhook-signature"));
+    if (id === undefined || timestamp === undefined || signature === undefined) return UNAUTHORIZED;
+    try {
+      webhook.verify(body, { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature });
+    } catch {
+      return UNAUTHORIZED;
+    }
     return once(id, NO_CONTENT);
   };
 }
@@ -225,14 +226,14 @@ export const senders: Record<
   standard: {
     title: "Standard Webhooks",
     path: STANDARD.path,
-    baseline: "v1 HMAC-SHA256 of `id.timestamp.body` (base64, constant-time, any listed signature, 300 s window) + JSON.parse + Map of webhook-id + 204",
+    baseline: "the `standardwebhooks` library's Webhook.verify (v1 HMAC-SHA256 of `id.timestamp.body`, any listed signature, 300 s window, JSON.parse) + Map of webhook-id + 204",
     async ours() {
       const { standardWebhooks } = (await import(STANDARD_MODULES.provider)) as {
         standardWebhooks(options: object): WebhookProvider<unknown>;
       };
       return standardWebhooks({ ...engine, secret: STANDARD.secret, path: STANDARD.path, onEvent() {} });
     },
-    handWritten: async () => standardBaseline(),
+    handWritten: standardBaseline,
   },
 };
 

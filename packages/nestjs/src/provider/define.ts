@@ -19,8 +19,8 @@ import {
   type WebhookProvider,
   type WebhookRoute,
 } from "@siglume-middleware/core";
-import { nodeRequestBody } from "@siglume-middleware/core/node";
-import type { IncomingMessage } from "node:http";
+import { nodeRequestBody, writeNodeResponse } from "@siglume-middleware/core/node";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { discoverHandlers, type DiscoveredHandler, type WebhookHandlerMetadata } from "./discovery.js";
 import { nestWebhookLogger } from "./logger.js";
 
@@ -105,6 +105,9 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
   class ModuleService implements OnModuleInit, WebhookModuleService {
     private readonly logger = new Logger(spec.moduleName);
     private handler!: WebhookHandler<NestRequest>;
+    private routeByName!: ReadonlyMap<string, WebhookRoute>;
+    /** On the Express platform `res` is Node's response, written directly (Express's `send` adds nothing we need). */
+    private nodeResponse!: boolean;
 
     constructor(
       @Inject(OPTIONS) private readonly options: TOptions,
@@ -122,6 +125,8 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
       const given = (this.options as { logger?: unknown }).logger;
       const options = given === undefined ? { ...this.options, logger: nestWebhookLogger(this.logger) } : this.options;
       this.handler = createWebhookHandler(spec.build(options, this.extras, found, this.logger));
+      this.routeByName = new Map(this.handler.routes.map((route) => [route.name, route]));
+      this.nodeResponse = this.adapterHost.httpAdapter?.getType() === "express";
     }
 
     get routes(): readonly WebhookRoute[] {
@@ -129,7 +134,7 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
     }
 
     async receive(routeName: string, req: NestRequest, res: unknown): Promise<void> {
-      const route = this.handler.routes.find((r) => r.name === routeName);
+      const route = this.routeByName.get(routeName);
       const response = await this.handler.handle({
         method: req.method,
         header: (name) => req.headers[name],
@@ -139,6 +144,11 @@ export function defineWebhookModule<TOptions extends object, TExtras extends obj
         path: req.originalUrl ?? req.url,
         rawBodyHint: RAW_BODY_HINT,
       });
+      if (this.nodeResponse) {
+        // Unless something else (a timeout interceptor or middleware) answered first.
+        writeNodeResponse(res as ServerResponse, response);
+        return;
+      }
       const adapter = this.adapterHost.httpAdapter;
       // Something else (a timeout interceptor or middleware) answered first: leave its answer alone.
       if (adapter.isHeadersSent(res)) return;

@@ -5,13 +5,8 @@ import {
   type MeteredConfirmation,
   type SiglumeContext,
   type StandardSettled,
-  SiglumeWebhookError,
-  bodyReadFailedError,
-  bodyTimeoutError,
-  bodyTooLargeError,
+  type SiglumeWebhookError,
   createWebhookHandler,
-  deadlines,
-  isSiglumeWebhookError,
   siglumeWebhooks,
   type WebhookRoute,
   type SiglumeOptions,
@@ -19,6 +14,7 @@ import {
   type WebhookResponse,
 } from "@siglume-middleware/core";
 import { readRawBody } from "@siglume-middleware/core/node";
+import { bodyRefusal, endBodyDeadline, readBodiesInScope } from "./body.js";
 
 /**
  * Fastify infers plugin options from the plugin, not from the call, so the policy cannot narrow the
@@ -52,30 +48,6 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | un
 type Registration = { prefix?: string | undefined }; // what Fastify passes beside the plugin's own options
 type RouteConfig = { webhookRoute: WebhookRoute };
 
-/** A JSON body as Fastify read it (parseAs: "buffer", with the engine's bodyLimit). */
-const keepBytes = (_request: FastifyRequest, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
-/** Any other body stays an unread stream: the engine answers 415 without reading it. */
-const keepStream = (_request: FastifyRequest, payload: Readable, done: (error: null, body: Readable) => void) => done(null, payload);
-
-/**
- * The body read's deadline (bodyTimeoutMs) while Fastify reads a JSON body: past it, the stream errs with
- * BODY_TIMEOUT, which Fastify hands to the scope's error handler. One entry on the shared deadlines.
- */
-class BodyDeadline {
-  at: number;
-  constructor(
-    private readonly payload: Readable,
-    private readonly timeoutMs: number,
-  ) {
-    this.at = performance.now() + timeoutMs;
-  }
-  expire(): void {
-    this.payload.pause();
-    this.payload.emit("error", bodyTimeoutError(this.timeoutMs));
-  }
-}
-const deadlineOf = new WeakMap<FastifyRequest, BodyDeadline>();
-
 /**
  * Registers a provider's routes in a child scope, so its parsers apply to them only and the app's JSON
  * parsing is untouched; under `prefix`, which Fastify does not apply to a (non-encapsulated) fastify-plugin.
@@ -94,34 +66,13 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
     });
 
   await fastify.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    // An exact type Fastify looks up in its cache (a catch-all alone is parsed per request), read by Fastify
-    // itself within the limit; the catch-all keeps other types unread for the engine's 415.
-    scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, keepBytes);
-    scope.addContentTypeParser("*", keepStream);
-    scope.addHook("preParsing", (request, _reply, payload, done) => {
-      const deadline = new BodyDeadline(payload, bodyTimeoutMs);
-      deadlineOf.set(request, deadline);
-      deadlines.add(deadline, bodyTimeoutMs);
-      done(null, payload);
-    });
-    scope.addHook("preValidation", (request, _reply, done) => {
-      const deadline = deadlineOf.get(request);
-      if (deadline !== undefined) deadlines.delete(deadline);
-      done();
-    });
-    // What stopped Fastify's own read (over the limit, too slow, cut short) is refused by the engine like
-    // every refusal: its answer, its report, its span.
+    readBodiesInScope(scope, bodyLimit, bodyTimeoutMs);
+    // What stopped Fastify's own read is refused by the engine like every refusal: its answer, its report, its span.
     scope.setErrorHandler((error: FastifyError | SiglumeWebhookError, request, reply) => {
-      const deadline = deadlineOf.get(request);
-      if (deadline !== undefined) deadlines.delete(deadline);
+      endBodyDeadline(request);
       const { webhookRoute } = request.routeOptions.config as Partial<RouteConfig>;
       if (webhookRoute === undefined) throw error;
-      const refusal = isSiglumeWebhookError(error)
-        ? error
-        : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
-          ? bodyTooLargeError(bodyLimit)
-          : bodyReadFailedError(error);
+      const refusal = bodyRefusal(error, bodyLimit);
       return handle(request, webhookRoute, () => {
         throw refusal;
       }).then((response) => send(reply, response));

@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import type { Readable } from "node:stream";
+import {
+  type SiglumeWebhookError,
+  bodyReadFailedError,
+  bodyTimeoutError,
+  bodyTooLargeError,
+  deadlines,
+  isSiglumeWebhookError,
+} from "@siglume-middleware/core";
+
+/** A JSON body as Fastify read it (parseAs: "buffer", with the engine's bodyLimit). */
+const keepBytes = (_request: FastifyRequest, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body);
+/** Any other body stays an unread stream: the engine answers 415 without reading it. */
+const keepStream = (_request: FastifyRequest, payload: Readable, done: (error: null, body: Readable) => void) => done(null, payload);
+
+/**
+ * The body read's deadline (bodyTimeoutMs) while Fastify reads a JSON body: past it, the stream errs with
+ * BODY_TIMEOUT, which Fastify hands to the scope's error handler. One entry on the shared deadlines.
+ */
+class BodyDeadline {
+  at: number;
+  constructor(
+    private readonly payload: Readable,
+    private readonly timeoutMs: number,
+  ) {
+    this.at = performance.now() + timeoutMs;
+  }
+  expire(): void {
+    this.payload.pause();
+    this.payload.emit("error", bodyTimeoutError(this.timeoutMs));
+  }
+}
+const deadlineOf = new WeakMap<FastifyRequest, BodyDeadline>();
+
+/** Ends the body read's deadline of `request`, if it still has one. */
+export function endBodyDeadline(request: FastifyRequest): void {
+  const deadline = deadlineOf.get(request);
+  if (deadline !== undefined) deadlines.delete(deadline);
+}
+
+/**
+ * Has Fastify read the bodies of `scope`'s routes: a JSON body within `bodyLimit` and `bodyTimeoutMs` into a
+ * Buffer (an exact type Fastify looks up in its cache; a catch-all alone is parsed per request), any other type
+ * left an unread stream for the engine's 415. The app's own parsers are untouched outside the scope.
+ */
+export function readBodiesInScope(scope: FastifyInstance, bodyLimit: number, bodyTimeoutMs: number): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, keepBytes);
+  scope.addContentTypeParser("*", keepStream);
+  scope.addHook("preParsing", (request, _reply, payload, done) => {
+    const deadline = new BodyDeadline(payload, bodyTimeoutMs);
+    deadlineOf.set(request, deadline);
+    deadlines.add(deadline, bodyTimeoutMs);
+    done(null, payload);
+  });
+  scope.addHook("preValidation", (request, _reply, done) => {
+    endBodyDeadline(request);
+    done();
+  });
+}
+
+/** What stopped Fastify's read of a body (over the limit, too slow, cut short), as the engine's refusal. */
+export function bodyRefusal(error: FastifyError | SiglumeWebhookError, bodyLimit: number): SiglumeWebhookError {
+  if (isSiglumeWebhookError(error)) return error;
+  return error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? bodyTooLargeError(bodyLimit) : bodyReadFailedError(error);
+}

@@ -1,6 +1,6 @@
-// The Redis store runs its compare-and-set scripts by SHA-1 (EVALSHA). A server that forgot them (SCRIPT FLUSH, a
-// restart, a failover to a replica that never saw them) answers NOSCRIPT; the store then sends the script itself,
-// and each step still acts only while the key holds its delivery's token.
+// The Redis store's commands: its compare-and-set scripts run by SHA-1 (EVALSHA), sent whole only when the server
+// forgot them (SCRIPT FLUSH, a restart, a failover to a replica that never saw them), each step acting only while the
+// key holds its delivery's token; and the commands of deliveries handled in one tick leave in one write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import type { Claim, ClaimResult } from "@siglume-middleware/core";
@@ -50,5 +50,21 @@ describe("Redis store scripts after the server's script cache was flushed", () =
     await client.script("FLUSH");
     await third.release({ error: new Error("handler failed") });
     expect(await client.exists("scripts:evt_c")).toBe(0);
+  });
+});
+
+describe("Redis store writes", () => {
+  it("sends the claims made in one tick in one write (the server reads them at once), each answered on its own", async () => {
+    const store = redisIdempotencyStore({ client, keyPrefix: "writes:" });
+    // The scripts loaded (the case above flushed them), so each step below is one command.
+    expect(await claimOf(await store.claim("evt_warm", { type: "t", digest: "d" })).complete({ outcome: "standard_settled" })).toBe(true);
+    const reads = async () => Number(/total_reads_processed:(\d+)/.exec((await client.info("stats")) as string)![1]);
+    const before = await reads();
+    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => store.claim(`evt_${i}`, { type: "t", digest: `d${i}` })));
+    // One read for the 32 claims, one for the INFO below (no other client is connected).
+    expect((await reads()) - before).toBe(2);
+    const completions = await Promise.all(results.map((result) => claimOf(result).complete({ outcome: "standard_settled" })));
+    expect(completions).toEqual(Array.from({ length: 32 }, () => true));
+    expect((await reads()) - before).toBe(4); // the completions in one more read, and this INFO
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "@siglume-middleware/core";
+import { CoalescedWrites } from "./coalesced-writes.js";
 
 /**
  * Options of `redisIdempotencyStore`: your ioredis client (or a URL), the key prefix and the claim lease. Share one
@@ -54,9 +55,11 @@ class Script {
   }
 
   /** Runs the script on `key` and hands its reply to `then` (in the same Promise step). */
-  run<T>(redis: Redis, then: (reply: unknown) => T, key: string, ...args: (string | number)[]): Promise<T> {
+  run<T>({ redis, writes }: StoreSettings, then: (reply: unknown) => T, key: string, ...args: (string | number)[]): Promise<T> {
+    writes.hold();
     return redis.evalsha(this.sha, 1, key, ...args).then(then, (error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      writes.hold();
       return redis.eval(this.lua, 1, key, ...args).then(then);
     });
   }
@@ -79,9 +82,10 @@ function completedResult(value: string): ClaimResult {
   }
 }
 
-/** What a claim needs from its store: the client and the lengths of the lock and of the completed record. */
+/** What a claim needs from its store: the client (and its writes) and the lengths of the lock and of the completed record. */
 interface StoreSettings {
   redis: Redis;
+  writes: CoalescedWrites;
   lockTtlMs: number;
   doneTtlSeconds: number;
   renewEveryMs: number;
@@ -101,17 +105,17 @@ class RedisClaim implements Claim {
   }
 
   renew(): Promise<boolean> {
-    return RENEW.run(this.store.redis, isOne, this.key, this.lock, this.store.lockTtlMs);
+    return RENEW.run(this.store, isOne, this.key, this.lock, this.store.lockTtlMs);
   }
 
   complete(info: CompletionInfo): Promise<boolean> {
     const record: RedisDoneRecord = { outcome: info.outcome, digest: this.digest };
     if (info.result !== undefined) record.result = info.result;
-    return COMPLETE.run(this.store.redis, isOne, this.key, this.lock, DONE + JSON.stringify(record), this.store.doneTtlSeconds);
+    return COMPLETE.run(this.store, isOne, this.key, this.lock, DONE + JSON.stringify(record), this.store.doneTtlSeconds);
   }
 
   release(): Promise<void> {
-    return RELEASE.run(this.store.redis, noop, this.key, this.lock);
+    return RELEASE.run(this.store, noop, this.key, this.lock);
   }
 }
 
@@ -121,7 +125,7 @@ function noop(): void {}
  * Claims as `SET key lock:<token>:<digest> NX PX lockTtl`, a token per delivery (one round trip); renewal,
  * completion (`done:{…}` with a TTL, one round trip) and release are Lua scripts, run by their SHA-1, that act only
  * while the key still holds that delivery's token. A claim that finds the key taken reads it (one more round trip)
- * to tell a completed event from one in flight.
+ * to tell a completed event from one in flight. The commands sent in one tick leave in one write (CoalescedWrites).
  */
 export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): RedisIdempotencyStore {
   if (!options.client && !options.url) throw new TypeError("redisIdempotencyStore needs { client } or { url }.");
@@ -139,8 +143,10 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
     });
   // Connection errors surface on the commands themselves; without a listener ioredis would log each retry.
   if (ownsClient) redis.on("error", () => {});
+  const writes = new CoalescedWrites(redis);
   const settings: StoreSettings = {
     redis,
+    writes,
     lockTtlMs,
     doneTtlSeconds: options.doneTtlSeconds ?? 7 * 24 * 3600,
     renewEveryMs: Math.max(1, Math.floor(lockTtlMs / 3)),
@@ -148,6 +154,7 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
 
   /** The key was taken: completed (with its record), in flight, or gone again (the lock lapsed: claim once more). */
   async function taken(key: string, lock: string, digest: string, retries: number): Promise<ClaimResult> {
+    writes.hold();
     const current = await redis.get(key);
     if (current !== null) return current.startsWith(DONE) ? completedResult(current) : { status: "in_flight" };
     if (retries === 0) return { status: "in_flight" };
@@ -155,6 +162,7 @@ export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): Re
   }
 
   function claimKey(key: string, lock: string, digest: string, retries: number): Promise<ClaimResult> {
+    writes.hold();
     return redis.set(key, lock, "PX", lockTtlMs, "NX").then((reply) =>
       reply === "OK" ? { status: "claimed", claim: new RedisClaim(settings, key, lock, digest) } : taken(key, lock, digest, retries),
     );

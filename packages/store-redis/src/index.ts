@@ -1,6 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "@siglume-middleware/core";
+import { CoalescedWrites } from "./coalesced-writes.js";
 
 /**
  * Options of `redisIdempotencyStore`: your ioredis client (or a URL), the key prefix and the claim lease. Share one
@@ -26,6 +27,7 @@ export interface RedisIdempotencyStoreOptions {
   doneTtlSeconds?: number | undefined;
 }
 
+/** The store `redisIdempotencyStore` returns: an IdempotencyStore that can close the client it created. */
 export interface RedisIdempotencyStore extends IdempotencyStore {
   /** Closes the client if the store created it. */
   close(): Promise<void>;
@@ -41,18 +43,34 @@ export interface RedisDoneRecord {
   result?: string;
 }
 
-// Each script acts only while the key still holds this delivery's lock value.
-const SCRIPTS = {
-  siglumeRenew: `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`,
-  siglumeComplete: `if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[1], ARGV[2], "EX", ARGV[3]) return 1 else return 0 end`,
-  siglumeRelease: `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`,
-} as const;
+/**
+ * A Lua script run by its SHA-1 (`EVALSHA`, one short command), sent whole (`EVAL`) only when the server answers
+ * NOSCRIPT (its script cache was flushed or it restarted). Each script acts only while the key still holds this
+ * delivery's lock value.
+ */
+class Script {
+  readonly sha: string;
+  constructor(readonly lua: string) {
+    this.sha = createHash("sha1").update(lua).digest("hex");
+  }
 
-type ScriptedRedis = Redis & {
-  [name in keyof typeof SCRIPTS]: (key: string, ...args: (string | number)[]) => Promise<number>;
-};
+  /** Runs the script on `key` and hands its reply to `then` (in the same Promise step). */
+  run<T>({ redis, writes }: StoreSettings, then: (reply: unknown) => T, key: string, ...args: (string | number)[]): Promise<T> {
+    writes.hold();
+    return redis.evalsha(this.sha, 1, key, ...args).then(then, (error: unknown) => {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      writes.hold();
+      return redis.eval(this.lua, 1, key, ...args).then(then);
+    });
+  }
+}
+
+const RENEW = new Script(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`);
+const COMPLETE = new Script(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[1], ARGV[2], "EX", ARGV[3]) return 1 else return 0 end`);
+const RELEASE = new Script(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`);
 
 const DONE = "done:";
+const isOne = (reply: unknown) => reply === 1;
 
 function completedResult(value: string): ClaimResult {
   try {
@@ -64,60 +82,95 @@ function completedResult(value: string): ClaimResult {
   }
 }
 
+/** What a claim needs from its store: the client (and its writes) and the lengths of the lock and of the completed record. */
+interface StoreSettings {
+  redis: Redis;
+  writes: CoalescedWrites;
+  lockTtlMs: number;
+  doneTtlSeconds: number;
+  renewEveryMs: number;
+}
+
+/** One delivery's lock on `key`: every step is a script that acts only while the key still holds `lock`. */
+class RedisClaim implements Claim {
+  readonly renewEveryMs: number;
+
+  constructor(
+    private readonly store: StoreSettings,
+    private readonly key: string,
+    private readonly lock: string,
+    private readonly digest: string,
+  ) {
+    this.renewEveryMs = store.renewEveryMs;
+  }
+
+  renew(): Promise<boolean> {
+    return RENEW.run(this.store, isOne, this.key, this.lock, this.store.lockTtlMs);
+  }
+
+  complete(info: CompletionInfo): Promise<boolean> {
+    const record: RedisDoneRecord = { outcome: info.outcome, digest: this.digest };
+    if (info.result !== undefined) record.result = info.result;
+    return COMPLETE.run(this.store, isOne, this.key, this.lock, DONE + JSON.stringify(record), this.store.doneTtlSeconds);
+  }
+
+  release(): Promise<void> {
+    return RELEASE.run(this.store, noop, this.key, this.lock);
+  }
+}
+
+function noop(): void {}
+
 /**
- * Claims as `SET key lock:<token>:<digest> NX PX lockTtl`, a token per
- * delivery; renewal, completion (`done:{…}` with a TTL) and release are Lua
- * scripts that act only while the key still holds that delivery's token.
+ * Claims as `SET key lock:<token>:<digest> NX PX lockTtl`, a token per delivery (one round trip); renewal,
+ * completion (`done:{…}` with a TTL, one round trip) and release are Lua scripts, run by their SHA-1, that act only
+ * while the key still holds that delivery's token. A claim that finds the key taken reads it (one more round trip)
+ * to tell a completed event from one in flight. The commands sent in one tick leave in one write (CoalescedWrites).
  */
 export function redisIdempotencyStore(options: RedisIdempotencyStoreOptions): RedisIdempotencyStore {
   if (!options.client && !options.url) throw new TypeError("redisIdempotencyStore needs { client } or { url }.");
   const keyPrefix = options.keyPrefix ?? "siglume:evt:";
   const lockTtlMs = options.lockTtlMs ?? 30_000;
-  const doneTtlSeconds = options.doneTtlSeconds ?? 7 * 24 * 3600;
-  const renewEveryMs = Math.max(1, Math.floor(lockTtlMs / 3));
   const ownsClient = !options.client;
-  const redis = (options.client ??
+  const redis =
+    options.client ??
     new Redis(options.url!, {
       // While Redis is away, commands fail within ~2 s (503 + Retry-After) rather than hang.
       commandTimeout: 2000,
       connectTimeout: 2000,
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    })) as ScriptedRedis;
+    });
   // Connection errors surface on the commands themselves; without a listener ioredis would log each retry.
   if (ownsClient) redis.on("error", () => {});
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
-    if (typeof (redis as unknown as Record<string, unknown>)[name] !== "function") redis.defineCommand(name, { numberOfKeys: 1, lua });
+  const writes = new CoalescedWrites(redis);
+  const settings: StoreSettings = {
+    redis,
+    writes,
+    lockTtlMs,
+    doneTtlSeconds: options.doneTtlSeconds ?? 7 * 24 * 3600,
+    renewEveryMs: Math.max(1, Math.floor(lockTtlMs / 3)),
+  };
+
+  /** The key was taken: completed (with its record), in flight, or gone again (the lock lapsed: claim once more). */
+  async function taken(key: string, lock: string, digest: string, retries: number): Promise<ClaimResult> {
+    writes.hold();
+    const current = await redis.get(key);
+    if (current !== null) return current.startsWith(DONE) ? completedResult(current) : { status: "in_flight" };
+    if (retries === 0) return { status: "in_flight" };
+    return claimKey(key, lock, digest, retries - 1);
   }
 
-  function claimFor(key: string, lock: string, digest: string): Claim {
-    return {
-      renewEveryMs,
-      renew: async () => (await redis.siglumeRenew(key, lock, lockTtlMs)) === 1,
-      async complete(info: CompletionInfo) {
-        const record: RedisDoneRecord = { outcome: info.outcome, digest };
-        if (info.result !== undefined) record.result = info.result;
-        return (await redis.siglumeComplete(key, lock, DONE + JSON.stringify(record), doneTtlSeconds)) === 1;
-      },
-      async release() {
-        await redis.siglumeRelease(key, lock);
-      },
-    };
+  function claimKey(key: string, lock: string, digest: string, retries: number): Promise<ClaimResult> {
+    writes.hold();
+    return redis.set(key, lock, "PX", lockTtlMs, "NX").then((reply) =>
+      reply === "OK" ? { status: "claimed", claim: new RedisClaim(settings, key, lock, digest) } : taken(key, lock, digest, retries),
+    );
   }
 
   return {
-    async claim(eventKey, { digest }): Promise<ClaimResult> {
-      const key = keyPrefix + eventKey;
-      const lock = `lock:${randomUUID()}:${digest}`;
-      for (let attempt = 0; attempt < 2; attempt++) {
-        if ((await redis.set(key, lock, "PX", lockTtlMs, "NX")) === "OK") {
-          return { status: "claimed", claim: claimFor(key, lock, digest) };
-        }
-        const current = await redis.get(key);
-        if (current === null) continue; // the lock lapsed between the two commands: try once more
-        return current.startsWith(DONE) ? completedResult(current) : { status: "in_flight" };
-      }
-      return { status: "in_flight" };
+    claim(eventKey, { digest }): Promise<ClaimResult> {
+      return claimKey(keyPrefix + eventKey, `lock:${randomUUID()}:${digest}`, digest, 1);
     },
 
     async close() {

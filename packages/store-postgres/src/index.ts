@@ -63,6 +63,17 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Columns added since 0.1; a table made by 0.1 gets them in place. */
 const MIGRATED_COLUMNS = ["claim_token", "body_digest", "result"];
 const IN_FAILED_TRANSACTION = "25P02";
+/** "prepared statement does not exist", "… already exists". */
+const PREPARED_GONE = new Set(["26000", "42P05"]);
+
+/** The statements prepared on each connection (every store using a pool shares its connections). */
+const preparedOn = new WeakMap<object, Set<string>>();
+const isPrepared = (client: PoolClient, name: string) => preparedOn.get(client)?.has(name) === true;
+function markPrepared(client: PoolClient, name: string): void {
+  const names = preparedOn.get(client);
+  if (names === undefined) preparedOn.set(client, new Set([name]));
+  else names.add(name);
+}
 const DEFAULT_TABLE = "siglume_webhook_events";
 
 function quoteTable(table: string): string {
@@ -188,25 +199,22 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
     value === undefined ? "NULL" : client.escapeLiteral(value.replaceAll("\u0000", "\uFFFD"));
 
   /**
-   * One round trip, one statement after BEGIN: take the event's advisory lock (held until the transaction ends:
-   * that is the in-flight marker) and, only if it was granted, write the event's record as completed, uncommitted,
-   * in the same INSERT … SELECT … WHERE pg_try_advisory_xact_lock(…). A copy that finds the lock taken writes
-   * nothing and answers in_flight at once; a completed record is never overwritten (ON CONFLICT … WHERE) and is
-   * read instead. Then the savepoint a failed handler (or a decision's fallback) is rolled back to, keeping the
-   * record and the lock. The record commits with the handler's work, or becomes a failure record under the same
-   * lock. Literals, not parameters: only the simple protocol takes several statements at once.
+   * The claim, prepared once per connection (see claimSql): take the event's advisory lock (held until the
+   * transaction ends: that is the in-flight marker) and, only if it was granted, write the event's record as
+   * completed, uncommitted, in the same INSERT … SELECT … WHERE pg_try_advisory_xact_lock(…). A copy that finds the
+   * lock taken writes nothing and answers in_flight at once; a completed record is never overwritten (ON CONFLICT …
+   * WHERE) and is read instead. Parameters: key, type, outcome written ahead, digest.
    *
    * A completion committed after this statement's snapshot was taken but before the lock was granted is neither
    * overwritten nor seen: no row comes back, and that delivery answers in_flight (the sender retries, and then
    * finds it completed).
    */
-  function claimSql(client: PoolClient, key: string, type: string, digest: string, outcome: string | undefined): string {
-    const k = literal(client, key);
-    return `BEGIN ISOLATION LEVEL READ COMMITTED;
+  const claimStatement = `siglume_claim_${(namespace >>> 0).toString(16)}`;
+  const prepareClaim = `PREPARE ${claimStatement}(text, text, text, text) AS
 WITH claimed AS (
   INSERT INTO ${table} AS e (event_id, event_type, status, outcome, attempts, body_digest, completed_at)
-  SELECT ${k}, ${literal(client, type)}, 'completed', ${literal(client, outcome)}, 1, ${literal(client, digest)}, now()
-  WHERE pg_try_advisory_xact_lock(${namespace}, hashtext(${k}))
+  SELECT $1, $2, 'completed', $3, 1, $4, now()
+  WHERE pg_try_advisory_xact_lock(${namespace}, hashtext($1))
   ON CONFLICT (event_id) DO UPDATE SET event_type = EXCLUDED.event_type, status = 'completed', outcome = EXCLUDED.outcome,
     result = NULL, attempts = e.attempts + 1, body_digest = EXCLUDED.body_digest, completed_at = EXCLUDED.completed_at,
     last_seen_at = now(), claim_token = NULL, locked_until = NULL
@@ -215,7 +223,19 @@ WITH claimed AS (
 )
 SELECT * FROM claimed
 UNION ALL
-SELECT false, body_digest, result FROM ${table} WHERE event_id = ${k} AND status = 'completed' AND NOT EXISTS (SELECT 1 FROM claimed);
+SELECT false, body_digest, result FROM ${table} WHERE event_id = $1 AND status = 'completed' AND NOT EXISTS (SELECT 1 FROM claimed)`;
+
+  /**
+   * One round trip: BEGIN, the claim (prepared on this connection first if it is not yet: parsing and planning it
+   * on every delivery cost the server more than the rest of the transaction), then the savepoint a failed handler
+   * (or a decision's fallback) is rolled back to, keeping the record and the lock. The record commits with the
+   * handler's work, or becomes a failure record under the same lock. Literals, not parameters: only the simple
+   * protocol takes several statements at once.
+   */
+  function claimSql(client: PoolClient, key: string, type: string, digest: string, outcome: string | undefined): string {
+    const prepare = isPrepared(client, claimStatement) ? "" : `${prepareClaim};\n`;
+    return `${prepare}BEGIN ISOLATION LEVEL READ COMMITTED;
+EXECUTE ${claimStatement}(${literal(client, key)}, ${literal(client, type)}, ${literal(client, outcome)}, ${literal(client, digest)});
 SAVEPOINT siglume_handler`;
   }
 
@@ -226,7 +246,7 @@ SAVEPOINT siglume_handler`;
 COMMIT`;
   }
 
-  async function claimInTransaction(key: string, type: string, digest: string): Promise<ClaimResult> {
+  async function claimInTransaction(key: string, type: string, digest: string, retried = false): Promise<ClaimResult> {
     const client = await pool.connect();
     // Mutated by the listener and the claim's steps; an object, so no step's view of it is narrowed.
     const tx: { state: TransactionState; lostWith?: unknown } = { state: "open" };
@@ -245,7 +265,8 @@ COMMIT`;
     const outcome = expectedOutcomes.get(type);
     try {
       const results = (await client.query(claimSql(client, key, type, digest, outcome))) as unknown as pg.QueryResult[];
-      const row = results[1]!.rows[0] as { claimed: boolean; body_digest: string | null; result: string | null } | undefined;
+      markPrepared(client, claimStatement);
+      const row = results.at(-2)!.rows[0] as { claimed: boolean; body_digest: string | null; result: string | null } | undefined;
       if (row?.claimed !== true) {
         await client.query("ROLLBACK");
         end();
@@ -255,6 +276,8 @@ COMMIT`;
       const lost = isLost();
       end(error as Error);
       if (lost) throw connectionLost(tx.lostWith);
+      // The prepared claim was dropped (DEALLOCATE, DISCARD ALL) or made behind our back: once more, on a new connection.
+      if (!retried && PREPARED_GONE.has((error as { code?: string }).code ?? "")) return claimInTransaction(key, type, digest, true);
       throw error;
     }
 

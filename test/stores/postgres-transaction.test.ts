@@ -1,6 +1,7 @@
 // The PostgreSQL transactional store under the ways a handler, a deploy or a race can misuse or
 // outrun the event's transaction. Real PostgreSQL; found in review, each once paid an order twice,
 // stalled claims or answered the wrong thing.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSiglumeWebhookHandler, type SiglumeContext, type StandardSettled } from "@siglume-middleware/core";
 import { postgresIdempotencyStore, transactionOf } from "@siglume-middleware/store-postgres";
@@ -146,6 +147,7 @@ describe("ctx.transaction belongs to the store", () => {
   });
 
   it("a handler that swallows a failed query and returns is a 500 HANDLER_FAILED naming that, not a store outage", async () => {
+    // Both completions: the first event of a type writes its outcome with the commit, later ones commit alone.
     const store = postgresIdempotencyStore({ connectionString: orders.postgres.url });
     const errors: string[] = [];
     let runs = 0;
@@ -157,22 +159,42 @@ describe("ctx.transaction belongs to the store", () => {
       async onDirectPaymentConfirmed(payment, ctx) {
         runs += 1;
         const db = transactionOf(ctx);
-        if (runs === 1) await db.query("SELECT * FROM no_such_table").catch(() => {}); // swallowed, then returns
+        if (runs % 2 === 1) await db.query("SELECT * FROM no_such_table").catch(() => {}); // swallowed, then returns
         else await db.query(PAY, [(payment as StandardSettled).challenge_hash]);
       },
     });
     try {
-      const [event] = await orders.newOrders(1);
-      const first = await handler.handle(coreRequest(signed(event!)));
-      expect(first.status).toBe(500);
-      expect(JSON.parse(first.body!).error.code).toBe("HANDLER_FAILED");
-      expect(errors.join("\n")).toMatch(/went on after a query through ctx.transaction failed/);
-      expect((await handler.handle(coreRequest(signed(event!)))).status).toBe(204);
-      expect(await orders.paidCounts([event!])).toEqual([1]);
+      for (const event of await orders.newOrders(2)) {
+        errors.length = 0;
+        const first = await handler.handle(coreRequest(signed(event)));
+        expect(first.status).toBe(500);
+        expect(JSON.parse(first.body!).error.code).toBe("HANDLER_FAILED");
+        expect(errors.join("\n")).toMatch(/went on after a query through ctx.transaction failed/);
+        expect((await handler.handle(coreRequest(signed(event)))).status).toBe(204);
+        expect(await orders.paidCounts([event])).toEqual([1]);
+      }
     } finally {
       await store.close();
     }
   });
+
+  it("a connection whose prepared claim was dropped (DISCARD ALL) claims again on a new one", async () => {
+    const pool = new pg.Pool({ connectionString: orders.postgres.url, max: 1 }); // one connection: the one discarded
+    pool.on("error", () => {});
+    const store = postgresIdempotencyStore({ pool, table: "discarded_events" });
+    try {
+      for (const key of ["a", "b"]) {
+        const claimed = await store.claim(key, info);
+        expect(claimed.status).toBe("claimed");
+        if (claimed.status === "claimed") expect(await claimed.claim.complete({ outcome: "ok" })).toBe(true);
+        await pool.query("DISCARD ALL");
+      }
+      expect(await store.claim("a", info)).toEqual({ status: "completed", digest: "d", result: null });
+    } finally {
+      await pool.end();
+    }
+  });
+
 });
 
 describe("deploys", () => {

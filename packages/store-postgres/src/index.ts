@@ -63,6 +63,17 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Columns added since 0.1; a table made by 0.1 gets them in place. */
 const MIGRATED_COLUMNS = ["claim_token", "body_digest", "result"];
 const IN_FAILED_TRANSACTION = "25P02";
+/** "prepared statement does not exist", "… already exists". */
+const PREPARED_GONE = new Set(["26000", "42P05"]);
+
+/** The statements prepared on each connection (every store using a pool shares its connections). */
+const preparedOn = new WeakMap<object, Set<string>>();
+const isPrepared = (client: PoolClient, name: string) => preparedOn.get(client)?.has(name) === true;
+function markPrepared(client: PoolClient, name: string): void {
+  const names = preparedOn.get(client);
+  if (names === undefined) preparedOn.set(client, new Set([name]));
+  else names.add(name);
+}
 const DEFAULT_TABLE = "siglume_webhook_events";
 
 function quoteTable(table: string): string {
@@ -177,39 +188,65 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
   };
 
   /**
-   * One round trip: begin, take the event's advisory lock (held until the
-   * transaction ends: that is the in-flight marker), then, in a statement of
-   * its own so that it reads after the lock was granted (READ COMMITTED takes
-   * a snapshot per statement), read a completed record, and set the savepoint
-   * a failed handler is rolled back to. Nothing is written until the outcome
-   * is known: the record is written once, with the handler's work, in the same
-   * commit. Literals, not parameters: only the simple protocol takes several
-   * statements at once.
+   * The outcome the last completion of each event type recorded. The claim writes it ahead, so that a completion
+   * with the same outcome (nearly every one: the outcome follows from the event's type) is a bare COMMIT; another
+   * outcome costs one UPDATE in the same round trip. Bounded: types can come from payloads.
    */
-  function claimSql(client: PoolClient, key: string): string {
-    const k = client.escapeLiteral(key);
-    return `BEGIN ISOLATION LEVEL READ COMMITTED;
-SELECT pg_try_advisory_xact_lock(${namespace}, hashtext(${k})) AS locked;
-SELECT status, body_digest, result FROM ${table} WHERE event_id = ${k} AND status = 'completed';
+  const expectedOutcomes = new Map<string, string>();
+
+  /** A literal for the simple protocol. Labels can come from a payload: a NUL, which PostgreSQL text cannot hold, is replaced. */
+  const literal = (client: PoolClient, value: string | undefined) =>
+    value === undefined ? "NULL" : client.escapeLiteral(value.replaceAll("\u0000", "\uFFFD"));
+
+  /**
+   * The claim, prepared once per connection (see claimSql): take the event's advisory lock (held until the
+   * transaction ends: that is the in-flight marker) and, only if it was granted, write the event's record as
+   * completed, uncommitted, in the same INSERT … SELECT … WHERE pg_try_advisory_xact_lock(…). A copy that finds the
+   * lock taken writes nothing and answers in_flight at once; a completed record is never overwritten (ON CONFLICT …
+   * WHERE) and is read instead. Parameters: key, type, outcome written ahead, digest.
+   *
+   * A completion committed after this statement's snapshot was taken but before the lock was granted is neither
+   * overwritten nor seen: no row comes back, and that delivery answers in_flight (the sender retries, and then
+   * finds it completed).
+   */
+  const claimStatement = `siglume_claim_${(namespace >>> 0).toString(16)}`;
+  const prepareClaim = `PREPARE ${claimStatement}(text, text, text, text) AS
+WITH claimed AS (
+  INSERT INTO ${table} AS e (event_id, event_type, status, outcome, attempts, body_digest, completed_at)
+  SELECT $1, $2, 'completed', $3, 1, $4, now()
+  WHERE pg_try_advisory_xact_lock(${namespace}, hashtext($1))
+  ON CONFLICT (event_id) DO UPDATE SET event_type = EXCLUDED.event_type, status = 'completed', outcome = EXCLUDED.outcome,
+    result = NULL, attempts = e.attempts + 1, body_digest = EXCLUDED.body_digest, completed_at = EXCLUDED.completed_at,
+    last_seen_at = now(), claim_token = NULL, locked_until = NULL
+  WHERE e.status <> 'completed'
+  RETURNING true AS claimed, NULL::text AS body_digest, NULL::text AS result
+)
+SELECT * FROM claimed
+UNION ALL
+SELECT false, body_digest, result FROM ${table} WHERE event_id = $1 AND status = 'completed' AND NOT EXISTS (SELECT 1 FROM claimed)`;
+
+  /**
+   * One round trip: BEGIN, the claim (prepared on this connection first if it is not yet: parsing and planning it
+   * on every delivery cost the server more than the rest of the transaction), then the savepoint a failed handler
+   * (or a decision's fallback) is rolled back to, keeping the record and the lock. The record commits with the
+   * handler's work, or becomes a failure record under the same lock. Literals, not parameters: only the simple
+   * protocol takes several statements at once.
+   */
+  function claimSql(client: PoolClient, key: string, type: string, digest: string, outcome: string | undefined): string {
+    const prepare = isPrepared(client, claimStatement) ? "" : `${prepareClaim};\n`;
+    return `${prepare}BEGIN ISOLATION LEVEL READ COMMITTED;
+EXECUTE ${claimStatement}(${literal(client, key)}, ${literal(client, type)}, ${literal(client, outcome)}, ${literal(client, digest)});
 SAVEPOINT siglume_handler`;
   }
 
-  /**
-   * Writes the record under the lock: the first attempt inserts it, later ones update it; a failure never
-   * overwrites a completion.
-   */
-  function recordSql(client: PoolClient, key: string, type: string, digest: string, status: "completed" | "failed", info?: CompletionInfo): string {
-    // Labels can come from a payload (the event type): a NUL, which PostgreSQL text cannot hold, is replaced.
-    const literal = (value: string | undefined) => (value === undefined ? "NULL" : client.escapeLiteral(value.replaceAll("\u0000", "\uFFFD")));
-    const completedAt = status === "completed" ? "now()" : "NULL";
-    return `INSERT INTO ${table} AS e (event_id, event_type, status, outcome, result, attempts, body_digest, completed_at)
-VALUES (${literal(key)}, ${literal(type)}, '${status}', ${literal(info?.outcome)}, ${literal(info?.result)}, 1, ${literal(digest)}, ${completedAt})
-ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, result = EXCLUDED.result,
-  attempts = e.attempts + 1, body_digest = EXCLUDED.body_digest, completed_at = EXCLUDED.completed_at, last_seen_at = now(),
-  claim_token = NULL, locked_until = NULL${status === "failed" ? "\nWHERE e.status <> 'completed'" : ""}`;
+  /** The claim's record gets `info` (when it differs from what the claim wrote ahead), then everything commits. */
+  function completeSql(client: PoolClient, key: string, written: string | undefined, info: CompletionInfo): string {
+    if (info.outcome === written && info.result === undefined) return "COMMIT";
+    return `UPDATE ${table} SET outcome = ${literal(client, info.outcome)}, result = ${literal(client, info.result)} WHERE event_id = ${literal(client, key)};
+COMMIT`;
   }
 
-  async function claimInTransaction(key: string, type: string, digest: string): Promise<ClaimResult> {
+  async function claimInTransaction(key: string, type: string, digest: string, retried = false): Promise<ClaimResult> {
     const client = await pool.connect();
     // Mutated by the listener and the claim's steps; an object, so no step's view of it is narrowed.
     const tx: { state: TransactionState; lostWith?: unknown } = { state: "open" };
@@ -225,19 +262,22 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
       client.release(error);
     };
 
+    const outcome = expectedOutcomes.get(type);
     try {
-      const results = (await client.query(claimSql(client, key))) as unknown as pg.QueryResult[];
-      const locked = (results[1]!.rows[0] as { locked: boolean }).locked;
-      const done = results[2]!.rows[0] as { body_digest: string | null; result: string | null } | undefined;
-      if (done !== undefined || !locked) {
+      const results = (await client.query(claimSql(client, key, type, digest, outcome))) as unknown as pg.QueryResult[];
+      markPrepared(client, claimStatement);
+      const row = results.at(-2)!.rows[0] as { claimed: boolean; body_digest: string | null; result: string | null } | undefined;
+      if (row?.claimed !== true) {
         await client.query("ROLLBACK");
         end();
-        return done !== undefined ? { status: "completed", digest: done.body_digest, result: done.result } : { status: "in_flight" };
+        return row !== undefined ? { status: "completed", digest: row.body_digest, result: row.result } : { status: "in_flight" };
       }
     } catch (error) {
       const lost = isLost();
       end(error as Error);
       if (lost) throw connectionLost(tx.lostWith);
+      // The prepared claim was dropped (DEALLOCATE, DISCARD ALL) or made behind our back: once more, on a new connection.
+      if (!retried && PREPARED_GONE.has((error as { code?: string }).code ?? "")) return claimInTransaction(key, type, digest, true);
       throw error;
     }
 
@@ -251,10 +291,9 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
     };
     const close = async (sql: string): Promise<true> => {
       tx.state = "closing";
+      let answer: pg.QueryResult | pg.QueryResult[];
       try {
-        await client.query(sql);
-        end();
-        return true;
+        answer = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
       } catch (error) {
         // Not committed: the handler's work is rolled back with it and the redelivery runs again.
         const lost = isLost();
@@ -263,6 +302,12 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
         if ((error as { code?: string }).code === IN_FAILED_TRANSACTION) throw abortedByHandler(error);
         throw error;
       }
+      end();
+      // A COMMIT of a transaction that a failed statement aborted is answered ROLLBACK, not an error.
+      if ((Array.isArray(answer) ? answer.at(-1)! : answer).command === "ROLLBACK") {
+        throw abortedByHandler(new Error("COMMIT was answered ROLLBACK: a query through ctx.transaction had failed"));
+      }
+      return true;
     };
 
     const claim: Claim = {
@@ -270,15 +315,16 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
       renew: () => Promise.resolve(tx.state === "open"),
       async complete(info: CompletionInfo) {
         stillUsable();
-        // Written and committed with the handler's work; nobody else can hold this event meanwhile.
-        return close(`${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
+        // The record the claim wrote commits with the handler's work; nobody else can hold this event meanwhile.
+        if (expectedOutcomes.size < 1024 || expectedOutcomes.has(type)) expectedOutcomes.set(type, info.outcome);
+        return close(completeSql(client, key, outcome, info));
       },
       async completeInstead(info: CompletionInfo) {
         stillUsable();
         if (tx.state !== "open") return false;
         // The handler's work is undone (a query of it still queued runs first, inside the savepoint, and is
         // rolled back with it); the outcome is recorded and committed under the same lock.
-        return close(`ROLLBACK TO SAVEPOINT siglume_handler;\n${recordSql(client, key, type, digest, "completed", info)};\nCOMMIT`);
+        return close(`ROLLBACK TO SAVEPOINT siglume_handler;\n${completeSql(client, key, outcome, info)}`);
       },
       async release() {
         if (tx.state === "abandoned" || tx.state === "ended") return;
@@ -289,7 +335,9 @@ ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDE
         tx.state = "closing";
         try {
           // The handler's work is undone; the failed attempt is recorded under the same lock.
-          await client.query(`ROLLBACK TO SAVEPOINT siglume_handler;\n${recordSql(client, key, type, digest, "failed")};\nCOMMIT`);
+          await client.query(`ROLLBACK TO SAVEPOINT siglume_handler;
+UPDATE ${table} SET status = 'failed', outcome = NULL, result = NULL, completed_at = NULL WHERE event_id = ${literal(client, key)};
+COMMIT`);
           end();
         } catch (error) {
           const lost = isLost();

@@ -178,6 +178,42 @@ describe("ctx.transaction belongs to the store", () => {
     }
   });
 
+  it("behind a pooler that keeps no prepared statement, the store switches to the unprepared claim once", async () => {
+    const pool = new pg.Pool({ connectionString: orders.postgres.url, max: 1 });
+    pool.on("error", () => {});
+    let connections = 0;
+    pool.on("connect", () => connections++);
+    // What a transaction-mode pooler does to a client: the server connection behind it changes between transactions.
+    pool.on("acquire", (client) => void client.query("DEALLOCATE ALL").catch(() => {}));
+    const store = postgresIdempotencyStore({ pool, table: "pooled_events" });
+    try {
+      for (const key of ["a", "b", "c", "d", "e"]) {
+        const claimed = await store.claim(key, info);
+        expect(claimed.status).toBe("claimed");
+        if (claimed.status === "claimed") expect(await claimed.claim.complete({ outcome: "ok" })).toBe(true);
+      }
+      expect(await store.claim("c", info)).toEqual({ status: "completed", digest: "d", result: null });
+      // The first connection lost its statement once; every later claim ran unprepared on the second.
+      expect(connections).toBe(2);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("preparedClaim: false claims, completes and reads back without a prepared statement", async () => {
+    const pool = new pg.Pool({ connectionString: orders.postgres.url, max: 1 });
+    const store = postgresIdempotencyStore({ pool, table: "unprepared_events", preparedClaim: false });
+    try {
+      const claimed = await store.claim("evt_$1'", info);
+      if (claimed.status !== "claimed") throw new Error(claimed.status);
+      expect(await claimed.claim.complete({ outcome: "ok" })).toBe(true);
+      expect(await store.claim("evt_$1'", info)).toEqual({ status: "completed", digest: "d", result: null });
+      expect((await pool.query("SELECT count(*)::int AS n FROM pg_prepared_statements")).rows[0].n).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("a connection whose prepared claim was dropped (DISCARD ALL) claims again on a new one", async () => {
     const pool = new pg.Pool({ connectionString: orders.postgres.url, max: 1 }); // one connection: the one discarded
     pool.on("error", () => {});

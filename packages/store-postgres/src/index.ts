@@ -37,6 +37,14 @@ export interface PostgresIdempotencyStoreOptions {
    * createTableSql() in a migration.
    */
   createTable?: boolean | undefined;
+  /**
+   * Default true: the transactional claim is a prepared statement (SQL `PREPARE` once per connection, then
+   * `EXECUTE`), which saves PostgreSQL parsing and planning it per delivery. Set false behind a transaction-mode
+   * pooler (PgBouncer `pool_mode = transaction`) that does not keep SQL-level prepared statements per client.
+   * Left on there, the store switches to the unprepared claim by itself the first time a connection reports the
+   * statement missing or already there, and makes that claim again.
+   */
+  preparedClaim?: boolean | undefined;
 }
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {
@@ -210,8 +218,7 @@ export function postgresIdempotencyStore(options: PostgresIdempotencyStoreOption
    * finds it completed).
    */
   const claimStatement = `siglume_claim_${(namespace >>> 0).toString(16)}`;
-  const prepareClaim = `PREPARE ${claimStatement}(text, text, text, text) AS
-WITH claimed AS (
+  const claimQuery = `WITH claimed AS (
   INSERT INTO ${table} AS e (event_id, event_type, status, outcome, attempts, body_digest, completed_at)
   SELECT $1, $2, 'completed', $3, 1, $4, now()
   WHERE pg_try_advisory_xact_lock(${namespace}, hashtext($1))
@@ -224,6 +231,9 @@ WITH claimed AS (
 SELECT * FROM claimed
 UNION ALL
 SELECT false, body_digest, result FROM ${table} WHERE event_id = $1 AND status = 'completed' AND NOT EXISTS (SELECT 1 FROM claimed)`;
+  const prepareClaim = `PREPARE ${claimStatement}(text, text, text, text) AS\n${claimQuery}`;
+  // Off when asked, or once a connection showed that prepared statements do not stay (a transaction-mode pooler).
+  let prepared = options.preparedClaim !== false;
 
   /**
    * One round trip: BEGIN, the claim (prepared on this connection first if it is not yet: parsing and planning it
@@ -233,9 +243,12 @@ SELECT false, body_digest, result FROM ${table} WHERE event_id = $1 AND status =
    * protocol takes several statements at once.
    */
   function claimSql(client: PoolClient, key: string, type: string, digest: string, outcome: string | undefined): string {
+    const args = [literal(client, key), literal(client, type), literal(client, outcome), literal(client, digest)];
+    // Unprepared: the same query with the literals in place of $1…$4 (one pass, so a literal is never rescanned).
+    if (!prepared) return `BEGIN ISOLATION LEVEL READ COMMITTED;\n${claimQuery.replace(/\$([1-4])/g, (_, n: string) => args[Number(n) - 1]!)};\nSAVEPOINT siglume_handler`;
     const prepare = isPrepared(client, claimStatement) ? "" : `${prepareClaim};\n`;
     return `${prepare}BEGIN ISOLATION LEVEL READ COMMITTED;
-EXECUTE ${claimStatement}(${literal(client, key)}, ${literal(client, type)}, ${literal(client, outcome)}, ${literal(client, digest)});
+EXECUTE ${claimStatement}(${args.join(", ")});
 SAVEPOINT siglume_handler`;
   }
 
@@ -246,7 +259,7 @@ SAVEPOINT siglume_handler`;
 COMMIT`;
   }
 
-  async function claimInTransaction(key: string, type: string, digest: string, retried = false): Promise<ClaimResult> {
+  async function claimInTransaction(key: string, type: string, digest: string): Promise<ClaimResult> {
     const client = await pool.connect();
     // Mutated by the listener and the claim's steps; an object, so no step's view of it is narrowed.
     const tx: { state: TransactionState; lostWith?: unknown } = { state: "open" };
@@ -277,7 +290,12 @@ COMMIT`;
       end(error as Error);
       if (lost) throw connectionLost(tx.lostWith);
       // The prepared claim was dropped (DEALLOCATE, DISCARD ALL) or made behind our back: once more, on a new connection.
-      if (!retried && PREPARED_GONE.has((error as { code?: string }).code ?? "")) return claimInTransaction(key, type, digest, true);
+      if (prepared && PREPARED_GONE.has((error as { code?: string }).code ?? "")) {
+        // A connection lost the prepared claim, or had one it did not make: a pooler in transaction mode (or a
+        // DISCARD ALL) moves statements between clients. The unprepared claim from now on, this one included.
+        prepared = false;
+        return claimInTransaction(key, type, digest);
+      }
       throw error;
     }
 

@@ -1,6 +1,5 @@
 import {
   all,
-  bodyDigest,
   andThen,
   configurationFailure,
   digestKeyFrom,
@@ -19,6 +18,7 @@ import { fieldReaders } from "../event/readers.js";
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, withoutOtpCode } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
+import { pomeloBodyDigest, pomeloDigestPrefix } from "./digest.js";
 import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
@@ -28,6 +28,9 @@ import {
 } from "./options.js";
 
 type RouteName = "tokens" | "otp";
+
+/** How many arrival paths per route keep their endpoint list (a router mounted under a few prefixes). */
+const MAX_ARRIVED_PATHS = 16;
 
 const parseJson = (body: Uint8Array | string): unknown => {
   try {
@@ -69,6 +72,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   // same event resent under another pair during a rotation is still recognised. Without digestKey, removing the
   // first pair changes them (documented on the option).
   const identity = digestKeyFrom(options.digestKey, "pomelo", fail) ?? [...keys.values()][0]!.derived;
+  const digestPrefix = pomeloDigestPrefix(identity);
 
   const paths = resolvePomeloPaths(options.paths);
   for (const [route, path] of Object.entries(paths)) {
@@ -115,20 +119,32 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   const keyFor = (route: RouteName, eventId: string | undefined, digest: string): string =>
     eventId !== undefined ? `${keyPrefix}${route}:${eventId}` : `${keyPrefix}${route}:h:${digest}`;
 
+  // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
+  // (a router mounted under a prefix, NestJS's global prefix). The lists are built once per path seen.
+  const routeEndpoints: Record<RouteName, string[]> = { tokens: [publicPaths.tokens, paths.tokens], otp: [publicPaths.otp, paths.otp] };
+  const arrivedEndpoints: Record<RouteName, Map<string, string[]>> = { tokens: new Map(), otp: new Map() };
+  function endpointsFor(routeName: RouteName, arrived: string | undefined): readonly string[] {
+    if (arrived === undefined) return routeEndpoints[routeName];
+    const known = arrivedEndpoints[routeName];
+    let endpoints = known.get(arrived);
+    if (endpoints === undefined) {
+      endpoints = [...routeEndpoints[routeName], arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived];
+      if (known.size < MAX_ARRIVED_PATHS) known.set(arrived, endpoints);
+    }
+    return endpoints;
+  }
+
   function receive(received: ReceivedRequest<TRequest>): MaybePromise<Plan> {
     const { body, header, route } = received;
-    const routeName = route.name as RouteName;
-    // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
-    // (a router mounted under a prefix, NestJS's global prefix).
-    const endpoints = [publicPaths[routeName], paths[routeName]];
-    const arrived = received.path;
-    if (arrived !== undefined) endpoints.push(arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived);
+    const endpoints = endpointsFor(route.name as RouteName, received.path);
     const verified = verifyPomeloRequest(body, header, keys, { endpoints, toleranceSeconds, now: Math.floor(Date.now() / 1000) });
-    return andThen(verified, (request) =>
-      andThen(all<string | WebhookResponse>([bodyDigest(body, identity), acknowledge(request.signer, request.endpoint)]), ([digest, ack]) =>
-        planFor(received, request, digest as string, ack as WebhookResponse),
-      ),
-    );
+    return andThen(verified, (request) => {
+      const digest = pomeloBodyDigest(body, digestPrefix);
+      if (!signResponses) return andThen(digest, (value) => planFor(received, request, value, noContent));
+      return andThen(all<string | WebhookResponse>([digest, acknowledge(request.signer, request.endpoint)]), ([value, ack]) =>
+        planFor(received, request, value as string, ack as WebhookResponse),
+      );
+    });
   }
 
   /** The plan for a verified request. */

@@ -48,4 +48,13 @@ describe("Pomelo body digests", () => {
     expect(one.map((c) => c.digest)).toEqual(other.map((c) => c.digest));
     expect(one[0]!.digest).not.toBe(one[1]!.digest);
   });
+
+  it("are the same for the same body whatever was digested between, small or past the reused buffer", async () => {
+    const sized = (size: number, otp: string) => JSON.stringify({ otp, pad: "x".repeat(size) });
+    const bodies = [sized(10, "222222"), sized(3000, "333333"), sized(70_000, "444444")];
+    const seen = await claims({}, [...bodies, ...bodies.slice().reverse(), sized(10, "222223")]);
+    const digests = seen.map((c) => c.digest);
+    expect(digests.slice(3)).toEqual([digests[2], digests[1], digests[0], expect.any(String)]);
+    expect(new Set(digests).size).toBe(4);
+  });
 });

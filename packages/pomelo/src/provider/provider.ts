@@ -18,7 +18,7 @@ import { fieldReaders } from "../event/readers.js";
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, withoutOtpCode } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
-import { pomeloBodyDigest, pomeloDigestPrefix } from "./digest.js";
+import { pomeloBodyDigester, pomeloDigestPrefix } from "./digest.js";
 import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
@@ -72,7 +72,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   // same event resent under another pair during a rotation is still recognised. Without digestKey, removing the
   // first pair changes them (documented on the option).
   const identity = digestKeyFrom(options.digestKey, "pomelo", fail) ?? [...keys.values()][0]!.derived;
-  const digestPrefix = pomeloDigestPrefix(identity);
+  const bodyDigest = pomeloBodyDigester(pomeloDigestPrefix(identity));
 
   const paths = resolvePomeloPaths(options.paths);
   for (const [route, path] of Object.entries(paths)) {
@@ -139,7 +139,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const endpoints = endpointsFor(route.name as RouteName, received.path);
     const verified = verifyPomeloRequest(body, header, keys, { endpoints, toleranceSeconds, now: Math.floor(Date.now() / 1000) });
     return andThen(verified, (request) => {
-      const digest = pomeloBodyDigest(body, digestPrefix);
+      const digest = bodyDigest(body);
       if (!signResponses) return andThen(digest, (value) => planFor(received, request, value, noContent));
       return andThen(all<string | WebhookResponse>([digest, acknowledge(request.signer, request.endpoint)]), ([value, ack]) =>
         planFor(received, request, value as string, ack as WebhookResponse),

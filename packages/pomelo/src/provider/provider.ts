@@ -155,34 +155,11 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
 
-    // `reported` builds the event onError sees (redacted) only when there is an error to report.
-    const plan = (key: string, type: string, outcome: string, run: () => unknown, reported: () => unknown, reused?: () => Plan): OncePlan => ({
-      kind: "once",
-      key,
-      type,
-      digest,
-      outcome,
-      run(transaction) {
-        ctx.transaction = transaction;
-        return run();
-      },
-      acknowledge: ack,
-      reused,
-      info: {
-        key,
-        get event() {
-          return reported();
-        },
-      },
-    });
-    const review = (key: string, detail: PomeloReview): Plan =>
-      plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), () => detail);
-
     if (routeName === "otp") {
       const otp = recogniseOtp(payload, readers);
       const key = keyFor("otp", otp.eventId, digest);
       const otpPlan = (planKey: string): Plan =>
-        plan(planKey, "otp", "otp", () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
+        new PomeloPlan(planKey, "otp", digest, "otp", ack, ctx, () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
           planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
       return otpPlan(key);
@@ -191,16 +168,22 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const event = recogniseTokenEvent(payload, readers);
     if (typeof event === "string") {
       const key = keyFor("tokens", undefined, digest);
-      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) });
+      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) }, digest, ack, ctx);
     }
     const key = keyFor("tokens", event.eventId, digest);
-    return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
+    const outcome = `token:${recordLabel(event.status, "unknown")}`;
+    return new PomeloPlan(key, "token", digest, outcome, ack, ctx, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,
         payload: redacted(payload),
-      }),
+      }, digest, ack, ctx),
     );
+  }
+
+  /** A verified token webhook no handler takes: onReview, once per key. */
+  function review(key: string, detail: PomeloReview, digest: string, ack: WebhookResponse, ctx: PomeloContext<TRequest>): Plan {
+    return new PomeloPlan(key, "review", digest, `review:${detail.reason}`, ack, ctx, () => options.onReview(detail, ctx), () => detail, undefined);
   }
 
   return {
@@ -215,6 +198,39 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     apiKeyHints: [...keys.keys()].map(keyHint),
     receive,
   };
+}
+
+/**
+ * One delivery's plan: `handle` calls the app's handler (with `ctx.transaction` set to the claim's), `reported`
+ * builds the event onError sees (redacted) only when there is an error to report.
+ */
+class PomeloPlan implements OncePlan {
+  readonly kind = "once" as const;
+  readonly info: { key: string; readonly event: unknown };
+
+  constructor(
+    readonly key: string,
+    readonly type: string,
+    readonly digest: string,
+    readonly outcome: string,
+    readonly acknowledge: WebhookResponse,
+    private readonly ctx: { transaction?: unknown },
+    private readonly handle: () => unknown,
+    reported: () => unknown,
+    readonly reused: (() => Plan) | undefined,
+  ) {
+    this.info = {
+      key,
+      get event() {
+        return reported();
+      },
+    };
+  }
+
+  run(transaction: unknown): unknown {
+    this.ctx.transaction = transaction;
+    return this.handle();
+  }
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -206,7 +206,6 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
  */
 class PomeloPlan implements OncePlan {
   readonly kind = "once" as const;
-  readonly info: { key: string; readonly event: unknown };
 
   constructor(
     readonly key: string,
@@ -216,11 +215,15 @@ class PomeloPlan implements OncePlan {
     readonly acknowledge: WebhookResponse,
     private readonly ctx: { transaction?: unknown },
     private readonly handle: () => unknown,
-    reported: () => unknown,
+    private readonly reported: () => unknown,
     readonly reused: (() => Plan) | undefined,
-  ) {
-    this.info = {
-      key,
+  ) {}
+
+  /** Built when read: the engine reads it only to report a failure. */
+  get info(): { key: string; readonly event: unknown } {
+    const { reported } = this;
+    return {
+      key: this.key,
       get event() {
         return reported();
       },

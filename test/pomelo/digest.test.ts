@@ -21,7 +21,7 @@ async function claims(options: Partial<PomeloOptions>, bodies: string[], signer 
   const handler = createWebhookHandler(provider);
   for (const body of bodies) {
     const { headers } = pomeloSignedRequest(body, { apiKey: signer.key, apiSecret: signer.secret, endpoint: OTP });
-    const response = await handler.handle({ method: "POST", header: (name) => headers[name], readBody: () => Buffer.from(body), request: null, route: handler.match(OTP), path: OTP });
+    const response = await handler.handle({ method: "POST", header: (name) => (headers as Record<string, string>)[name], readBody: () => Buffer.from(body), request: null, route: handler.match(OTP), path: OTP });
     expect(response.status).toBe(204);
   }
   return seen;

@@ -22,8 +22,10 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
   // What Adyen sends, byte for byte: compared directly, in constant time for a header of the same length.
   const expected = utf8Encode(`Basic ${toBase64(utf8Encode(expectedText))}`);
   const expectedDigest = sha256Sync(expectedText);
+  // The header's bytes go here (reused: the check is synchronous), compared only at the expected length.
+  const received = new Uint8Array(expected.length);
   return (header) => {
-    if (typeof header === "string" && header.length === expected.length && equalBytes(latin1(header), expected)) return;
+    if (typeof header === "string" && header.length === expected.length && equalBytes(latin1(header, received), expected)) return;
     const value = typeof header === "string" ? header.trim() : "";
     const space = value.indexOf(" ");
     if (value === "" || space === -1 || value.slice(0, space).toLowerCase() !== "basic") {
@@ -48,9 +50,8 @@ export function basicAuthChecker(credentials: BasicAuthCredentials): (header: st
   };
 }
 
-/** The header's characters as bytes (each code unit's low byte, as Node's "latin1"): compared only at equal length. */
-function latin1(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
+/** The header's characters as bytes in `bytes` (each code unit's low byte, as Node's "latin1"), of the same length. */
+function latin1(text: string, bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
   return bytes;
 }

@@ -33,6 +33,11 @@ const JSON_HEADERS = Object.freeze({ "content-type": "application/json; charset=
 const decisionBody = (status: AuthenticationDecision) => JSON.stringify({ authenticationDecision: { status } });
 const PROCEED = decisionBody("proceed");
 const REFUSED = decisionBody("refused");
+/** A relayed decision's answer body for the handler's result; undefined when it is not a decision. */
+const relayedBody = (decision: unknown) => (decision === "proceed" ? PROCEED : decision === "refused" ? REFUSED : undefined);
+/** What the record says a relayed decision was ("relayed:proceed", "relayed:refused:fallback"). */
+const relayedOutcome = (body: string, reason: "decided" | "fallback") =>
+  `relayed:${body === PROCEED ? "proceed" : "refused"}${reason === "fallback" ? ":fallback" : ""}`;
 /** What Adyen's other Balance Platform webhooks expect, and a 2xx for these: `[accepted]`. */
 const ACCEPTED: WebhookResponse = Object.freeze({
   status: 200,
@@ -150,11 +155,11 @@ export function adyenAuthenticationWebhooks<TRequest = unknown>(
         ctx.transaction = transaction;
         return options.onRelayedAuthentication(payload, ctx);
       },
-      body: (decision: unknown) => (decision === "proceed" ? PROCEED : decision === "refused" ? REFUSED : undefined),
+      body: relayedBody,
       fallback,
       status: 200,
       headers: JSON_HEADERS,
-      outcome: (body, reason) => `relayed:${body === PROCEED ? "proceed" : "refused"}${reason === "fallback" ? ":fallback" : ""}`,
+      outcome: relayedOutcome,
       reused: () =>
         refuse(
           `Relayed authentication ${payload.id} arrived again with a different body; it was refused. A relayed request ` +

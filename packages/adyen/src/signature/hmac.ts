@@ -88,18 +88,19 @@ export function verifyAdyenHmac(
     );
   }
   const given = fromBase64(header.trim());
-  const mismatch = () => {
-    throw new SiglumeWebhookError("ADYEN_HMAC_MISMATCH", `HmacSignature does not match the body. ${diagnose(body, given, keys)}`, {
-      status: 401,
-    });
-  };
-  if (given.length !== 32) return mismatch();
-  const check = (digest: Uint8Array) => equalBytes(digest, given);
-  if (keys.length === 1) return andThen(hmac(keys[0]!.key, [body]), (digest) => (check(digest) ? undefined : mismatch()));
-  return andThen(all(keys.map(({ key }) => hmac(key, [body]))), (digests) => {
+  if (given.length !== 32) return mismatch(body, given, keys);
+  const parts = [body];
+  if (keys.length === 1) return andThen(hmac(keys[0]!.key, parts), (digest) => (equalBytes(digest, given) ? undefined : mismatch(body, given, keys)));
+  return andThen(all(keys.map(({ key }) => hmac(key, parts))), (digests) => {
     let matched = false;
-    for (const digest of digests) if (check(digest)) matched = true; // every key compared, in constant time each
-    return matched ? undefined : mismatch();
+    for (const digest of digests) if (equalBytes(digest, given)) matched = true; // every key compared, in constant time each
+    return matched ? undefined : mismatch(body, given, keys);
+  });
+}
+
+function mismatch(body: Uint8Array | string, given: Uint8Array, keys: readonly AdyenHmacKey[]): never {
+  throw new SiglumeWebhookError("ADYEN_HMAC_MISMATCH", `HmacSignature does not match the body. ${diagnose(body, given, keys)}`, {
+    status: 401,
   });
 }
 

@@ -1,6 +1,5 @@
 import {
   all,
-  bodyDigest,
   andThen,
   configurationFailure,
   digestKeyFrom,
@@ -19,6 +18,7 @@ import { fieldReaders } from "../event/readers.js";
 import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, withoutOtpCode } from "../event/recognise.js";
 import type { PomeloReview } from "../event/types.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
+import { pomeloBodyDigester, pomeloDigestPrefix } from "./digest.js";
 import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
@@ -28,6 +28,9 @@ import {
 } from "./options.js";
 
 type RouteName = "tokens" | "otp";
+
+/** How many arrival paths per route keep their endpoint list (a router mounted under a few prefixes). */
+const MAX_ARRIVED_PATHS = 16;
 
 const parseJson = (body: Uint8Array | string): unknown => {
   try {
@@ -69,6 +72,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   // same event resent under another pair during a rotation is still recognised. Without digestKey, removing the
   // first pair changes them (documented on the option).
   const identity = digestKeyFrom(options.digestKey, "pomelo", fail) ?? [...keys.values()][0]!.derived;
+  const bodyDigest = pomeloBodyDigester(pomeloDigestPrefix(identity));
 
   const paths = resolvePomeloPaths(options.paths);
   for (const [route, path] of Object.entries(paths)) {
@@ -115,20 +119,32 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
   const keyFor = (route: RouteName, eventId: string | undefined, digest: string): string =>
     eventId !== undefined ? `${keyPrefix}${route}:${eventId}` : `${keyPrefix}${route}:h:${digest}`;
 
+  // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
+  // (a router mounted under a prefix, NestJS's global prefix). The lists are built once per path seen.
+  const routeEndpoints: Record<RouteName, string[]> = { tokens: [publicPaths.tokens, paths.tokens], otp: [publicPaths.otp, paths.otp] };
+  const arrivedEndpoints: Record<RouteName, Map<string, string[]>> = { tokens: new Map(), otp: new Map() };
+  function endpointsFor(routeName: RouteName, arrived: string | undefined): readonly string[] {
+    if (arrived === undefined) return routeEndpoints[routeName];
+    const known = arrivedEndpoints[routeName];
+    let endpoints = known.get(arrived);
+    if (endpoints === undefined) {
+      endpoints = [...routeEndpoints[routeName], arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived];
+      if (known.size < MAX_ARRIVED_PATHS) known.set(arrived, endpoints);
+    }
+    return endpoints;
+  }
+
   function receive(received: ReceivedRequest<TRequest>): MaybePromise<Plan> {
     const { body, header, route } = received;
-    const routeName = route.name as RouteName;
-    // Pomelo signs the path it posts to: the route's (or public) path, or the path the request arrived at
-    // (a router mounted under a prefix, NestJS's global prefix).
-    const endpoints = [publicPaths[routeName], paths[routeName]];
-    const arrived = received.path;
-    if (arrived !== undefined) endpoints.push(arrived, arrived.length > 1 && arrived.endsWith("/") ? arrived.slice(0, -1) : arrived);
+    const endpoints = endpointsFor(route.name as RouteName, received.path);
     const verified = verifyPomeloRequest(body, header, keys, { endpoints, toleranceSeconds, now: Math.floor(Date.now() / 1000) });
-    return andThen(verified, (request) =>
-      andThen(all<string | WebhookResponse>([bodyDigest(body, identity), acknowledge(request.signer, request.endpoint)]), ([digest, ack]) =>
-        planFor(received, request, digest as string, ack as WebhookResponse),
-      ),
-    );
+    return andThen(verified, (request) => {
+      const digest = bodyDigest(body);
+      if (!signResponses) return andThen(digest, (value) => planFor(received, request, value, noContent));
+      return andThen(all<string | WebhookResponse>([digest, acknowledge(request.signer, request.endpoint)]), ([value, ack]) =>
+        planFor(received, request, value as string, ack as WebhookResponse),
+      );
+    });
   }
 
   /** The plan for a verified request. */
@@ -139,34 +155,11 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
 
-    // `reported` builds the event onError sees (redacted) only when there is an error to report.
-    const plan = (key: string, type: string, outcome: string, run: () => unknown, reported: () => unknown, reused?: () => Plan): OncePlan => ({
-      kind: "once",
-      key,
-      type,
-      digest,
-      outcome,
-      run(transaction) {
-        ctx.transaction = transaction;
-        return run();
-      },
-      acknowledge: ack,
-      reused,
-      info: {
-        key,
-        get event() {
-          return reported();
-        },
-      },
-    });
-    const review = (key: string, detail: PomeloReview): Plan =>
-      plan(key, "review", `review:${detail.reason}`, () => options.onReview(detail, ctx), () => detail);
-
     if (routeName === "otp") {
       const otp = recogniseOtp(payload, readers);
       const key = keyFor("otp", otp.eventId, digest);
       const otpPlan = (planKey: string): Plan =>
-        plan(planKey, "otp", "otp", () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
+        new PomeloPlan(planKey, "otp", digest, "otp", ack, ctx, () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
           // An id seen before with another body is another code: delivered, never taken for a duplicate.
           planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
       return otpPlan(key);
@@ -175,16 +168,22 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     const event = recogniseTokenEvent(payload, readers);
     if (typeof event === "string") {
       const key = keyFor("tokens", undefined, digest);
-      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) });
+      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) }, digest, ack, ctx);
     }
     const key = keyFor("tokens", event.eventId, digest);
-    return plan(key, "token", `token:${recordLabel(event.status, "unknown")}`, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
+    const outcome = `token:${recordLabel(event.status, "unknown")}`;
+    return new PomeloPlan(key, "token", digest, outcome, ack, ctx, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
       review(`${key}#reused:${digest}`, {
         reason: "event_id_reused",
         detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,
         payload: redacted(payload),
-      }),
+      }, digest, ack, ctx),
     );
+  }
+
+  /** A verified token webhook no handler takes: onReview, once per key. */
+  function review(key: string, detail: PomeloReview, digest: string, ack: WebhookResponse, ctx: PomeloContext<TRequest>): Plan {
+    return new PomeloPlan(key, "review", digest, `review:${detail.reason}`, ack, ctx, () => options.onReview(detail, ctx), () => detail, undefined);
   }
 
   return {
@@ -199,6 +198,42 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     apiKeyHints: [...keys.keys()].map(keyHint),
     receive,
   };
+}
+
+/**
+ * One delivery's plan: `handle` calls the app's handler (with `ctx.transaction` set to the claim's), `reported`
+ * builds the event onError sees (redacted) only when there is an error to report.
+ */
+class PomeloPlan implements OncePlan {
+  readonly kind = "once" as const;
+
+  constructor(
+    readonly key: string,
+    readonly type: string,
+    readonly digest: string,
+    readonly outcome: string,
+    readonly acknowledge: WebhookResponse,
+    private readonly ctx: { transaction?: unknown },
+    private readonly handle: () => unknown,
+    private readonly reported: () => unknown,
+    readonly reused: (() => Plan) | undefined,
+  ) {}
+
+  /** Built when read: the engine reads it only to report a failure. */
+  get info(): { key: string; readonly event: unknown } {
+    const { reported } = this;
+    return {
+      key: this.key,
+      get event() {
+        return reported();
+      },
+    };
+  }
+
+  run(transaction: unknown): unknown {
+    this.ctx.transaction = transaction;
+    return this.handle();
+  }
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

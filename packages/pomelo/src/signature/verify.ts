@@ -74,37 +74,39 @@ export function verifyPomeloRequest(
   const signature = single(header(POMELO_HEADERS.signature));
   const timestampText = single(header(POMELO_HEADERS.timestamp));
   const endpoint = single(header(POMELO_HEADERS.endpoint));
-  const missing = [
-    apiKey === undefined && "X-Api-Key",
-    signature === undefined && "X-Signature",
-    timestampText === undefined && "X-Timestamp",
-    endpoint === undefined && "X-Endpoint",
-  ].filter(Boolean);
-  if (missing.length > 0) {
+  if (apiKey === undefined || signature === undefined || timestampText === undefined || endpoint === undefined) {
+    const missing = [
+      apiKey === undefined && "X-Api-Key",
+      signature === undefined && "X-Signature",
+      timestampText === undefined && "X-Timestamp",
+      endpoint === undefined && "X-Endpoint",
+    ].filter(Boolean);
     refuse(
       "POMELO_SIGNATURE_HEADERS_MISSING",
       `No ${missing.join(", ")} header on the request. Pomelo signs every webhook with X-Api-Key, X-Signature, ` +
         "X-Timestamp and X-Endpoint; a proxy in front of this app may be stripping them.",
     );
   }
-  const signer = keys.get(apiKey!.trim());
+  const signer = keys.get(apiKey.trim());
   if (signer === undefined) {
     refuse(
       "POMELO_API_KEY_UNKNOWN",
-      `X-Api-Key ${keyHint(apiKey!.trim())} is not one of the configured api keys. Add its pair to apiKeys (keep the old ` +
+      `X-Api-Key ${keyHint(apiKey.trim())} is not one of the configured api keys. Add its pair to apiKeys (keep the old ` +
         "one during a rotation), or check that this endpoint is registered with the right Pomelo account.",
     );
   }
 
-  const given = signature!.toLowerCase().startsWith(PREFIX) ? fromBase64(signature!.slice(PREFIX.length).trim()) : undefined;
+  // The prefix in any case; the common spelling is checked without lower-casing the whole header.
+  const prefixed = signature.startsWith(PREFIX) || signature.slice(0, PREFIX.length).toLowerCase() === PREFIX;
+  const given = prefixed ? fromBase64(signature.slice(PREFIX.length).trim()) : undefined;
   if (given === undefined || given.length !== 32) {
     refuse("POMELO_SIGNATURE_MALFORMED", 'X-Signature is not "hmac-sha256 <base64 HMAC-SHA256>". Forward the header unchanged.');
   }
-  return andThen(hmac(signer.key, [timestampText!, endpoint!, body]), (expected) => {
+  return andThen(hmac(signer.key, [timestampText, endpoint, body]), (expected) => {
     if (!equalBytes(expected, given)) {
-      refuse("POMELO_SIGNATURE_MISMATCH", `X-Signature does not match. ${diagnose(body, given, signer, timestampText!, endpoint!)}`);
+      refuse("POMELO_SIGNATURE_MISMATCH", `X-Signature does not match. ${diagnose(body, given, signer, timestampText, endpoint)}`);
     }
-    return checkEndpointAndTime(signer, timestampText!, endpoint!, options);
+    return checkEndpointAndTime(signer, timestampText, endpoint, options);
   });
 }
 

@@ -74,13 +74,17 @@ const IN_FAILED_TRANSACTION = "25P02";
 /** "prepared statement does not exist", "… already exists". */
 const PREPARED_GONE = new Set(["26000", "42P05"]);
 
-/** The statements prepared on each connection (every store using a pool shares its connections). */
+/**
+ * The statements prepared on each connection (every store using a pool shares its connections), by their whole
+ * PREPARE text: two tables whose names hash alike share a statement name, and one store must never EXECUTE the
+ * other's (its PREPARE then fails 42P05 and the store claims unprepared).
+ */
 const preparedOn = new WeakMap<object, Set<string>>();
-const isPrepared = (client: PoolClient, name: string) => preparedOn.get(client)?.has(name) === true;
-function markPrepared(client: PoolClient, name: string): void {
+const isPrepared = (client: PoolClient, statement: string) => preparedOn.get(client)?.has(statement) === true;
+function markPrepared(client: PoolClient, statement: string): void {
   const names = preparedOn.get(client);
-  if (names === undefined) preparedOn.set(client, new Set([name]));
-  else names.add(name);
+  if (names === undefined) preparedOn.set(client, new Set([statement]));
+  else names.add(statement);
 }
 const DEFAULT_TABLE = "siglume_webhook_events";
 
@@ -246,7 +250,7 @@ SELECT false, body_digest, result FROM ${table} WHERE event_id = $1 AND status =
     const args = [literal(client, key), literal(client, type), literal(client, outcome), literal(client, digest)];
     // Unprepared: the same query with the literals in place of $1…$4 (one pass, so a literal is never rescanned).
     if (!prepared) return `BEGIN ISOLATION LEVEL READ COMMITTED;\n${claimQuery.replace(/\$([1-4])/g, (_, n: string) => args[Number(n) - 1]!)};\nSAVEPOINT siglume_handler`;
-    const prepare = isPrepared(client, claimStatement) ? "" : `${prepareClaim};\n`;
+    const prepare = isPrepared(client, prepareClaim) ? "" : `${prepareClaim};\n`;
     return `${prepare}BEGIN ISOLATION LEVEL READ COMMITTED;
 EXECUTE ${claimStatement}(${args.join(", ")});
 SAVEPOINT siglume_handler`;
@@ -278,7 +282,7 @@ COMMIT`;
     const outcome = expectedOutcomes.get(type);
     try {
       const results = (await client.query(claimSql(client, key, type, digest, outcome))) as unknown as pg.QueryResult[];
-      markPrepared(client, claimStatement);
+      markPrepared(client, prepareClaim);
       const row = results.at(-2)!.rows[0] as { claimed: boolean; body_digest: string | null; result: string | null } | undefined;
       if (row?.claimed !== true) {
         await client.query("ROLLBACK");

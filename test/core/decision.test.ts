@@ -67,10 +67,49 @@ function decisions(
       readBody: () => (bodyDelayMs === 0 ? Buffer.from(body) : sleep(bodyDelayMs).then(() => Buffer.from(body))),
       request: null,
     });
-  return { send, errors };
+  return { send, errors, handler };
 }
 
 describe("decision runner", () => {
+  it("asks the runtime's waitUntil only when work goes on after the answer: never for a decision in time, once past the deadline", async () => {
+    const store = memoryIdempotencyStore();
+    const release = latch();
+    const { handler } = decisions(store, async () => (await release.released, "approved"), 100);
+    const kept: Promise<unknown>[] = [];
+    const send = (id: string) =>
+      handler.handle({
+        method: "POST",
+        header: (name) => (name === "content-type" ? "application/json" : undefined),
+        readBody: () => Buffer.from(JSON.stringify({ id })),
+        request: null,
+        waitUntil: (promise) => void kept.push(promise),
+      });
+
+    release.release(); // decides at once
+    expect(JSON.parse(String((await send("in-time")).body))).toEqual({ decision: "approved" });
+    expect(kept).toHaveLength(0);
+
+    let lateRelease!: () => void;
+    const { handler: late } = decisions(store, async () => (await new Promise<void>((resolve) => (lateRelease = resolve)), "approved"), 100);
+    const answer = await late.handle({
+      method: "POST",
+      header: (name) => (name === "content-type" ? "application/json" : undefined),
+      readBody: () => Buffer.from(JSON.stringify({ id: "late" })),
+      request: null,
+      waitUntil: (promise) => void kept.push(promise),
+    });
+    expect(JSON.parse(String(answer.body))).toEqual({ decision: "refused" }); // the fallback, at the deadline
+    expect(kept).toHaveLength(1);
+    let settled = false;
+    void kept[0]!.then(() => (settled = true));
+    await sleep(0);
+    expect(settled).toBe(false); // the handler still runs: the runtime must keep it alive
+    lateRelease();
+    await kept[0];
+    const claimed = await store.claim("decide:late", { type: "decision", digest: "" });
+    expect(claimed).toMatchObject({ status: "completed", result: JSON.stringify({ decision: "refused" }) });
+  });
+
   it("never runs the handler when its claim came back after the deadline, and records the fallback that was sent", async () => {
     const watch = new StoreWatch();
     const memory = watch.wrap(memoryIdempotencyStore());

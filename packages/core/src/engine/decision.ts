@@ -123,6 +123,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (sent !== undefined) return;
       trace?.deadlinePassed();
       finish(fallback, "timeout", "DECISION_DEADLINE");
+      outlivesAnswer();
       report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
       const claim = running;
       if (claim === undefined) return;
@@ -179,6 +180,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (sent !== undefined || performance.now() >= plan.deadlineAt) {
         // The deadline passed while claiming (or before the request got here): the handler must not run.
         finish(fallback, "timeout", "DECISION_DEADLINE");
+        outlivesAnswer();
         await record(plan, claim, fallback, report);
         return;
       }
@@ -218,6 +220,7 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         if (!recorded) {
           // The handler's work did not commit (e.g. a deferred constraint failed) and the fallback went out:
           // record that on a fresh claim, so a repeat gets what was sent rather than running the handler again.
+          outlivesAnswer();
           await recordAfresh(plan, fallback, report);
         } else if (already !== undefined && "body" in already && already.body !== decided.body) {
           report(new Error(`The decision for ${plan.key} was committed after the deadline's grace: a repeat gets it, not the fallback sent.`));
@@ -227,7 +230,16 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       }
     };
 
-    const deciding = decide()
+    // Handed to waitUntil only when work goes on after the answer (past the deadline, or a record made afresh):
+    // asking a runtime for its waitUntil can cost (Hono on Node throws an Error to say there is none).
+    let deciding: Promise<void> | undefined;
+    let kept = false;
+    function outlivesAnswer(): void {
+      if (kept || waitUntil === undefined || deciding === undefined) return;
+      kept = true;
+      waitUntil(deciding);
+    }
+    deciding = decide()
       .catch((error: unknown) => {
         finish(fallback, "failed", "STORE_UNAVAILABLE");
         report(error);
@@ -235,7 +247,6 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       .finally(() => {
         if (pending.get(plan.key) === entry) pending.delete(plan.key);
       });
-    waitUntil?.(deciding);
 
     return answer(plan, await sentPromise);
   }

@@ -75,9 +75,16 @@ const DECIMAL = /^\d{1,15}$/;
  * this one takes the fast path; if the check ever stops recognising it, only speed is lost.
  */
 function readsFromNodeSocket(request: Request): boolean {
-  for (const symbol of Object.getOwnPropertySymbols(request)) if (symbol.description === "incomingKey") return true;
+  if (incomingKey !== undefined && Object.prototype.hasOwnProperty.call(request, incomingKey)) return true;
+  for (const symbol of Object.getOwnPropertySymbols(request)) {
+    if (symbol.description === "incomingKey") {
+      incomingKey = symbol; // the same symbol on every such Request: found once, then one property check
+      return true;
+    }
+  }
   return false;
 }
+let incomingKey: symbol | undefined;
 
 /**
  * Reads a fetch `Request`'s body with the limit and the timeout. On `@hono/node-server`, a body framed by a

@@ -60,54 +60,41 @@ function decisions(
     },
   };
   const handler = createWebhookHandler(provider);
-  const send = (body: string, bodyDelayMs = 0) =>
+  /** `waitUntil`: what a Worker's ExecutionContext would be handed (work that outlives the answer). */
+  const send = (body: string, bodyDelayMs = 0, waitUntil?: (promise: Promise<unknown>) => void) =>
     handler.handle({
       method: "POST",
       header: (name) => (name === "content-type" ? "application/json" : undefined),
       readBody: () => (bodyDelayMs === 0 ? Buffer.from(body) : sleep(bodyDelayMs).then(() => Buffer.from(body))),
       request: null,
+      waitUntil,
     });
-  return { send, errors, handler };
+  return { send, errors };
 }
 
 describe("decision runner", () => {
   it("asks the runtime's waitUntil only when work goes on after the answer: never for a decision in time, once past the deadline", async () => {
     const store = memoryIdempotencyStore();
-    const release = latch();
-    const { handler } = decisions(store, async () => (await release.released, "approved"), 100);
     const kept: Promise<unknown>[] = [];
-    const send = (id: string) =>
-      handler.handle({
-        method: "POST",
-        header: (name) => (name === "content-type" ? "application/json" : undefined),
-        readBody: () => Buffer.from(JSON.stringify({ id })),
-        request: null,
-        waitUntil: (promise) => void kept.push(promise),
-      });
+    const keep = (promise: Promise<unknown>) => void kept.push(promise);
 
-    release.release(); // decides at once
-    expect(JSON.parse(String((await send("in-time")).body))).toEqual({ decision: "approved" });
+    // A deadline no stall of the test process reaches: the handler decides at once.
+    const inTime = decisions(store, async () => "approved", 600_000);
+    expect((await inTime.send('{"id":"in-time"}', 0, keep)).body).toBe('{"decision":"approved"}');
     expect(kept).toHaveLength(0);
 
-    let lateRelease!: () => void;
-    const { handler: late } = decisions(store, async () => (await new Promise<void>((resolve) => (lateRelease = resolve)), "approved"), 100);
-    const answer = await late.handle({
-      method: "POST",
-      header: (name) => (name === "content-type" ? "application/json" : undefined),
-      readBody: () => Buffer.from(JSON.stringify({ id: "late" })),
-      request: null,
-      waitUntil: (promise) => void kept.push(promise),
-    });
-    expect(JSON.parse(String(answer.body))).toEqual({ decision: "refused" }); // the fallback, at the deadline
+    const overrun = latch();
+    const late = decisions(store, async () => (await overrun.released, "approved"), 100);
+    expect((await late.send('{"id":"late"}', 0, keep)).body).toBe('{"decision":"refused"}'); // the fallback, at the deadline
     expect(kept).toHaveLength(1);
     let settled = false;
     void kept[0]!.then(() => (settled = true));
     await sleep(0);
     expect(settled).toBe(false); // the handler still runs: the runtime must keep it alive
-    lateRelease();
+    overrun.release();
     await kept[0];
     const claimed = await store.claim("decide:late", { type: "decision", digest: "" });
-    expect(claimed).toMatchObject({ status: "completed", result: JSON.stringify({ decision: "refused" }) });
+    expect(claimed).toMatchObject({ status: "completed", result: '{"decision":"refused"}' });
   });
 
   it("never runs the handler when its claim came back after the deadline, and records the fallback that was sent", async () => {
@@ -191,9 +178,14 @@ describe("decision runner", () => {
       // The table exists before the delivery, so its claim is one round trip well inside the deadline.
       const warm = await store.claim("decide:warm-up", { type: "decision", digest: "d" });
       if (warm.status === "claimed") await warm.claim.complete({ outcome: "warm-up" });
-      const first = await send('{"id":"tx"}');
+      const kept: Promise<unknown>[] = [];
+      const first = await send('{"id":"tx"}', 0, (promise) => void kept.push(promise));
       expect(first.body).toBe('{"decision":"refused"}');
+      expect(kept.length).toBeGreaterThan(0); // the fallback's commit and the late handler outlive the answer
       overrun.release();
+      await Promise.all(kept); // what a Worker waits for before it may end: by then the fallback is committed
+      const recorded = await store.claim("decide:tx", { type: "decision", digest: "" });
+      expect(recorded).toMatchObject({ status: "completed", result: '{"decision":"refused"}' });
       await until(() => late.length > 0, 10_000, "the late handler's query");
       expect(late).toEqual([expect.stringMatching(/transaction is over/)]);
       expect((await send('{"id":"tx"}')).body).toBe('{"decision":"refused"}');

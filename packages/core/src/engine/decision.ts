@@ -123,8 +123,8 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       if (sent !== undefined) return;
       trace?.deadlinePassed();
       finish(fallback, "timeout", "DECISION_DEADLINE");
-      outlivesAnswer();
       report(new Error(`No decision for ${plan.key} within its deadline: answered the fallback.`));
+      outlivesAnswer(); // the delivery's work (a handler, a claim being polled) goes on after the answer
       const claim = running;
       if (claim === undefined) return;
       if (claim.completeInstead !== undefined) {
@@ -133,9 +133,12 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
         // commits against the fallback that was sent.
         // If that commit fails, the key is free again: the fallback is recorded on a fresh claim, as below.
         recordedAtDeadline = true;
-        void record(plan, claim, fallback, report).then((recorded) => {
-          if (!recorded) return recordAfresh(plan, fallback, report);
-        });
+        // Its own chain, not part of deciding (which ends when the late handler does): kept alive by itself too.
+        outlivesAnswer(
+          record(plan, claim, fallback, report).then((recorded) => {
+            if (!recorded) return recordAfresh(plan, fallback, report);
+          }),
+        );
       } else {
         // The handler keeps the claim, renewed, until it settles; then the fallback it was overtaken by is recorded.
         // Renewed at once too: a claim not renewed until now (lease longer than the deadline) must not lapse
@@ -230,14 +233,18 @@ export function decisionRunner(engine: Pick<ResolvedEngineOptions<unknown>, "sto
       }
     };
 
-    // Handed to waitUntil only when work goes on after the answer (past the deadline, or a record made afresh):
-    // asking a runtime for its waitUntil can cost (Hono on Node throws an Error to say there is none).
+    // Handed to waitUntil only when work goes on after the answer (past the deadline, or a record made afresh),
+    // with `also` when that work is a chain of its own: asking a runtime for its waitUntil can cost (Hono on Node
+    // throws an Error to say there is none).
     let deciding: Promise<void> | undefined;
     let kept = false;
-    function outlivesAnswer(): void {
-      if (kept || waitUntil === undefined || deciding === undefined) return;
-      kept = true;
-      waitUntil(deciding);
+    function outlivesAnswer(also?: Promise<unknown>): void {
+      if (waitUntil === undefined) return;
+      if (!kept && deciding !== undefined) {
+        kept = true;
+        waitUntil(deciding);
+      }
+      if (also !== undefined) waitUntil(also);
     }
     deciding = decide()
       .catch((error: unknown) => {

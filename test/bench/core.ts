@@ -2,7 +2,14 @@
 // `createWebhookHandler(provider).handle()` per delivery against the floor, the baseline's own work
 // (senders.ts: verify + JSON.parse + a Map of handled ids) on the same kind of deliveries.
 import { Buffer } from "node:buffer";
-import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type WebhookHandler, type WebhookRequest } from "@siglume-middleware/core";
+import {
+  bodyDigest,
+  createWebhookHandler,
+  memoryIdempotencyStore,
+  type ClaimResult,
+  type WebhookHandler,
+  type WebhookRequest,
+} from "@siglume-middleware/core";
 import { deliveryList } from "./deliveries.js";
 import { interleaved, median } from "./lib.js";
 import { senders, type SenderName } from "./senders.js";
@@ -72,8 +79,9 @@ export async function benchCore(sender: SenderName, { rounds, perRound }: { roun
   const guardedRun = async (deliveries: Prepared[]) => {
     for (const { body, headers } of deliveries) {
       floorOfGuarded(body, (name) => headers[name]);
-      const claim = store.claim(`${sender}:${next++}`, { type: "bench", digest: bodyDigest(body) as string }) as { status: string; claim?: { complete(info: object): unknown } };
-      claim.claim?.complete(COMPLETED);
+      // The memory store and Node's digest answer synchronously.
+      const claimed = store.claim(`${sender}:${next++}`, { type: "bench", digest: bodyDigest(body) as string }) as ClaimResult;
+      if (claimed.status === "claimed") claimed.claim.complete(COMPLETED);
     }
   };
   const timed = (run: (deliveries: Prepared[]) => Promise<void>) => async () => {

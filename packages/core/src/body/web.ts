@@ -68,6 +68,9 @@ function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
 
 const DECIMAL = /^\d{1,15}$/;
 
+/** @hono/node-server's own symbol on its Requests, once one was seen. */
+let incomingKey: symbol | undefined;
+
 /**
  * Whether `request` is `@hono/node-server`'s own Request, whose `arrayBuffer()` reads straight from Node's
  * IncomingMessage: Node's HTTP parser frames that body to its Content-Length. Any other Request's
@@ -84,7 +87,6 @@ function readsFromNodeSocket(request: Request): boolean {
   }
   return false;
 }
-let incomingKey: symbol | undefined;
 
 /**
  * Reads a fetch `Request`'s body with the limit and the timeout. On `@hono/node-server`, a body framed by a

@@ -50,6 +50,31 @@ describe("a handler that never settles", () => {
     expect((await handler.handle(coreRequest(delivery))).status).toBe(204);
     expect(runs).toBe(2);
   });
+
+  it("when its timeout comes before its claim's first renewal, the claim is still renewed from then on", async () => {
+    // handlerTimeoutMs (50 ms) is shorter than the renewal period (a third of the 900 ms lease): the delivery is
+    // answered first, and the renewals must still follow. The store's clock moves only when the test moves it.
+    const LEASE_MS = 900;
+    let now = 0;
+    const watch = new StoreWatch();
+    let release!: () => void;
+    const handler = createSiglumeWebhookHandler({
+      ...required,
+      idempotencyStore: watch.wrap(memoryIdempotencyStore({ lockTtlMs: LEASE_MS, now: () => now })),
+      handlerTimeoutMs: 50,
+      onError: () => {},
+      onDirectPaymentConfirmed: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    const delivery = signed(events.standardSettled());
+    expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("HANDLER_TIMEOUT");
+    for (let i = 0; i < 2; i++) {
+      await watch.nextRenewal();
+      now += LEASE_MS - 1; // within the lease of the renewal just made, past the one before
+    }
+    expect(codeOf(await handler.handle(coreRequest(delivery)))).toBe("EVENT_IN_FLIGHT");
+    release();
+    await until(async () => (await handler.handle(coreRequest(delivery))).status === 204, 10_000, "the late completion");
+  });
 });
 
 describe("a claim lost while its handler ran", () => {

@@ -60,8 +60,6 @@ export type RunOutcome<T> =
 const IN_FLIGHT = Object.freeze({ kind: "in_flight" as const });
 const TIMEOUT = Object.freeze({ kind: "timeout" as const });
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
 /**
  * The error (`STORE_UNAVAILABLE`, 503) of a delivery whose idempotency store could not be reached: nothing ran, and
  * the sender redelivers.
@@ -101,7 +99,7 @@ function promised<T>(step: () => MaybePromise<T>): Promise<T> {
 export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
-  const renewal = new Renewal(claim, every, options);
+  const renewal = new Renewal(claim, every, options, performance.now());
   deadlines.add(renewal, every);
   return () => renewal.stop();
 }
@@ -111,15 +109,17 @@ function noop(): void {}
 /** A claim's lease renewal on the shared deadlines: a delivery whose handler settles before it costs no timer. */
 class Renewal implements Watched {
   at: number;
-  private readonly startedAt = performance.now();
+  watchSlot: number | undefined = undefined;
   private stopped = false;
 
   constructor(
     private readonly claim: Claim,
     private readonly every: number,
     private readonly options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">,
+    /** When the handler started: maxHandlerMs counts from here, and the first renewal is one period after. */
+    private readonly startedAt: number,
   ) {
-    this.at = this.startedAt + every;
+    this.at = startedAt + every;
   }
 
   stop(): void {
@@ -155,50 +155,73 @@ class Renewal implements Watched {
   }
 }
 
-/** Completes or releases the claim once the handler settled; synchronous when the store answers at once. */
-function finish<T>(claim: Claim, run: ClaimedRun<T>, settled: Settled<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
-  if (settled.ok) {
-    const completed = (owned: boolean): RunOutcome<T> => {
-      if (owned) return { kind: "completed", value: settled.value };
-      options.report(claimLost);
-      return { kind: "store_failed", error: claimLost };
-    };
-    const completeFailed = (error: unknown): RunOutcome<T> => {
-      options.report(error);
-      return { kind: "store_failed", error: storeFailure(error) };
-    };
-    let owned: MaybePromise<boolean>;
-    try {
-      owned = claim.complete(run.completion(settled.value));
-    } catch (error) {
-      return completeFailed(error);
-    }
-    return isPromiseLike(owned) ? Promise.resolve(owned).then(completed, completeFailed) : completed(owned);
-  }
-  options.report(settled.error);
-  const failed: RunOutcome<T> = { kind: "failed", error: settled.error };
-  // A failed release: the claim lapses (or its transaction ends with its connection); the redelivery runs the
-  // handler again.
-  const releaseFailed = (error: unknown): RunOutcome<T> => {
-    options.report(error);
-    return isSiglumeWebhookError(error) ? { kind: "store_failed", error } : failed;
-  };
-  let released: MaybePromise<void>;
-  try {
-    released = claim.release({ error: settled.error });
-  } catch (error) {
-    return releaseFailed(error);
-  }
-  return isPromiseLike(released) ? Promise.resolve(released).then(() => failed, releaseFailed) : failed;
+/** The claim is recorded as completed: the outcome, or CLAIM_LOST when another delivery took the claim over. */
+function completed<T>(owned: boolean, value: T, options: ExactlyOnceOptions): RunOutcome<T> {
+  if (owned) return { kind: "completed", value };
+  options.report(claimLost);
+  return { kind: "store_failed", error: claimLost };
+}
+
+/** A store step (claim or completion) threw or rejected: reported, and nothing is acknowledged. */
+function storeStepFailed(error: unknown, options: ExactlyOnceOptions): RunOutcome<never> {
+  options.report(error);
+  return { kind: "store_failed", error: storeFailure(error) };
 }
 
 /**
- * A handler that did not settle synchronously: waits for it for at most handlerTimeoutMs (one entry on the
- * shared deadlines), then completes or releases its claim. Past the timeout the delivery is answered `timeout`,
- * and the claim stays with the handler, renewed, until it settles.
+ * A failed release: the claim lapses (or its transaction ends with its connection); the redelivery runs the
+ * handler again, unless the store said what failed.
+ */
+function releaseFailed(error: unknown, failed: RunOutcome<never>, options: ExactlyOnceOptions): RunOutcome<never> {
+  options.report(error);
+  return isSiglumeWebhookError(error) ? { kind: "store_failed", error } : failed;
+}
+
+/**
+ * Completes (`ok`) or releases the claim once the handler settled with `result` (its value, or what it threw).
+ * Synchronous, with no closure made, when the store answers at once.
+ */
+function finish<T>(claim: Claim, run: ClaimedRun<T>, ok: boolean, result: unknown, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
+  if (ok) {
+    let owned: MaybePromise<boolean>;
+    try {
+      owned = claim.complete(run.completion(result as T));
+    } catch (error) {
+      return storeStepFailed(error, options);
+    }
+    if (!isPromiseLike(owned)) return completed(owned, result as T, options);
+    return Promise.resolve(owned).then(
+      (done) => completed(done, result as T, options),
+      (error: unknown) => storeStepFailed(error, options),
+    );
+  }
+  options.report(result);
+  const failed: RunOutcome<never> = { kind: "failed", error: result };
+  let released: MaybePromise<void>;
+  try {
+    released = claim.release({ error: result });
+  } catch (error) {
+    return releaseFailed(error, failed, options);
+  }
+  if (!isPromiseLike(released)) return failed;
+  return Promise.resolve(released).then(
+    () => failed,
+    (error: unknown) => releaseFailed(error, failed, options),
+  );
+}
+
+/**
+ * A handler that did not settle synchronously: one entry on the shared deadlines watches both its timeout
+ * (handlerTimeoutMs) and its claim's first renewal, so a handler that settles before either costs no more.
+ * Once the first renewal falls due (or the timeout passes first), a Renewal keeps the claim until the handler
+ * settles. Past the timeout the delivery is answered `timeout`, and the claim stays with the handler.
  */
 class Waiting<T> implements Watched {
   at: number;
+  watchSlot: number | undefined = undefined;
+  private readonly timeoutAt: number;
+  private readonly renewAt: number;
+  private renewal: Renewal | undefined;
   private answered = false;
   private resolve!: (outcome: MaybePromise<RunOutcome<T>>) => void;
 
@@ -206,39 +229,50 @@ class Waiting<T> implements Watched {
     private readonly claim: Claim,
     private readonly run: ClaimedRun<T>,
     private readonly options: ExactlyOnceOptions,
-    private readonly stopRenewing: () => void,
+    /** When the handler was called: its claim's first renewal is one period after. */
+    private readonly startedAt: number,
   ) {
-    this.at = performance.now() + options.handlerTimeoutMs;
+    this.timeoutAt = performance.now() + options.handlerTimeoutMs;
+    const every = claim.renewEveryMs;
+    this.renewAt = every === undefined ? Number.POSITIVE_INFINITY : startedAt + every;
+    this.at = Math.min(this.timeoutAt, this.renewAt);
   }
 
   wait(value: PromiseLike<T>): Promise<RunOutcome<T>> {
     const outcome = new Promise<MaybePromise<RunOutcome<T>>>((resolve) => (this.resolve = resolve));
-    deadlines.add(this, this.options.handlerTimeoutMs);
+    deadlines.add(this, Math.min(this.options.handlerTimeoutMs, this.claim.renewEveryMs ?? Number.POSITIVE_INFINITY));
     // Through Promise.resolve: a thenable whose `then` throws becomes a rejection, never an escape with the claim held.
     Promise.resolve(value).then(
-      (result) => this.settle({ ok: true, value: result }),
-      (error: unknown) => this.settle({ ok: false, error }),
+      (result) => this.settle(true, result),
+      (error: unknown) => this.settle(false, error),
     );
     return outcome as Promise<RunOutcome<T>>;
   }
 
   /** The handler settled: finish the claim; answer the delivery unless the timeout already did. */
-  private settle(settled: Settled<T>): void {
-    this.stopRenewing();
+  private settle(ok: boolean, result: unknown): void {
+    this.renewal?.stop();
     this.run.settled?.();
     if (!this.answered) {
       this.answered = true;
       deadlines.delete(this);
-      this.resolve(finish(this.claim, this.run, settled, this.options));
+      this.resolve(finish(this.claim, this.run, ok, result, this.options));
       return;
     }
     // finish() never rejects: every store failure is an outcome.
-    void Promise.resolve(finish(this.claim, this.run, settled, this.options)).then(() => this.lateSettled?.());
+    void Promise.resolve(finish(this.claim, this.run, ok, result, this.options)).then(() => this.lateSettled?.());
   }
 
-  /** handlerTimeoutMs passed first. */
+  /** The claim's first renewal or the timeout fell due (the deadlines took this entry off before calling). */
   expire(): void {
     if (this.answered) return;
+    const now = performance.now();
+    if (this.renewal === undefined && now >= this.renewAt) this.startRenewing(true);
+    if (now < this.timeoutAt) {
+      this.at = this.timeoutAt;
+      deadlines.add(this, this.options.handlerTimeoutMs);
+      return;
+    }
     this.answered = true;
     const { options, run } = this;
     options.report(
@@ -249,9 +283,20 @@ class Waiting<T> implements Watched {
       ),
     );
     this.claim.abandon?.();
+    // The claim stays with the running handler: renewed from here on, from its first period.
+    if (this.renewal === undefined) this.startRenewing(false);
     // Where the runtime ends a request's work with its answer (workerd), the handler is kept alive until it settles.
     options.waitUntil?.(new Promise<void>((resolve) => (this.lateSettled = resolve)));
     this.resolve(TIMEOUT);
+  }
+
+  /** Hands the claim to a Renewal: renewed now when its first renewal is due, else at it. */
+  private startRenewing(due: boolean): void {
+    const every = this.claim.renewEveryMs;
+    if (every === undefined) return;
+    const renewal = (this.renewal = new Renewal(this.claim, every, this.options, this.startedAt));
+    if (due) renewal.expire();
+    else deadlines.add(renewal, every);
   }
 
   /** Resolves the waitUntil promise once a timed-out handler's claim is finished. */
@@ -267,18 +312,17 @@ class Waiting<T> implements Watched {
  * and a handler that returns at once, no Promise is made at all.
  */
 export function claimAndRun<T>(run: ClaimedRun<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
-  const failedToClaim = (error: unknown): RunOutcome<T> => {
-    options.report(error);
-    return { kind: "store_failed", error: storeFailure(error) };
-  };
   let claimed: MaybePromise<ClaimResult>;
   try {
     claimed = options.store.claim(run.key, { type: run.type, digest: run.digest });
   } catch (error) {
-    return failedToClaim(error);
+    return storeStepFailed(error, options);
   }
-  if (isPromiseLike(claimed)) return Promise.resolve(claimed).then((result) => runClaimed(result, run, options), failedToClaim);
-  return runClaimed(claimed, run, options);
+  if (!isPromiseLike(claimed)) return runClaimed(claimed, run, options);
+  return Promise.resolve(claimed).then(
+    (result) => runClaimed(result, run, options),
+    (error: unknown) => storeStepFailed(error, options),
+  );
 }
 
 function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: ExactlyOnceOptions): MaybePromise<RunOutcome<T>> {
@@ -286,24 +330,25 @@ function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: Exactl
   if (claimed.status === "completed") return { kind: "duplicate", digest: claimed.digest, result: claimed.result };
   if (claimed.status === "in_flight") return IN_FLIGHT;
 
+  // A handler that returns (or throws) at once needs no renewal and no watchdog entry: nothing can fire while it
+  // runs. One that returns a Promise is watched by a Waiting.
   const { claim } = claimed;
-  const stopRenewing = keepClaimed(claim, options);
+  const { transaction } = claim; // outside the try: a store that answered no claim is an internal error
+  const startedAt = performance.now();
   let value: T | PromiseLike<T>;
   let pending: boolean;
   try {
-    value = run.run(claim.transaction);
+    value = run.run(transaction);
     pending = isPromiseLike(value); // inside the try: a `then` getter that throws is the handler throwing
   } catch (error) {
-    stopRenewing();
     run.settled?.();
-    return finish(claim, run, { ok: false, error }, options);
+    return finish(claim, run, false, error, options);
   }
   if (!pending) {
-    stopRenewing();
     run.settled?.();
-    return finish(claim, run, { ok: true, value: value as T }, options);
+    return finish(claim, run, true, value, options);
   }
-  return new Waiting(claim, run, options, stopRenewing).wait(value as PromiseLike<T>);
+  return new Waiting(claim, run, options, startedAt).wait(value as PromiseLike<T>);
 }
 
 /** `claimAndRun` as a Promise, for callers outside the engine. */

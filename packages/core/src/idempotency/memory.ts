@@ -84,11 +84,16 @@ class MemoryClaim implements Claim {
   }
 
   complete(info: CompletionInfo): boolean {
-    if (!this.owned()) return false;
+    if (this.done) return false;
+    const { state, key } = this;
+    const inCurrent = state.current.get(key);
+    // Owned as in owned(): the newer generation's entry, or (none there) the older one's.
+    if (inCurrent !== this && (inCurrent !== undefined || state.previous.get(key) !== this)) return false;
     this.done = true;
     this.result = info.result ?? null;
-    this.expiresAt = this.state.now() + this.state.doneTtlMs;
-    store(this.state, this.key, this);
+    this.expiresAt = state.now() + state.doneTtlMs;
+    // Already in the newer generation (the usual case): the entry is this object, nothing to write again.
+    if (inCurrent !== this) store(state, key, this);
     return true;
   }
 

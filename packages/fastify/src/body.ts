@@ -7,6 +7,7 @@ import {
   bodyTooLargeError,
   deadlines,
   isSiglumeWebhookError,
+  type Watched,
 } from "@siglume-middleware/core";
 
 /** A JSON body as Fastify read it (parseAs: "buffer", with the engine's bodyLimit). */
@@ -18,8 +19,9 @@ const keepStream = (_request: FastifyRequest, payload: Readable, done: (error: n
  * The body read's deadline (bodyTimeoutMs) while Fastify reads a JSON body: past it, the stream errs with
  * BODY_TIMEOUT, which Fastify hands to the scope's error handler. One entry on the shared deadlines.
  */
-class BodyDeadline {
+class BodyDeadline implements Watched {
   at: number;
+  watchSlot: number | undefined = undefined;
   constructor(
     private readonly payload: Readable,
     private readonly timeoutMs: number,
@@ -31,12 +33,18 @@ class BodyDeadline {
     this.payload.emit("error", bodyTimeoutError(this.timeoutMs));
   }
 }
-const deadlineOf = new WeakMap<FastifyRequest, BodyDeadline>();
+
+/** The request decoration that holds its body read's deadline while Fastify reads the body. */
+const DEADLINE = "siglumeBodyDeadline";
+type WithDeadline = { [DEADLINE]: BodyDeadline | null };
 
 /** Ends the body read's deadline of `request`, if it still has one. */
 export function endBodyDeadline(request: FastifyRequest): void {
-  const deadline = deadlineOf.get(request);
-  if (deadline !== undefined) deadlines.delete(deadline);
+  const holder = request as unknown as Partial<WithDeadline>;
+  const deadline = holder[DEADLINE];
+  if (deadline == null) return;
+  holder[DEADLINE] = null;
+  deadlines.delete(deadline);
 }
 
 /**
@@ -48,9 +56,11 @@ export function readBodiesInScope(scope: FastifyInstance, bodyLimit: number, bod
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit }, keepBytes);
   scope.addContentTypeParser("*", keepStream);
+  // A decoration (declared once, so every request of the scope has the same shape), not a WeakMap entry per request.
+  if (!scope.hasRequestDecorator(DEADLINE)) scope.decorateRequest(DEADLINE, null);
   scope.addHook("preParsing", (request, _reply, payload, done) => {
     const deadline = new BodyDeadline(payload, bodyTimeoutMs);
-    deadlineOf.set(request, deadline);
+    (request as unknown as WithDeadline)[DEADLINE] = deadline;
     deadlines.add(deadline, bodyTimeoutMs);
     done(null, payload);
   });

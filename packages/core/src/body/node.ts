@@ -28,6 +28,7 @@ export async function readRawBody(
     // The shared watchdog, not a timer per request: a body usually arrives within the same tick.
     const deadline = {
       at: performance.now() + timeoutMs,
+      watchSlot: undefined,
       expire() {
         stream.pause();
         reject(bodyTimeoutError(timeoutMs));

@@ -33,7 +33,7 @@ export function readWebBody(
       reader.cancel().catch(() => {});
       reject(error);
     };
-    const deadline = { at: performance.now() + timeoutMs, expire: () => fail(bodyTimeoutError(timeoutMs)) };
+    const deadline = { at: performance.now() + timeoutMs, watchSlot: undefined, expire: () => fail(bodyTimeoutError(timeoutMs)) };
     deadlines.add(deadline, timeoutMs);
     const pump = (): void => {
       reader.read().then((result) => {
@@ -104,6 +104,7 @@ export function readRequestBody(request: Request, limit: number, timeoutMs: numb
     let done = false;
     const deadline = {
       at: performance.now() + timeoutMs,
+      watchSlot: undefined,
       expire: () => {
         if (done) return;
         done = true;

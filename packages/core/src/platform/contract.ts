@@ -38,6 +38,11 @@ export interface Watched {
   at: number;
   /** Called once when `at` has passed and the entry is still watched. */
   expire(): void;
+  /**
+   * The deadlines' own bookkeeping (Node: the entry's place among those watched). Start it `undefined` (declaring
+   * it keeps the entry's shape fixed) and leave it to the deadlines.
+   */
+  watchSlot?: number | undefined;
 }
 
 /** Where deadlines are kept: one shared timer on Node, a timer per entry where timers belong to a request. */

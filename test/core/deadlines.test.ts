@@ -61,6 +61,16 @@ describe("deadlines (Node's shared watchdog)", () => {
     expect(expired.filter((name) => name === "added")).toHaveLength(1);
   });
 
+  it("takes a due entry off by its place, so one whose watchSlot was tampered with expires once, not every tick", async () => {
+    const log: string[] = [];
+    const tampered = entry("tampered", -1, log);
+    deadlines.add(tampered, 100);
+    tampered.watchSlot = 12_345;
+    await nextTick(log);
+    await nextTick(log);
+    expect(log.filter((name) => name === "tampered")).toEqual(["tampered"]);
+  });
+
   it("keeps working for entries added and deleted in any order (1,000 at once)", async () => {
     const log: string[] = [];
     const many = Array.from({ length: 1000 }, (_, i) => entry(String(i), i % 2 === 0 ? -1 : 60_000, log));

@@ -266,7 +266,9 @@ class Waiting<T> implements Watched {
   /** The claim's first renewal or the timeout fell due (the deadlines took this entry off before calling). */
   expire(): void {
     if (this.answered) return;
-    const now = performance.now();
+    // `at` counts as reached: a timer per entry (the web platform's) may fire a millisecond early, and reading the
+    // clock alone would then push the first renewal back to the timeout, past a shorter lease.
+    const now = Math.max(performance.now(), this.at);
     if (this.renewal === undefined && now >= this.renewAt) this.startRenewing(true);
     if (now < this.timeoutAt) {
       this.at = this.timeoutAt;
@@ -333,12 +335,13 @@ function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: Exactl
   // A handler that returns (or throws) at once needs no renewal and no watchdog entry: nothing can fire while it
   // runs. One that returns a Promise is watched by a Waiting.
   const { claim } = claimed;
-  const { transaction } = claim; // outside the try: a store that answered no claim is an internal error
+  // Outside the try: a store that answered "claimed" with no claim is an internal error, not the handler's.
+  if (claim === null || typeof claim !== "object") throw new TypeError("The idempotency store answered \"claimed\" without a claim.");
   const startedAt = performance.now();
   let value: T | PromiseLike<T>;
   let pending: boolean;
   try {
-    value = run.run(transaction);
+    value = run.run(claim.transaction);
     pending = isPromiseLike(value); // inside the try: a `then` getter that throws is the handler throwing
   } catch (error) {
     run.settled?.();

@@ -40,7 +40,8 @@ export interface Watched {
   expire(): void;
   /**
    * The deadlines' own bookkeeping (Node: the entry's place among those watched). Start it `undefined` (declaring
-   * it keeps the entry's shape fixed) and leave it to the deadlines.
+   * it keeps the entry's shape fixed) and leave it to the deadlines; an entry is watched by one `Deadlines` at a
+   * time.
    */
   watchSlot?: number | undefined;
 }

@@ -57,12 +57,19 @@ export class Watchdog implements Deadlines {
       return;
     }
     const now = performance.now();
-    // From the end: a deletion moves the last entry (already seen) into the deleted one's place, and an entry
-    // added by an expire() goes past the end, so every entry watched at the start is seen at least once.
+    // From the end: an entry not yet seen only ever moves to a lower place (a deletion moves the last entry into
+    // the deleted one's), so none is skipped; one moved there from the seen part, or added by an expire(), may be
+    // seen again, which is harmless (it is not due, or is due and watched again).
     for (let i = watched.length - 1; i >= 0; i--) {
       const entry = watched[i];
       if (entry === undefined || entry.at > now) continue;
-      this.delete(entry);
+      // Taken off by its place, not its `watchSlot`: the loop moves on even if an entry's slot was tampered with.
+      const last = watched.pop()!;
+      if (i < watched.length) {
+        watched[i] = last;
+        last.watchSlot = i;
+      }
+      entry.watchSlot = undefined;
       // One entry's failure must neither crash the process nor starve the others due this tick.
       try {
         entry.expire();

@@ -73,8 +73,17 @@ class MemoryClaim implements Claim {
     this.renewEveryMs = Math.max(1, Math.floor(state.lockTtlMs / 3));
   }
 
+  /** Where this claim is still the entry stored under its key: 1 the newer generation, 2 the older, 0 not owned. */
+  private place(): 0 | 1 | 2 {
+    if (this.done) return 0;
+    const { state, key } = this;
+    const inCurrent = state.current.get(key);
+    if (inCurrent !== undefined) return inCurrent === this ? 1 : 0; // a newer entry shadows the older generation
+    return state.previous.get(key) === this ? 2 : 0;
+  }
+
   private owned(): boolean {
-    return !this.done && lookup(this.state, this.key) === this;
+    return this.place() !== 0;
   }
 
   renew(): boolean {
@@ -84,16 +93,13 @@ class MemoryClaim implements Claim {
   }
 
   complete(info: CompletionInfo): boolean {
-    if (this.done) return false;
-    const { state, key } = this;
-    const inCurrent = state.current.get(key);
-    // Owned as in owned(): the newer generation's entry, or (none there) the older one's.
-    if (inCurrent !== this && (inCurrent !== undefined || state.previous.get(key) !== this)) return false;
+    const place = this.place();
+    if (place === 0) return false;
     this.done = true;
     this.result = info.result ?? null;
-    this.expiresAt = state.now() + state.doneTtlMs;
+    this.expiresAt = this.state.now() + this.state.doneTtlMs;
     // Already in the newer generation (the usual case): the entry is this object, nothing to write again.
-    if (inCurrent !== this) store(state, key, this);
+    if (place === 2) store(this.state, this.key, this);
     return true;
   }
 

@@ -26,7 +26,7 @@ afterAll(() => postgres?.destroy());
 /** A decision provider like Adyen's relayed authentication: body {"id", …}, answered 200 {"decision"}. */
 function decisions(
   store: IdempotencyStore,
-  decide: (transaction: unknown) => Promise<string>,
+  decide: (transaction: unknown) => string | Promise<string>,
   deadlineMs: number,
   engineOverrides: Partial<Parameters<typeof resolveEngineOptions<null>>[0]> = {},
 ) {
@@ -49,7 +49,7 @@ function decisions(
         digest: bodyDigest(body) as string, // synchronous on Node
         deadlineAt: receivedAt + deadlineMs,
         run: decide,
-        body: (value: unknown) => JSON.stringify({ decision: value }),
+        body: (value: unknown) => (typeof value === "string" ? JSON.stringify({ decision: value }) : undefined),
         fallback: JSON.stringify({ decision: "refused" }),
         status: 200,
         headers: { "content-type": "application/json" },
@@ -223,6 +223,49 @@ describe("decision runner", () => {
       await admin.end();
       await store.close();
     }
+  });
+
+  it("decides at once when the claim, the handler and the record answer at once: once per id, a repeat gets what was recorded", async () => {
+    const store = memoryIdempotencyStore();
+    let runs = 0;
+    const { send, errors } = decisions(store, () => (runs++, "approved"), 600_000);
+    // All three sent together: the first decides before the others are read; they get its recorded decision.
+    const answers = await Promise.all([send('{"id":"sync"}'), send('{"id":"sync"}'), send('{"id":"sync"}')]);
+    expect(answers.map((a) => [a.status, a.body])).toEqual(Array(3).fill([200, '{"decision":"approved"}']));
+    expect(runs).toBe(1);
+    expect(await store.claim("decide:sync", { type: "decision", digest: "" })).toMatchObject({ status: "completed", result: '{"decision":"approved"}' });
+    expect(errors).toEqual([]);
+  });
+
+  it("answers and records the fallback when a synchronous handler throws or returns no decision; the repeat gets it and the handler does not run again", async () => {
+    const store = memoryIdempotencyStore();
+    let runs = 0;
+    const { send, errors } = decisions(store, (transaction) => {
+      runs++;
+      if (runs === 1) throw new Error("declined by a bug");
+      return (transaction ?? 42) as string; // not a string: no valid decision
+    }, 600_000);
+    expect((await send('{"id":"throws"}')).body).toBe('{"decision":"refused"}');
+    expect((await send('{"id":"throws"}')).body).toBe('{"decision":"refused"}');
+    expect((await send('{"id":"invalid"}')).body).toBe('{"decision":"refused"}');
+    expect(runs).toBe(2);
+    expect(errors).toEqual(["declined by a bug", "The handler for decide:invalid returned no valid decision: answered the fallback."]);
+    expect(await store.claim("decide:throws", { type: "decision", digest: "" })).toMatchObject({ status: "completed", result: '{"decision":"refused"}' });
+  });
+
+  it("makes copies that arrive while a handler is pending wait for its decision: the handler runs once", async () => {
+    const store = memoryIdempotencyStore();
+    const gate = latch();
+    let runs = 0;
+    const { send } = decisions(store, async () => (runs++, await gate.released, "approved"), 600_000);
+    const first = send('{"id":"pending"}');
+    await until(() => runs === 1, 10_000, "the handler");
+    const copies = [send('{"id":"pending"}'), send('{"id":"pending"}')];
+    await new Promise((resolve) => setImmediate(resolve)); // the copies have run every step that waits on nothing
+    gate.release();
+    const answers = await Promise.all([first, ...copies]);
+    expect(answers.map((a) => a.body)).toEqual(Array(3).fill('{"decision":"approved"}'));
+    expect(runs).toBe(1);
   });
 
   it("answers every in-process copy of a reused id with the reused plan, never an empty 200", async () => {

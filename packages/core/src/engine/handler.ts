@@ -8,7 +8,7 @@ import { decisionRunner } from "./decision.js";
 import type { CompletionInfo, IdempotencyStore } from "../idempotency/store.js";
 import type { DeliveryTrace } from "../telemetry/telemetry.js";
 import { claimAndRun, type ClaimedRun, type ExactlyOnceOptions, type RunOutcome } from "./exactly-once.js";
-import { isPromiseLike, type MaybePromise } from "./maybe.js";
+import { andThen, isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { OncePlan, Plan, ReceivedRequest, WebhookProvider, WebhookRoute } from "./provider.js";
 
@@ -160,9 +160,9 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
         return runOnce(plan, req, trace);
       case "decision":
         trace?.plan(plan.type, "");
-        return decisions
-          .run(plan, reporterFor(req.request, plan.info), req.waitUntil, trace)
-          .then((answer) => ("kind" in answer ? execute(answer, req, trace) : answer));
+        return andThen(decisions.run(plan, reporterFor(req.request, plan.info), req.waitUntil, trace), (answer) =>
+          "kind" in answer ? execute(answer, req, trace) : answer,
+        );
       case "unrecorded": {
         const failed = (error: unknown) => {
           reporterFor(req.request, plan.info)(error);

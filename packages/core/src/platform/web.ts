@@ -4,6 +4,7 @@
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import type { Deadlines, HashInput, PublicKey, SecretKey, Watched } from "./contract.js";
+import { timerDelay } from "./timers.js";
 
 
 /** Which implementation `#platform` resolved to. */
@@ -222,7 +223,7 @@ class TimerDeadlines implements Deadlines {
           console.error("[siglume-middleware] a deadline callback threw (only the first is logged):", error);
         }
       }
-    }, Math.max(0, entry.at - performance.now()));
+    }, timerDelay(entry.at));
     this.timers.set(entry, timer);
   }
 

@@ -1,0 +1,6 @@
+/**
+ * The delay of a timer due at `at` (on `performance.now()`'s clock): whole milliseconds, rounded up. Node truncates
+ * a fractional delay to whole milliseconds, so `at - performance.now()` as it comes can fire up to a millisecond
+ * before `at`: a deadline checked against the clock when it fires would find itself not yet due.
+ */
+export const timerDelay = (at: number): number => Math.max(0, Math.ceil(at - performance.now()));

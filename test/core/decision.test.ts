@@ -29,6 +29,7 @@ function decisions(
   decide: (transaction: unknown) => string | Promise<string>,
   deadlineMs: number,
   engineOverrides: Partial<Parameters<typeof resolveEngineOptions<null>>[0]> = {},
+  planOverrides: { reused?: () => Plan } = {},
 ) {
   const errors: string[] = [];
   const engine = resolveEngineOptions<null>(
@@ -56,6 +57,7 @@ function decisions(
         outcome: (sent, reason) => `${reason}:${sent}`,
         reused: () => ({ kind: "answer", response: { status: 422, headers: {}, body: "reused" } }),
         info: {},
+        ...planOverrides,
       };
     },
   };
@@ -266,6 +268,39 @@ describe("decision runner", () => {
     const answers = await Promise.all([first, ...copies]);
     expect(answers.map((a) => a.body)).toEqual(Array(3).fill('{"decision":"approved"}'));
     expect(runs).toBe(1);
+  });
+
+  it("takes a handler result whose `then` cannot be read for the handler's failure: the fallback is answered and recorded, the handler never runs again", async () => {
+    const store = memoryIdempotencyStore();
+    let runs = 0;
+    const broken = () => {
+      runs++;
+      return Object.defineProperty({}, "then", {
+        get() {
+          throw new Error("then getter threw");
+        },
+      }) as string;
+    };
+    const { send, errors } = decisions(store, broken, 600_000);
+    expect((await send('{"id":"thenable"}')).body).toBe('{"decision":"refused"}');
+    expect((await send('{"id":"thenable"}')).body).toBe('{"decision":"refused"}');
+    expect(runs).toBe(1);
+    expect(errors).toEqual(["then getter threw"]);
+    expect(await store.claim("decide:thenable", { type: "decision", digest: "" })).toMatchObject({ status: "completed" });
+  });
+
+  it("answers 500, never hangs, when the reused plan itself throws after the store was waited on", async () => {
+    const memory = memoryIdempotencyStore();
+    await decisions(memory, () => "approved", 600_000).send('{"id":"reused-throws","amount":1}');
+    const slowStore: IdempotencyStore = { claim: async (key, info) => memory.claim(key, info) };
+    const { send } = decisions(slowStore, () => "approved", 600_000, {}, {
+      reused: () => {
+        throw new Error("reused plan failed");
+      },
+    });
+    const answer = await send('{"id":"reused-throws","amount":2}');
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body!)).toMatchObject({ error: { code: "INTERNAL_ERROR" } });
   });
 
   it("answers every in-process copy of a reused id with the reused plan, never an empty 200", async () => {

@@ -93,10 +93,14 @@ class Deciding {
   private stopRenewing: (() => void) | undefined = undefined;
   /** The claim's last answer told to telemetry (once per change, not per poll). */
   private told: string | undefined = undefined;
-  /** The answer's promise (made when a step waits) and what copies in this process wait on (made when one does). */
+  /** The answer's promise, made when a step waits. */
   private resolveAnswer: ((answer: WebhookResponse | Plan) => void) | undefined = undefined;
-  private sentWaiters: Promise<Sent> | undefined = undefined;
-  private resolveSentWaiters: ((sent: Sent) => void) | undefined = undefined;
+  private rejectAnswer: ((error: unknown) => void) | undefined = undefined;
+  /**
+   * Copies in this process waiting for what is sent: a promise each, made in the copy's own request (a Worker
+   * does not resume a request's continuation on a promise another request made and then ended).
+   */
+  private copies: ((sent: Sent) => void)[] | undefined = undefined;
   /** Handed to waitUntil (once) when work goes on after the answer; settles when deciding ends. */
   private kept = false;
   private resolveEnded: (() => void) | undefined = undefined;
@@ -116,21 +120,28 @@ class Deciding {
     this.claim();
     if (this.sent !== undefined) return answer(this.plan, this.sent);
     this.wait(); // (already waiting: only a step that waits leaves nothing sent)
-    return new Promise((resolve) => (this.resolveAnswer = resolve));
+    return new Promise((resolve, reject) => {
+      this.resolveAnswer = resolve;
+      this.rejectAnswer = reject;
+    });
   }
 
-  /** For a copy of this delivery: what it sends. */
+  /** For a copy of this delivery (while nothing is sent yet): what it sends. */
   whenSent(): Promise<Sent> {
-    if (this.sentWaiters === undefined) this.sentWaiters = new Promise((resolve) => (this.resolveSentWaiters = resolve));
-    return this.sentWaiters;
+    return new Promise((resolve) => (this.copies ??= []).push(resolve));
   }
 
-  /** A step is about to wait: copies in this process wait for this delivery from now on, and the deadline runs. */
+  /**
+   * A step is about to wait: copies in this process wait for this delivery from now on, and the deadline runs
+   * (unless the answer already went out). While every step answers at once no copy can arrive, except from a
+   * handler that itself handles a delivery of the same id synchronously: that one finds the claim taken and polls
+   * the store.
+   */
   private wait(): void {
     if (this.waiting) return;
     this.waiting = true;
     this.pending.set(this.plan.key, this);
-    this.deadline = setTimeout(atDeadline, timerDelay(this.plan.deadlineAt), this);
+    if (this.sent === undefined) this.deadline = setTimeout(atDeadline, timerDelay(this.plan.deadlineAt), this);
   }
 
   /** Sends `result` (once); `outcome` is how it came about, for telemetry. */
@@ -138,10 +149,25 @@ class Deciding {
     if (this.sent !== undefined) return;
     this.sent = result;
     this.trace?.note(outcome, errorType);
+    this.clearTimers();
+    const { copies } = this;
+    if (copies !== undefined) for (const resolve of copies) resolve(result);
+    const { resolveAnswer } = this;
+    if (resolveAnswer === undefined) return;
+    let sent: WebhookResponse | Plan;
+    try {
+      sent = answer(this.plan, result);
+    } catch (error) {
+      this.rejectAnswer!(error); // (the engine answers 500)
+      return;
+    }
+    resolveAnswer(sent);
+  }
+
+  private clearTimers(): void {
     if (this.deadline !== undefined) clearTimeout(this.deadline);
     if (this.grace !== undefined) clearTimeout(this.grace);
-    this.resolveSentWaiters?.(result);
-    this.resolveAnswer?.(answer(this.plan, result));
+    this.deadline = this.grace = undefined;
   }
 
   /** The delivery's work (a handler, a claim being polled) goes on after the answer; `also` is a chain of its own. */
@@ -160,6 +186,7 @@ class Deciding {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.clearTimers();
     this.stopRenewing?.();
     if (this.pending.get(this.plan.key) === this) this.pending.delete(this.plan.key);
     this.resolveEnded?.();
@@ -210,12 +237,14 @@ class Deciding {
     if (this.sent !== undefined) return this.end(); // the deadline passed while another delivery held the decision
     const { plan } = this;
     let claimed: MaybePromise<ClaimResult>;
+    let waits: boolean;
     try {
       claimed = this.engine.store.claim(plan.key, { type: plan.type, digest: plan.digest });
+      waits = isPromiseLike(claimed);
     } catch (error) {
       return this.fail(error);
     }
-    if (!isPromiseLike(claimed)) return this.claimed(claimed);
+    if (!waits) return this.claimed(claimed as ClaimResult);
     this.wait();
     Promise.resolve(claimed).then(
       (result) => this.claimed(result),
@@ -264,13 +293,15 @@ class Deciding {
       this.stopRenewing = keepClaimed(claim, { maxHandlerMs: this.engine.maxHandlerMs, report: this.report });
     }
     let value: unknown;
+    let waits: boolean;
     try {
       trace?.handlerStarted();
       value = trace === undefined ? plan.run(claim.transaction) : trace.within(() => plan.run(claim.transaction));
+      waits = isPromiseLike(value); // (a `then` getter may throw: the handler's failure)
     } catch (error) {
       return this.settled(claim, error, true);
     }
-    if (!isPromiseLike(value)) return this.settled(claim, value, false);
+    if (!waits) return this.settled(claim, value, false);
     this.wait();
     Promise.resolve(value).then(
       (result) => this.settled(claim, result, false),
@@ -343,15 +374,17 @@ class Deciding {
    * fallback is recorded in place of the handler's work where the store can discard it (a transaction's rollback).
    */
   private record(claim: Claim, decided: Decided): MaybePromise<boolean> {
-    const info = { outcome: this.plan.outcome(decided.body, decided.reason), result: decided.body };
     let recorded: MaybePromise<boolean>;
+    let waits: boolean;
     try {
+      const info = { outcome: this.plan.outcome(decided.body, decided.reason), result: decided.body };
       recorded = decided.reason === "fallback" && claim.completeInstead ? claim.completeInstead(info) : claim.complete(info);
+      waits = isPromiseLike(recorded);
     } catch (error) {
       this.report(error);
       return false;
     }
-    if (!isPromiseLike(recorded)) return this.lapsedUnless(recorded);
+    if (!waits) return this.lapsedUnless(recorded as boolean);
     return Promise.resolve(recorded).then(
       (ok) => this.lapsedUnless(ok),
       (error: unknown) => {

@@ -2,10 +2,12 @@
 // (senders.ts) accept the bench's own deliveries (deliveries.ts), refuse a tampered body, and answer a repeat as
 // they answered the first copy. No timing here: the numbers belong to `npm run bench`.
 import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
 import { createWebhookHandler } from "@siglume-middleware/core";
+import { pomeloSignedRequest } from "@siglume-middleware/testing";
 import { describe, expect, it } from "vitest";
 import { coreRequestOf, prepared, type Prepared } from "./core.js";
-import { senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
+import { GUARANTEES, POMELO, SIGLUME, senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
 
 // Standard Webhooks' provider comes from another branch: its row is measured once it is installed in test/.
 const standardInstalled = await import(STANDARD_MODULES.provider).then(
@@ -42,4 +44,34 @@ describe("bench senders: our route and the baseline do the same job", () => {
       expect(theirs(delivery)).toEqual(first);
     }
   });
+});
+
+/** `delivery`'s id with another body (one more field), signed as its sender signs. */
+function reused(sender: "siglume" | "pomelo", delivery: Prepared): Prepared {
+  const text = JSON.stringify({ ...JSON.parse(delivery.body.toString("utf8")), reused: true });
+  if (sender === "siglume") {
+    const t = /t=(\d+)/.exec(delivery.headers["siglume-signature"]!)![1]!;
+    const v1 = createHmac("sha256", SIGLUME.secret).update(`${t}.${text}`).digest("hex");
+    return { ...delivery, body: Buffer.from(text), headers: { ...delivery.headers, "siglume-signature": `t=${t},v1=${v1}` } };
+  }
+  const signed = pomeloSignedRequest(text, { apiKey: POMELO.key, apiSecret: POMELO.secret, endpoint: POMELO.path, timestamp: Number(delivery.headers["x-timestamp"]) });
+  return { ...delivery, body: Buffer.from(signed.text), headers: { ...delivery.headers, "x-signature": signed.headers["x-signature"]! } };
+}
+
+describe("bench guarded routes (guarantees.ts): each step does the baseline's job plus its guarantees", () => {
+  const levels = GUARANTEES.map((_, i) => i + 1);
+  it.each((["siglume", "pomelo"] as const).flatMap((sender) => levels.map((level) => [sender, level] as const)))(
+    "%s with the first %i guarantees: accepts the deliveries, refuses a tampered body, answers a repeat alike",
+    async (sender, level) => {
+      const route = (await senders[sender].guarded!(level)) as (body: Uint8Array, header: (name: string) => string | undefined) => unknown;
+      const status = async (delivery: Prepared) => ((await route(delivery.body, (name) => delivery.headers[name])) as { status: number }).status;
+      for (const delivery of prepared(sender, 2)) {
+        expect(await status(delivery)).toBe(204);
+        expect(await status(tampered(delivery))).toBe(401);
+        expect(await status(delivery)).toBe(204);
+        // From the digest (the second guarantee) on, the same id with another body is refused, not a duplicate.
+        expect(await status(reused(sender, delivery))).toBe(level >= 2 ? 422 : 204);
+      }
+    },
+  );
 });

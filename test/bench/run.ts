@@ -1,6 +1,6 @@
 // `npm run bench [-- options]`: every number on this machine, in this run; writes docs/bench-latest.{md,json}.
 //   --quick            2 rounds of 1 s (smoke runs; numbers mean little)
-//   --section a,b      only these sections: core, routes, telemetry, deadline, stores, flood
+//   --section a,b      only these sections: core, routes, guarantees, telemetry, deadline, stores, flood
 //   --rows REGEX       only the route rows whose "sender/target" matches (e.g. "siglume/", "/fastify")
 //   --no-write         print only (quick and partial runs never write docs/)
 //   --json FILE        also write the JSON report to FILE
@@ -14,14 +14,15 @@ import { benchCore, type CoreRow } from "./core.js";
 import { benchAdyenDeadline, DEADLINE_SLACK_MS, type DeadlineRow } from "./deadline.js";
 import { deliveriesFor } from "./deliveries.js";
 import { flood, NODE_TARGETS, runWrk, startServer, unavailable, type Target } from "./lib.js";
+import { benchGuarantees, GUARANTEE_ROWS, type GuaranteeRow } from "./guarantees.js";
 import { benchRoute, TARGETS, type RouteRow } from "./routes.js";
-import { ADYEN, SENDERS, senders, STANDARD_MODULES, type SenderName } from "./senders.js";
+import { ADYEN, GUARANTEES, SENDERS, senders, STANDARD_MODULES, type SenderName } from "./senders.js";
 import { benchPostgres, benchRedis, type StoreRow } from "./stores.js";
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes("--quick");
-const sections = new Set((option("--section") ?? "core,routes,telemetry,deadline,stores,flood").split(","));
+const sections = new Set((option("--section") ?? "core,routes,guarantees,telemetry,deadline,stores,flood").split(","));
 const rowFilter = new RegExp(option("--rows") ?? "");
 const partial = quick || option("--section") !== undefined || option("--rows") !== undefined;
 const write = !args.includes("--no-write") && !partial;
@@ -129,6 +130,16 @@ if (sections.has("routes")) {
   }
 }
 
+const guarantees: GuaranteeRow[] = [];
+if (sections.has("guarantees")) {
+  for (const [sender, target] of GUARANTEE_ROWS) {
+    const row = `${sender}/${target}`;
+    if (!rowFilter.test(row)) continue;
+    log(`guarantees ${row}: the baseline, each guarantee added, ours; ${ROUNDS} interleaved rounds of ${SECONDS} s`);
+    add(guarantees, await attempt(`guarantees ${row}`, () => benchGuarantees(sender, target, { rounds: ROUNDS, seconds: SECONDS })));
+  }
+}
+
 let telemetry: RouteRow | undefined;
 if (sections.has("telemetry")) {
   log("telemetry: Siglume on Express, OpenTelemetry SDK registered vs telemetry: false");
@@ -181,6 +192,7 @@ if (coreSiglume) targets[`core: Siglume ≥ ${TARGET_RATIO} of the floor`] = cor
 if (core.length) targets["core: every delivery answered 2xx"] = core.every((row) => row.refused === 0);
 if (gated.length) targets[`routes: every row ≥ ${TARGET_RATIO} of its baseline (Deno reported only)`] = gated.every((row) => row.ratio >= TARGET_RATIO);
 if (routes.length || telemetry) targets["routes: every valid delivery answered 2xx"] = [...routes, ...(telemetry ? [telemetry] : [])].every((row) => row.non2xx === 0);
+if (guarantees.length) targets["guarantees: every valid delivery answered 2xx"] = guarantees.every((row) => row.steps.every((step) => step.non2xx === 0));
 if (deadlines.length) targets[`Adyen deadline: every answer "refused" within decisionTimeoutMs + ${DEADLINE_SLACK_MS} ms`] = deadlines.every((row) => row.allRefused && row.withinDeadline);
 if (stores.length) {
   targets[`stores: ≥ ${TARGET_RATIO} of the hand-written transaction (Adyen decisions reported only)`] = stores.every(
@@ -190,7 +202,7 @@ if (stores.length) {
 }
 if (floods.length) targets["flood: RSS growth ≤ 50 MB"] = floods.every((row) => row.growthMb <= 50);
 targets["every section that ran finished without an error"] = failed.length === 0;
-Object.assign(report, { core, routes, skipped, failed, telemetry, deadlines, stores, floods, targets });
+Object.assign(report, { core, routes, guarantees, skipped, failed, telemetry, deadlines, stores, floods, targets });
 machine.loadAverageAtEnd = loadAverage();
 report.seconds = Math.round((Date.now() - started) / 1000);
 
@@ -251,6 +263,31 @@ for (const [sender] of ROUTES) {
     ),
   );
 }
+if (guarantees.length)
+  parts.push(
+    table(
+      "What the guarantees cost",
+      [
+        `Where a route stays below its baseline: the same wrk load on six servers, interleaved, ${ROUNDS} rounds of ${SECONDS} s. The hand-written baseline, then the same route with each guarantee ours keeps added in turn (bench/senders.ts \`guardedIds\`, written plainly, with the core's memory store, body digest and shared deadlines), then ours. Each cell is the median server CPU µs per request, with its difference from the cell before.`,
+        "",
+        ...GUARANTEES.map((text, i) => `${i + 1}. ${text}`),
+        "",
+        "Ratios are of median req/s: guarded (all four) against the baseline is what the guarantees cost; ours against guarded is what is left beyond them.",
+      ],
+      ["route", "baseline", ...GUARANTEES.map((_, i) => `+${i + 1}`), "ours", "guarded / baseline", "ours / guarded", "ours / baseline", "non-2xx"],
+      guarantees.map((row) => {
+        const rps = (variant: string) => row.steps.find((step) => step.variant === variant)!.rps;
+        return [
+          `${senders[row.sender].title} on ${TARGETS[row.target].title}`,
+          ...row.steps.map((step, i) => (i === 0 ? fmt(step.cpuUs, 1) : `${fmt(step.cpuUs, 1)} (${step.cpuUs >= row.steps[i - 1]!.cpuUs ? "+" : "−"}${fmt(Math.abs(step.cpuUs - row.steps[i - 1]!.cpuUs), 1)})`)),
+          fmt(rps("guarded") / rps("baseline"), 2),
+          fmt(row.oursToGuarded, 2),
+          fmt(rps("ours") / rps("baseline"), 2),
+          row.steps.reduce((sum, step) => sum + step.non2xx, 0),
+        ];
+      }),
+    ),
+  );
 if (telemetry)
   parts.push(
     table(

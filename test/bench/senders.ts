@@ -4,7 +4,8 @@
 // Runtime-neutral (node:crypto and node:buffer exist on Node, Bun and Deno): every server script shares it.
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { siglumeWebhooks, type WebhookProvider } from "@siglume-middleware/core";
+import type { Readable } from "node:stream";
+import { bodyDigest, deadlines, memoryIdempotencyStore, siglumeWebhooks, type ClaimResult, type Watched, type WebhookProvider } from "@siglume-middleware/core";
 import { adyenAuthenticationWebhooks, type AdyenAuthenticationOptions } from "@siglume-middleware/adyen";
 import { clearTxWebhooks, type ClearTxOptions } from "@siglume-middleware/cleartx";
 import { pomeloWebhooks, type PomeloOptions } from "@siglume-middleware/pomelo";
@@ -42,6 +43,8 @@ export interface Answer {
 }
 /** The baseline's work once the body is read. */
 export type Baseline = (body: Uint8Array, header: HeaderOf) => Answer;
+/** The guarded route's (guardedIds): an answer at once when refused, else a Promise. */
+export type GuardedBaseline = (body: Uint8Array, header: HeaderOf) => Answer | Promise<Answer>;
 
 const NO_CONTENT: Answer = { status: 204 };
 const UNAUTHORIZED: Answer = { status: 401 };
@@ -63,7 +66,7 @@ const telemetryOf = (variant: string) => (variant === "telemetry-off" ? { teleme
  * hand-written route's CPU per request climbed round after round (Fastify 48 → 94 µs in one row) and the later
  * rounds flattered ours.)
  */
-function handledIds(): (id: string, answer: Answer) => Answer {
+function handledIds(): Once<Answer> {
   const handled = new Map<string, Answer>();
   return (id, answer) => {
     const earlier = handled.get(id);
@@ -73,12 +76,98 @@ function handledIds(): (id: string, answer: Answer) => Answer {
   };
 }
 
+/** How a route remembers handled ids: the baseline's Map (an answer at once), or the guarded one's (a Promise). */
+type Once<A> = (id: string, answer: Answer, body: Uint8Array) => A;
+
+/**
+ * The "guarded" hand-written route (bench/guarantees.ts): the baseline with what ours guarantees beyond it, added one
+ * at a time (GUARANTEES, `level` of them), each written as plainly as a careful hand-written route would. It borrows
+ * the core's memory store, body digest and shared deadlines, so a row measures what those guarantees cost through the
+ * framework, not how well they are coded.
+ */
+export const GUARANTEES = [
+  "the body read's timeout (10 s)",
+  "the body's digest kept with the id (a reused id with another body is refused, not taken for a duplicate)",
+  "a bounded store that tells a copy in flight (409) from a completed one",
+  "the user's (async) handler awaited against a timeout, its failure answered 500 with the claim released",
+] as const;
+function guardedIds(namespace: string, level: number): Once<Answer | Promise<Answer>> {
+  if (level < 2) return handledIds();
+  if (level === 2) {
+    const digests = new Map<string, string>();
+    return (id, answer, body) => {
+      const digest = bodyDigest(body) as string;
+      const earlier = digests.get(id);
+      if (earlier !== undefined) return earlier === digest ? answer : REUSED;
+      digests.set(id, digest);
+      return answer;
+    };
+  }
+  const store = memoryIdempotencyStore();
+  const handler = async (): Promise<void> => {};
+  return (id, answer, body) => {
+    const digest = bodyDigest(body) as string;
+    const claimed = store.claim(`${namespace}:${id}`, { type: "event", digest }) as ClaimResult;
+    if (claimed.status === "in_flight") return CONFLICT;
+    if (claimed.status === "completed") return claimed.digest === digest ? answer : REUSED;
+    if (level === 3) {
+      claimed.claim.complete({ outcome: "handled" });
+      return answer;
+    }
+    return withinTimeout(handler()).then((settled) => {
+      if (settled === "timeout") return UNAVAILABLE;
+      if (settled !== "ok") {
+        claimed.claim.release({ error: settled.error });
+        return FAILED;
+      }
+      claimed.claim.complete({ outcome: "handled" });
+      return answer;
+    });
+  };
+}
+const CONFLICT: Answer = { status: 409 };
+const REUSED: Answer = { status: 422 };
+const UNAVAILABLE: Answer = { status: 503 };
+const FAILED: Answer = { status: 500 };
+const HANDLER_TIMEOUT_MS = 25_000;
+/** A deadline on the core's shared deadlines (one timer for all of them): settles `timeout` unless deleted first. */
+class Deadline implements Watched {
+  at: number;
+  watchSlot: number | undefined = undefined;
+  constructor(
+    ms: number,
+    readonly expire: () => void,
+  ) {
+    this.at = performance.now() + ms;
+    deadlines.add(this, ms);
+  }
+}
+function withinTimeout(work: Promise<void>): Promise<"ok" | "timeout" | { error: unknown }> {
+  return new Promise((resolve) => {
+    const deadline = new Deadline(HANDLER_TIMEOUT_MS, () => resolve("timeout"));
+    work.then(
+      () => {
+        deadlines.delete(deadline);
+        resolve("ok");
+      },
+      (error: unknown) => {
+        deadlines.delete(deadline);
+        resolve({ error });
+      },
+    );
+  });
+}
+/** The guarded route's read timeout (10 s, as ours): the body stream errs past it; call the result once it is read. */
+export function bodyDeadline(body: Readable): () => void {
+  const deadline = new Deadline(10_000, () => body.destroy(new Error("body read timed out")));
+  return () => deadlines.delete(deadline);
+}
+
 /** Fresh within 300 s, as every sender's scheme asks. */
 const fresh = (seconds: string) => Math.abs(Date.now() / 1000 - Number(seconds)) <= 300;
 
-function siglumeBaseline(): Baseline {
+function siglumeBaseline<A extends Answer | Promise<Answer>>(once: Once<A>): (body: Uint8Array, header: HeaderOf) => A | Answer {
   const key = Buffer.from(SIGLUME.secret);
-  const once = handledIds();
   return (body, header) => {
     const signature = one(header("siglume-signature"));
     if (signature === undefined) return UNAUTHORIZED;
@@ -92,7 +181,7 @@ function siglumeBaseline(): Baseline {
     const expected = createHmac("sha256", key).update(`${t}.`).update(body).digest();
     if (!timingSafeEqual(expected, Buffer.from(v1, "hex"))) return UNAUTHORIZED;
     const event = JSON.parse(text(body)) as { id?: unknown };
-    return typeof event.id === "string" ? once(event.id, NO_CONTENT) : BAD_REQUEST;
+    return typeof event.id === "string" ? once(event.id, NO_CONTENT, body) : BAD_REQUEST;
   };
 }
 
@@ -112,13 +201,12 @@ function adyenBaseline(): Baseline {
     if (given.length !== 32 || !timingSafeEqual(createHmac("sha256", key).update(body).digest(), given)) return UNAUTHORIZED;
     const request = JSON.parse(text(body)) as { id?: unknown; purchase?: { originalAmount?: { value?: number } } };
     if (typeof request.id !== "string") return BAD_REQUEST;
-    return once(request.id, (request.purchase?.originalAmount?.value ?? 0) >= 0 ? proceed : refused);
+    return once(request.id, (request.purchase?.originalAmount?.value ?? 0) >= 0 ? proceed : refused, body);
   };
 }
 
-function pomeloBaseline(): Baseline {
+function pomeloBaseline<A extends Answer | Promise<Answer>>(once: Once<A>): (body: Uint8Array, header: HeaderOf) => A | Answer {
   const secrets = new Map([[POMELO.key, Buffer.from(POMELO.secret, "base64")]]);
-  const once = handledIds();
   return (body, header) => {
     const apiKey = one(header("x-api-key"));
     const timestamp = one(header("x-timestamp"));
@@ -131,7 +219,7 @@ function pomeloBaseline(): Baseline {
     const expected = createHmac("sha256", secret).update(timestamp).update(endpoint).update(body).digest();
     if (given.length !== 32 || !timingSafeEqual(expected, given)) return UNAUTHORIZED;
     const event = JSON.parse(text(body)) as { event_id?: unknown };
-    return typeof event.event_id === "string" ? once(event.event_id, NO_CONTENT) : BAD_REQUEST;
+    return typeof event.event_id === "string" ? once(event.event_id, NO_CONTENT, body) : BAD_REQUEST;
   };
 }
 
@@ -149,7 +237,7 @@ function clearTxBaseline(): Baseline {
   return (body, header) => {
     if (!clearTxSigned(body, one(header(CLEARTX.header)))) return UNAUTHORIZED;
     const notification = JSON.parse(text(body)) as { transactionRef?: unknown };
-    return typeof notification.transactionRef === "string" ? once(notification.transactionRef, received) : BAD_REQUEST;
+    return typeof notification.transactionRef === "string" ? once(notification.transactionRef, received, body) : BAD_REQUEST;
   };
 }
 
@@ -171,7 +259,7 @@ async function standardBaseline(): Promise<Baseline> {
     } catch {
       return UNAUTHORIZED;
     }
-    return once(id, NO_CONTENT);
+    return once(id, NO_CONTENT, body);
   };
 }
 
@@ -198,14 +286,15 @@ export const clearTxOptions: ClearTxOptions = {
 /** Per sender: what the bench calls the baseline, our provider, and the baseline itself. */
 export const senders: Record<
   SenderName,
-  { title: string; path: string; baseline: string; ours(variant: string): Promise<WebhookProvider<unknown>>; handWritten(): Promise<Baseline> }
+  { title: string; path: string; baseline: string; ours(variant: string): Promise<WebhookProvider<unknown>>; handWritten(): Promise<Baseline>; guarded?(level: number): Promise<GuardedBaseline> }
 > = {
   siglume: {
     title: "Siglume",
     path: SIGLUME.path,
     baseline: "v1 HMAC-SHA256 of `t.body` (hex, constant-time, 300 s window) + JSON.parse + Map + 204",
     ours: async (variant) => siglumeWebhooks({ ...siglumeOptions, ...telemetryOf(variant) }) as WebhookProvider<unknown>,
-    handWritten: async () => siglumeBaseline(),
+    handWritten: async () => siglumeBaseline(handledIds()),
+    guarded: async (level) => siglumeBaseline(guardedIds("siglume", level)),
   },
   adyen: {
     title: "Adyen relayed authentication",
@@ -219,7 +308,8 @@ export const senders: Record<
     path: POMELO.path,
     baseline: "api key lookup + timestamp window + X-Endpoint + HMAC-SHA256 of timestamp+endpoint+body + JSON.parse + Map + 204",
     ours: async () => pomeloWebhooks(pomeloOptions) as WebhookProvider<unknown>,
-    handWritten: async () => pomeloBaseline(),
+    handWritten: async () => pomeloBaseline(handledIds()),
+    guarded: async (level) => pomeloBaseline(guardedIds("pomelo", level)),
   },
   cleartx: {
     title: "ClearTX notifications",

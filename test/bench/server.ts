@@ -3,6 +3,8 @@
 //   ours       the sender's provider on the framework's adapter (hono: @siglume-middleware/hono; fetch:
 //              webhookFetchHandler, both served by @hono/node-server), memory store, handlers that return at once;
 //   baseline   the hand-written route in the same framework (senders.ts), its body read the framework's way;
+//   guarded    that route with what ours guarantees beyond it (senders.ts GUARANTEES; Fastify and Koa, Siglume and
+//              Pomelo: bench/guarantees.ts); guarded-N with the first N of them only;
 //   slow       ours, with Adyen's handler taking 5 s (the deadline bench);
 //   telemetry  ours, with the OpenTelemetry SDK registered (telemetry.ts);
 //   telemetry-off  ours, with `telemetry: false` (Siglume).
@@ -29,6 +31,8 @@ import { OnPomeloOtp, OnPomeloReview, OnPomeloTokenEvent, PomeloWebhooksModule }
 import { webhookFetchHandler } from "@siglume-middleware/web";
 import {
   adyenOptions,
+  bodyDeadline,
+  GUARANTEES,
   clearTxOptions,
   fetchBaseline,
   pomeloOptions,
@@ -142,8 +146,15 @@ function nestBaseline(path: string, baseline: Baseline): object {
 async function start(framework: string, senderName: SenderName, variant: string): Promise<number> {
   const sender = senders[senderName];
   if (variant === "telemetry") startTelemetry();
-  const ours = variant !== "baseline" ? await sender.ours(variant) : undefined;
-  const baseline = ours === undefined ? await sender.handWritten() : undefined;
+  // "guarded-N": the first N of GUARANTEES; "guarded": all of them.
+  const level = variant === "guarded" ? GUARANTEES.length : variant.startsWith("guarded-") ? Number(variant.slice(8)) : 0;
+  const ours = variant !== "baseline" && level === 0 ? await sender.ours(variant) : undefined;
+  const baseline = variant === "baseline" ? await sender.handWritten() : undefined;
+  const guarded = level > 0 ? await sender.guarded?.(level) : undefined;
+  if (level > 0 && (guarded === undefined || (framework !== "fastify" && framework !== "koa"))) {
+    throw new Error(`no guarded route for ${senderName} on ${framework}`);
+  }
+
   const { path } = sender;
 
   if (framework === "express") {
@@ -160,7 +171,24 @@ async function start(framework: string, senderName: SenderName, variant: string)
   if (framework === "fastify") {
     const app = Fastify();
     if (ours) await app.register(webhookPlugin, { provider: ours });
-    else {
+    else if (guarded) {
+      app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer", bodyLimit: LIMIT }, (_req, body, done) => done(null, body));
+      app.decorateRequest("bodyRead", null);
+      app.addHook("preParsing", (request, _reply, payload, done) => {
+        (request as unknown as { bodyRead: () => void }).bodyRead = bodyDeadline(payload);
+        done(null, payload);
+      });
+      app.addHook("preValidation", (request, _reply, done) => {
+        (request as unknown as { bodyRead: () => void }).bodyRead();
+        done();
+      });
+      app.post(path, async (request, reply) => {
+        const pending = guarded(request.body as Buffer, (name) => request.headers[name]);
+        const answer = pending instanceof Promise ? await pending : pending;
+        reply.code(answer.status);
+        return answer.body === undefined ? reply.send() : reply.type(JSON_TYPE).send(answer.body);
+      });
+    } else {
       app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer", bodyLimit: LIMIT }, (_req, body, done) => done(null, body));
       app.post(path, async (request, reply) => {
         const answer = baseline!(request.body as Buffer, (name) => request.headers[name]);
@@ -174,6 +202,24 @@ async function start(framework: string, senderName: SenderName, variant: string)
   if (framework === "koa") {
     const app = new Koa();
     if (ours) app.use(koaMiddleware(ours));
+    else if (guarded)
+      app.use(async (ctx) => {
+        if (ctx.path !== path || ctx.method !== "POST") return;
+        const bodyRead = bodyDeadline(ctx.req);
+        let body: Buffer;
+        try {
+          body = await getRawBody(ctx.req, { limit: LIMIT, length: ctx.req.headers["content-length"] });
+        } finally {
+          bodyRead();
+        }
+        const pending = guarded(body, (name) => ctx.req.headers[name]);
+        const answer = pending instanceof Promise ? await pending : pending;
+        ctx.status = answer.status;
+        if (answer.body !== undefined) {
+          ctx.type = JSON_TYPE;
+          ctx.body = answer.body;
+        }
+      });
     else
       app.use(async (ctx) => {
         if (ctx.path !== path || ctx.method !== "POST") return;

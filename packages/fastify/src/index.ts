@@ -82,16 +82,18 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
       const routeOptions = {
         method: ANY_METHOD,
         config: { webhookRoute: route } satisfies RouteConfig,
-        handler: async (request: FastifyRequest, reply: FastifyReply) =>
-          send(
-            reply,
-            await handle(request, route, (limit, timeoutMs) => {
-              const { body } = request;
-              if (body === undefined) return NO_BODY;
-              // Bytes Fastify read, or a stream of a type it left alone (read here, for an answer to come).
-              return Buffer.isBuffer(body) ? body : readRawBody(body as Readable, limit, request.headers["content-length"], timeoutMs);
-            }),
-          ),
+        // Not async: the answer goes out from the engine's Promise, without an async function's Promise around it.
+        handler(request: FastifyRequest, reply: FastifyReply): void {
+          handle(request, route, (limit, timeoutMs) => {
+            const { body } = request;
+            if (body === undefined) return NO_BODY;
+            // Bytes Fastify read, or a stream of a type it left alone (read here, for an answer to come).
+            return Buffer.isBuffer(body) ? body : readRawBody(body as Readable, limit, request.headers["content-length"], timeoutMs);
+          }).then(
+            (response) => send(reply, response),
+            (error: unknown) => reply.send(error),
+          );
+        },
       };
       scope.route({ ...routeOptions, url: route.path });
       // Also with one trailing slash, as the other adapters match it, unless the host's router

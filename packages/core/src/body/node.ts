@@ -13,7 +13,7 @@ import { deadlines } from "../platform/index.js";
  * paused, and the BODY_TIMEOUT answer carries `Connection: close`, on which
  * Node closes the socket once the answer is written.
  */
-export async function readRawBody(
+export function readRawBody(
   stream: Readable,
   limit: number,
   contentLength?: string | number | null,
@@ -22,7 +22,13 @@ export async function readRawBody(
   const length = contentLength == null || contentLength === "" ? undefined : Number(contentLength);
   // raw-body refuses at once when Content-Length exceeds the limit, and
   // otherwise stops reading the moment the running total passes it.
-  const reading = getRawBody(stream, { limit, length: Number.isFinite(length) ? length : undefined });
+  // Not an `async` function: returning this Promise from one would add a Promise and two turns to every read.
+  let reading: Promise<Buffer>;
+  try {
+    reading = getRawBody(stream, { limit, length: Number.isFinite(length) ? length : undefined });
+  } catch (error) {
+    return Promise.reject(error).catch(readFailure(limit));
+  }
   if (timeoutMs === undefined) return reading.catch(readFailure(limit));
   return new Promise<Buffer>((resolve, reject) => {
     // The shared watchdog, not a timer per request: a body usually arrives within the same tick.

@@ -28,10 +28,12 @@ export function denoBinary() {
  * `deno run` arguments for a TypeScript file: no lock file; sloppy imports, because this repository's TypeScript
  * imports siblings as "./x.js" (Node's ESM rule) where Deno wants "./x.ts"; connecting to and listening on
  * loopback; reading the environment variables named (`true`: all of them, as pg and ioredis need). Nothing
- * else: Deno loads modules without read permission and finds workspace packages through the package.json beside
- * the file.
+ * else: Deno loads statically imported modules without read permission and finds workspace packages through the
+ * package.json beside the file. A module imported by a name computed at run time needs read permission: list the
+ * folders in `read` (the bench's Standard Webhooks provider, imported only where it is installed).
  */
-export function denoRunArgs(file, { env }) {
+export function denoRunArgs(file, { env, read = [] }) {
   const allowEnv = env === true ? "--allow-env" : `--allow-env=${env.join(",")}`;
-  return ["run", "--no-lock", "--sloppy-imports", "--allow-net=127.0.0.1", allowEnv, file];
+  const allowRead = read.length ? [`--allow-read=${read.join(",")}`] : [];
+  return ["run", "--no-lock", "--sloppy-imports", "--allow-net=127.0.0.1", allowEnv, ...allowRead, file];
 }

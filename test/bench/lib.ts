@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import type { SenderName } from "./senders.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
+/** The repository's root: Deno reads the modules the bench imports by a computed name (Standard Webhooks) under it. */
+const repository = fileURLToPath(new URL("../../", import.meta.url));
 export const scratch = mkdtempSync(join(os.tmpdir(), "siglume-bench-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
@@ -27,7 +29,7 @@ export type Target = (typeof NODE_TARGETS)[number] | "bun" | "deno";
 interface Runtimes {
   bunBinary(): string;
   denoBinary(): string;
-  denoRunArgs(file: string, permissions: { env: string[] | true }): string[];
+  denoRunArgs(file: string, permissions: { env: string[] | true; read?: string[] }): string[];
 }
 // scripts/lib/runtimes.mjs finds the Bun and Deno binaries the npm packages `bun` and `deno` ship (devDependencies
 // of test/). Where this checkout has neither, their rows are reported as unavailable.
@@ -43,7 +45,7 @@ function serverCommand(target: Target): [string, string[]] | string {
     try {
       if (!runtimes) throw new Error("scripts/lib/runtimes.mjs is not in this checkout");
       // Deno: the core reads NODE_ENV, the script SENDER and VARIANT.
-      return target === "bun" ? [runtimes.bunBinary(), [`${here}fetch-server.ts`]] : [runtimes.denoBinary(), runtimes.denoRunArgs(`${here}fetch-server.ts`, { env: true })];
+      return target === "bun" ? [runtimes.bunBinary(), [`${here}fetch-server.ts`]] : [runtimes.denoBinary(), runtimes.denoRunArgs(`${here}fetch-server.ts`, { env: true, read: [repository] })];
     } catch (error) {
       return `no ${target}: ${(error as Error).message}`;
     }

@@ -45,6 +45,15 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply | un
   return reply.send(response.body);
 }
 
+/** `send` from a route handler that is not async: whatever throws goes to Fastify's error handling, never unhandled. */
+function sendFromHandler(reply: FastifyReply, response: WebhookResponse): void {
+  try {
+    send(reply, response);
+  } catch (error) {
+    reply.send(error);
+  }
+}
+
 type Registration = { prefix?: string | undefined }; // what Fastify passes beside the plugin's own options
 type RouteConfig = { webhookRoute: WebhookRoute };
 
@@ -90,7 +99,7 @@ async function registerProvider(fastify: FastifyInstance, provider: WebhookProvi
             // Bytes Fastify read, or a stream of a type it left alone (read here, for an answer to come).
             return Buffer.isBuffer(body) ? body : readRawBody(body as Readable, limit, request.headers["content-length"], timeoutMs);
           }).then(
-            (response) => send(reply, response),
+            (response) => sendFromHandler(reply, response),
             (error: unknown) => reply.send(error),
           );
         },

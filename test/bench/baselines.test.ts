@@ -7,7 +7,7 @@ import { createWebhookHandler } from "@siglume-middleware/core";
 import { pomeloSignedRequest } from "@siglume-middleware/testing";
 import { describe, expect, it } from "vitest";
 import { coreRequestOf, prepared, type Prepared } from "./core.js";
-import { GUARANTEES, POMELO, SIGLUME, senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
+import { ADYEN, GUARANTEES, POMELO, SIGLUME, senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
 
 // Standard Webhooks' provider comes from another branch: its row is measured once it is installed in test/.
 const standardInstalled = await import(STANDARD_MODULES.provider).then(
@@ -47,8 +47,12 @@ describe("bench senders: our route and the baseline do the same job", () => {
 });
 
 /** `delivery`'s id with another body (one more field), signed as its sender signs. */
-function reused(sender: "siglume" | "pomelo", delivery: Prepared): Prepared {
+function reused(sender: "siglume" | "adyen" | "pomelo", delivery: Prepared): Prepared {
   const text = JSON.stringify({ ...JSON.parse(delivery.body.toString("utf8")), reused: true });
+  if (sender === "adyen") {
+    const signature = createHmac("sha256", Buffer.from(ADYEN.hmacKey, "hex")).update(text).digest("base64");
+    return { ...delivery, body: Buffer.from(text), headers: { ...delivery.headers, hmacsignature: signature } };
+  }
   if (sender === "siglume") {
     const t = /t=(\d+)/.exec(delivery.headers["siglume-signature"]!)![1]!;
     const v1 = createHmac("sha256", SIGLUME.secret).update(`${t}.${text}`).digest("hex");
@@ -60,17 +64,20 @@ function reused(sender: "siglume" | "pomelo", delivery: Prepared): Prepared {
 
 describe("bench guarded routes (guarantees.ts): each step does the baseline's job plus its guarantees", () => {
   const levels = GUARANTEES.map((_, i) => i + 1);
-  it.each((["siglume", "pomelo"] as const).flatMap((sender) => levels.map((level) => [sender, level] as const)))(
+  it.each((["siglume", "adyen", "pomelo"] as const).flatMap((sender) => levels.map((level) => [sender, level] as const)))(
     "%s with the first %i guarantees: accepts the deliveries, refuses a tampered body, answers a repeat alike",
     async (sender, level) => {
       const route = (await senders[sender].guarded!(level)) as (body: Uint8Array, header: (name: string) => string | undefined) => unknown;
-      const status = async (delivery: Prepared) => ((await route(delivery.body, (name) => delivery.headers[name])) as { status: number }).status;
+      const answer = async (delivery: Prepared) => (await route(delivery.body, (name) => delivery.headers[name])) as { status: number; body?: string };
+      const status = async (delivery: Prepared) => (await answer(delivery)).status;
+      // Adyen answers its decision (200 JSON), the others 204.
+      const accepted = sender === "adyen" ? { status: 200, body: JSON.stringify({ authenticationDecision: { status: "proceed" } }) } : { status: 204 };
       for (const delivery of prepared(sender, 2)) {
-        expect(await status(delivery)).toBe(204);
+        expect(await answer(delivery)).toEqual(accepted);
         expect(await status(tampered(delivery))).toBe(401);
-        expect(await status(delivery)).toBe(204);
+        expect(await answer(delivery)).toEqual(accepted);
         // From the digest (the second guarantee) on, the same id with another body is refused, not a duplicate.
-        expect(await status(reused(sender, delivery))).toBe(level >= 2 ? 422 : 204);
+        expect(await status(reused(sender, delivery))).toBe(level >= 2 ? 422 : accepted.status);
       }
     },
   );

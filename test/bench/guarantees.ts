@@ -3,15 +3,19 @@
 // GUARANTEES added (senders.ts; "guarded" has all four), and ours. Each step's CPU per request minus the step
 // before is what that guarantee costs through the framework; ours against "guarded" is what is left beyond them.
 import { deliveriesFor } from "./deliveries.js";
-import { interleaved, median, runWrk, startServer, type Load, type Target } from "./lib.js";
+import { interleaved, median, perRound, runWrk, startServer, type Load, type Target } from "./lib.js";
 import { GUARANTEES, type SenderName } from "./senders.js";
 
-/** The rows: the senders that carry the route target, on the frameworks where they stay below it. */
+/** The rows: the senders that carry the route target, on the frameworks where a row has stayed below it. */
 export const GUARANTEE_ROWS: [SenderName, Target][] = [
   ["siglume", "fastify"],
   ["siglume", "koa"],
+  ["adyen", "fastify"],
+  ["adyen", "koa"],
+  ["adyen", "nestjs"],
   ["pomelo", "fastify"],
   ["pomelo", "koa"],
+  ["pomelo", "nestjs"],
 ];
 
 /** The servers of one row, in order: each adds one guarantee to the one before, then ours. */
@@ -23,6 +27,8 @@ export interface GuaranteeStep {
   adds: string;
   rps: number;
   cpuUs: number;
+  /** The median over rounds of this step's CPU µs per request minus the step before's in the same round (0 first). */
+  addsCpuUs: number;
   non2xx: number;
 }
 
@@ -32,6 +38,8 @@ export interface GuaranteeRow {
   steps: GuaranteeStep[];
   /** median(ours req/s) / median(guarded req/s): ours against a hand-written route with the same guarantees. */
   oursToGuarded: number;
+  /** The median over rounds of ours req/s / guarded req/s in the same round (lib.ts perRound). */
+  oursToGuardedPerRound: number;
   rounds: Record<string, Load[]>;
 }
 
@@ -54,10 +62,12 @@ export async function benchGuarantees(sender: SenderName, target: Target, { roun
       adds: i === 0 ? "the hand-written baseline" : i === LADDER.length - 1 ? "ours" : GUARANTEES[i - 1]!,
       rps: median(runs[variant]!.map((load) => load.rps)),
       cpuUs: median(runs[variant]!.map((load) => load.cpuMicrosPerRequest)),
+      addsCpuUs: i === 0 ? 0 : perRound(runs[variant]!, runs[LADDER[i - 1]!]!, (step, before) => step.cpuMicrosPerRequest - before.cpuMicrosPerRequest),
       non2xx: runs[variant]!.reduce((sum, load) => sum + load.non2xx, 0),
     }));
     const rpsOf = (variant: string) => steps.find((step) => step.variant === variant)!.rps;
-    return { sender, target, steps, oursToGuarded: rpsOf("ours") / rpsOf("guarded"), rounds: runs };
+    const oursToGuardedPerRound = perRound(runs.ours!, runs.guarded!, (ours, guarded) => ours.rps / guarded.rps);
+    return { sender, target, steps, oursToGuarded: rpsOf("ours") / rpsOf("guarded"), oursToGuardedPerRound, rounds: runs };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }

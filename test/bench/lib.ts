@@ -180,6 +180,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * The median over rounds of `of(a[i], b[i])`, two sides' loads of the same round: this host's noise moves whole
+ * rounds (up to 2×), and the sides of one round share it, so this reads steadier than a ratio of medians.
+ */
+export function perRound(a: Load[], b: Load[], of: (a: Load, b: Load) => number): number {
+  return median(a.map((load, i) => of(load, b[i]!)));
+}
+
 /** Runs each side `rounds` times, interleaved (A B, B A, A B, …) so drift hits both alike. */
 export async function interleaved<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
   const names = Object.keys(sides) as K[];

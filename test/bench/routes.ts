@@ -1,7 +1,7 @@
 // The route rows of `npm run bench`: one sender on one target, our mount against the baseline (senders.ts) in the
 // same framework and runtime, under wrk: medians of interleaved rounds, server CPU per request beside req/s.
 import { deliveriesFor } from "./deliveries.js";
-import { interleaved, median, runWrk, startServer, type Load, type Target } from "./lib.js";
+import { interleaved, median, perRound, runWrk, startServer, type Load, type Target } from "./lib.js";
 import { senders, type SenderName } from "./senders.js";
 
 /** How each target reads the body in its baseline, and what the target is. */
@@ -26,6 +26,8 @@ export interface RouteRow {
   baselineRps: number;
   /** median(ours req/s) / median(baseline req/s). */
   ratio: number;
+  /** The median over rounds of ours req/s / baseline req/s in the same round (lib.ts perRound). */
+  roundRatio: number;
   oursCpuUs: number;
   baselineCpuUs: number;
   oursP99: number;
@@ -68,6 +70,7 @@ export async function benchRoute(
       oursRps: mid("ours", "rps"),
       baselineRps: mid("baseline", "rps"),
       ratio: mid("ours", "rps") / mid("baseline", "rps"),
+      roundRatio: perRound(runs.ours, runs.baseline, (ours, baseline) => ours.rps / baseline.rps),
       oursCpuUs: mid("ours", "cpuMicrosPerRequest"),
       baselineCpuUs: mid("baseline", "cpuMicrosPerRequest"),
       oursP99: mid("ours", "p99"),

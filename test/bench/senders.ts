@@ -185,13 +185,12 @@ function siglumeBaseline<A extends Answer | Promise<Answer>>(once: Once<A>): (bo
   };
 }
 
-function adyenBaseline(): Baseline {
+function adyenBaseline<A extends Answer | Promise<Answer>>(once: Once<A>): (body: Uint8Array, header: HeaderOf) => A | Answer {
   const key = Buffer.from(ADYEN.hmacKey, "hex");
   const basic = `Basic ${Buffer.from(`${ADYEN.basicAuth.username}:${ADYEN.basicAuth.password}`).toString("base64")}`;
   const expectedAuth = createHash("sha256").update(basic).digest();
   const proceed: Answer = { status: 200, body: JSON.stringify({ authenticationDecision: { status: "proceed" } }) };
   const refused: Answer = { status: 200, body: JSON.stringify({ authenticationDecision: { status: "refused" } }) };
-  const once = handledIds();
   return (body, header) => {
     const authorization = one(header("authorization"));
     const signature = one(header("hmacsignature"));
@@ -301,7 +300,8 @@ export const senders: Record<
     path: ADYEN.path,
     baseline: "Basic auth (constant-time) + base64 HMAC-SHA256 of the body + JSON.parse + Map + the decision (200 JSON)",
     ours: async (variant) => adyenAuthenticationWebhooks(adyenOptions(variant === "slow")) as WebhookProvider<unknown>,
-    handWritten: async () => adyenBaseline(),
+    handWritten: async () => adyenBaseline(handledIds()),
+    guarded: async (level) => adyenBaseline(guardedIds("adyen", level)),
   },
   pomelo: {
     title: "Pomelo token events",

@@ -3,8 +3,8 @@
 //   ours       the sender's provider on the framework's adapter (hono: @siglume-middleware/hono; fetch:
 //              webhookFetchHandler, both served by @hono/node-server), memory store, handlers that return at once;
 //   baseline   the hand-written route in the same framework (senders.ts), its body read the framework's way;
-//   guarded    that route with what ours guarantees beyond it (senders.ts GUARANTEES; Fastify and Koa, Siglume and
-//              Pomelo: bench/guarantees.ts); guarded-N with the first N of them only;
+//   guarded    that route with what ours guarantees beyond it (senders.ts GUARANTEES; Fastify, Koa and NestJS;
+//              Siglume, Adyen and Pomelo: bench/guarantees.ts); guarded-N with the first N of them only;
 //   slow       ours, with Adyen's handler taking 5 s (the deadline bench);
 //   telemetry  ours, with the OpenTelemetry SDK registered (telemetry.ts);
 //   telemetry-off  ours, with `telemetry: false` (Siglume).
@@ -42,6 +42,7 @@ import {
   STANDARD_MODULES,
   type Answer,
   type Baseline,
+  type GuardedBaseline,
   type SenderName,
 } from "./senders.js";
 import { startTelemetry } from "./telemetry.js";
@@ -126,18 +127,24 @@ async function nestModule(sender: SenderName, variant: string): Promise<object> 
   throw new Error(`no NestJS module for ${sender} in the bench`);
 }
 
-/** The hand-written NestJS controller: the raw body Nest keeps (`rawBody: true`), the answer through Express. */
-function nestBaseline(path: string, baseline: Baseline): object {
+/**
+ * The hand-written NestJS controller: the raw body Nest keeps (`rawBody: true`), the answer through Express. The
+ * guarded route's answer may be a Promise. Nest's parser reads the body on both sides, as ours reads it on NestJS: the
+ * first guarantee (the read's timeout) adds nothing there.
+ */
+function nestBaseline(path: string, baseline: Baseline | GuardedBaseline): object {
+  type Response = { status(code: number): { type(t: string): { send(b: string): void }; end(): void } };
+  const write = (res: Response, answer: Answer) => {
+    if (answer.body === undefined) res.status(answer.status).end();
+    else res.status(answer.status).type(JSON_TYPE).send(answer.body);
+  };
   @Controller()
   class HandWritten {
     @Post(path)
-    receive(
-      @Req() req: { rawBody: Buffer; headers: Record<string, string> },
-      @Res() res: { status(code: number): { type(t: string): { send(b: string): void }; end(): void } },
-    ) {
+    receive(@Req() req: { rawBody: Buffer; headers: Record<string, string> }, @Res() res: Response) {
       const answer = baseline(req.rawBody, (name) => req.headers[name]);
-      if (answer.body === undefined) res.status(answer.status).end();
-      else res.status(answer.status).type(JSON_TYPE).send(answer.body);
+      if (answer instanceof Promise) return answer.then((settled) => write(res, settled));
+      write(res, answer);
     }
   }
   return { controllers: [HandWritten] };
@@ -151,7 +158,7 @@ async function start(framework: string, senderName: SenderName, variant: string)
   const ours = variant !== "baseline" && level === 0 ? await sender.ours(variant) : undefined;
   const baseline = variant === "baseline" ? await sender.handWritten() : undefined;
   const guarded = level > 0 ? await sender.guarded?.(level) : undefined;
-  if (level > 0 && (guarded === undefined || (framework !== "fastify" && framework !== "koa"))) {
+  if (level > 0 && (guarded === undefined || (framework !== "fastify" && framework !== "koa" && framework !== "nestjs"))) {
     throw new Error(`no guarded route for ${senderName} on ${framework}`);
   }
 
@@ -234,7 +241,7 @@ async function start(framework: string, senderName: SenderName, variant: string)
     return listening((port, host) => app.listen(port, host));
   }
   if (framework === "nestjs") {
-    @Module(ours ? await nestModule(senderName, variant) : nestBaseline(path, baseline!))
+    @Module(ours ? await nestModule(senderName, variant) : nestBaseline(path, guarded ?? baseline!))
     class AppModule {}
     const app = await NestFactory.create(AppModule, { rawBody: true, logger: false });
     await app.listen(0, "127.0.0.1");

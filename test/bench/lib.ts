@@ -67,20 +67,24 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** A bench server for `sender` on `target`, pinned to CPU 1 (wrk gets CPU 0). */
-export async function startServer(target: Target, sender: SenderName, variant: string): Promise<Server> {
+/**
+ * A bench server for `sender` on `target`, pinned to CPU 1 (wrk gets CPU 0); under `wrapper` (a command and its
+ * arguments, e.g. valgrind's) when given, which runs the server in its own process (same pid).
+ */
+export async function startServer(target: Target, sender: SenderName, variant: string, wrapper: string[] = []): Promise<Server> {
   const command = serverCommand(target);
   if (typeof command === "string") throw new Error(command);
+  const [program, args] = wrapper.length ? [wrapper[0]!, [...wrapper.slice(1), command[0], ...command[1]]] : command;
   // The server on one core and wrk on the other (taskset, when there are two): left to the scheduler,
   // both sometimes share a core, and a variant's numbers jump by half between runs.
-  const child: ChildProcess = spawn(...pinned(1, ...command), {
+  const child: ChildProcess = spawn(...pinned(1, program, args), {
     cwd: `${here}..`,
     env: { ...process.env, FRAMEWORK: target, SENDER: sender, VARIANT: variant, NODE_ENV: "bench" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + (wrapper.length ? 300_000 : 60_000);
   while (!/LISTENING (\d+)/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");

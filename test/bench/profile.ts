@@ -2,7 +2,8 @@
 // one of express, fastify, koa, nestjs, hono, fetch; sender one of senders.ts, default siglume; variants default
 // "ours" and "baseline", or "telemetry"): runs each variant's bench server under --cpu-prof with 5 s of wrk load
 // and prints, per request, the CPU self time of every function in A next to B, largest difference first.
-// Node targets only (Bun and Deno have no --cpu-prof). Not part of `npm run bench`.
+// Node targets only (Bun and Deno have no --cpu-prof). PROFILE_ROWS=N prints N functions (default 40). Not part of
+// `npm run bench`.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,6 @@ const [pa, pb] = [await profile(a), await profile(b)];
 const rows = [...new Set([...pa.keys(), ...pb.keys()])].map((key) => ({ key, a: pa.get(key) ?? 0, b: pb.get(key) ?? 0 }));
 rows.sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b));
 console.log(`\nµs/request   ${a} − ${b}   ${a}   ${b}   function`);
-for (const row of rows.slice(0, 40)) {
+for (const row of rows.slice(0, Number(process.env.PROFILE_ROWS ?? 40))) {
   console.log(`${(row.a - row.b).toFixed(2).padStart(7)} ${row.a.toFixed(2).padStart(7)} ${row.b.toFixed(2).padStart(7)}  ${row.key}`);
 }

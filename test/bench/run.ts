@@ -1,6 +1,6 @@
 // `npm run bench [-- options]`: every number on this machine, in this run; writes docs/bench-latest.{md,json}.
 //   --quick            2 rounds of 1 s (smoke runs; numbers mean little)
-//   --section a,b      only these sections: core, routes, guarantees, telemetry, deadline, stores, flood
+//   --section a,b      only these sections: core, routes, guarantees, instructions, telemetry, deadline, stores, flood
 //   --rows REGEX       only the route rows whose "sender/target" matches (e.g. "siglume/", "/fastify")
 //   --no-write         print only (quick and partial runs never write docs/)
 //   --json FILE        also write the JSON report to FILE
@@ -15,6 +15,7 @@ import { benchAdyenDeadline, DEADLINE_SLACK_MS, type DeadlineRow } from "./deadl
 import { deliveriesFor } from "./deliveries.js";
 import { flood, NODE_TARGETS, runWrk, startServer, unavailable, type Target } from "./lib.js";
 import { benchGuarantees, GUARANTEE_ROWS, type GuaranteeRow } from "./guarantees.js";
+import { benchInstructions, countingUnavailable, type InstructionRow } from "./instructions.js";
 import { benchRoute, TARGETS, type RouteRow } from "./routes.js";
 import { ADYEN, GUARANTEES, SENDERS, senders, STANDARD_MODULES, type SenderName } from "./senders.js";
 import { benchPostgres, benchRedis, type StoreRow } from "./stores.js";
@@ -22,7 +23,7 @@ import { benchPostgres, benchRedis, type StoreRow } from "./stores.js";
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes("--quick");
-const sections = new Set((option("--section") ?? "core,routes,guarantees,telemetry,deadline,stores,flood").split(","));
+const sections = new Set((option("--section") ?? "core,routes,guarantees,instructions,telemetry,deadline,stores,flood").split(","));
 const rowFilter = new RegExp(option("--rows") ?? "");
 const partial = quick || option("--section") !== undefined || option("--rows") !== undefined;
 const write = !args.includes("--no-write") && !partial;
@@ -140,6 +141,21 @@ if (sections.has("guarantees")) {
   }
 }
 
+const instructions: InstructionRow[] = [];
+if (sections.has("instructions")) {
+  const reason = countingUnavailable();
+  for (const [sender, target] of GUARANTEE_ROWS) {
+    const row = `${sender}/${target}`;
+    if (!rowFilter.test(row)) continue;
+    if (reason) {
+      skipped.push({ row: `instructions/${row}`, reason });
+      continue;
+    }
+    log(`instructions ${row}: baseline, guarded and ours under callgrind`);
+    add(instructions, await attempt(`instructions ${row}`, () => benchInstructions(sender, target, quick ? { warmUp: 300, counted: 300 } : { warmUp: 3000, counted: 5000 })));
+  }
+}
+
 let telemetry: RouteRow | undefined;
 if (sections.has("telemetry")) {
   log("telemetry: Siglume on Express, OpenTelemetry SDK registered vs telemetry: false");
@@ -202,7 +218,7 @@ if (stores.length) {
 }
 if (floods.length) targets["flood: RSS growth ≤ 50 MB"] = floods.every((row) => row.growthMb <= 50);
 targets["every section that ran finished without an error"] = failed.length === 0;
-Object.assign(report, { core, routes, guarantees, skipped, failed, telemetry, deadlines, stores, floods, targets });
+Object.assign(report, { core, routes, guarantees, instructions, skipped, failed, telemetry, deadlines, stores, floods, targets });
 machine.loadAverageAtEnd = loadAverage();
 report.seconds = Math.round((Date.now() - started) / 1000);
 
@@ -288,6 +304,24 @@ if (guarantees.length)
           row.steps.reduce((sum, step) => sum + step.non2xx, 0),
         ];
       }),
+    ),
+  );
+if (instructions.length)
+  parts.push(
+    table(
+      "What the guarantees cost, in instructions",
+      [
+        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.counted.toLocaleString("en-US")} counted (8 keep-alive connections). Thousands of instructions per request, the whole server process (framework, Node, garbage collection). A count barely moves with the host's load, where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
+      ],
+      ["route", "baseline", "guarded", "ours", "guarded / baseline", "ours / guarded"],
+      instructions.map(({ sender, target, kiloPerRequest: k }) => [
+        `${senders[sender].title} on ${TARGETS[target].title}`,
+        fmt(k.baseline, 1),
+        `${fmt(k.guarded, 1)} (+${fmt(k.guarded - k.baseline, 1)})`,
+        `${fmt(k.ours, 1)} (${k.ours >= k.guarded ? "+" : "−"}${fmt(Math.abs(k.ours - k.guarded), 1)})`,
+        fmt(k.guarded / k.baseline, 2),
+        fmt(k.ours / k.guarded, 2),
+      ]),
     ),
   );
 if (telemetry)

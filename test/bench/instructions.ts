@@ -2,8 +2,9 @@
 // request instead of timed. Each server runs under valgrind's callgrind with instrumentation off; after a warm-up
 // the bench switches it on (`callgrind_control -i on`), sends a fixed number of deliveries, and dumps the count.
 // On this shared host a round's CPU time moves by up to 2× with the neighbours; an instruction count moves by a few
-// per cent (garbage collection and compilation falling in or out of the window). It does not see cache misses or
-// memory stalls: read it beside the timed rows, not instead of them.
+// per cent (garbage collection and compilation falling in or out of the window) as long as V8 runs without its
+// background threads (`--single-threaded`, below). It does not see cache misses or memory stalls: read it beside the
+// timed rows, not instead of them.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -58,7 +59,12 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
 /** Instructions per request of one server: `warmUp` deliveries uncounted, then `counted` counted. */
 async function count(sender: SenderName, target: Target, variant: string, warmUp: number, counted: number): Promise<number> {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-callgrind-"));
-  const server = await startServer(target, sender, variant, ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`]);
+  const server = await startServer(target, sender, variant, {
+    wrapper: ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`],
+    // V8 without its background threads: they compile and collect garbage on timings of their own, and with them a
+    // count of the same server moved by 30% under other load on the machine (by 0.1% without them).
+    nodeArgs: ["--single-threaded"],
+  });
   try {
     const deliveries = deliveryList(sender, warmUp + counted);
     await send(server, deliveries.slice(0, warmUp));

@@ -40,7 +40,7 @@ const runtimes = await import(runtimesModule).then(
 );
 
 /** The command that runs a bench server on `target`, or why this checkout cannot. */
-function serverCommand(target: Target): [string, string[]] | string {
+function serverCommand(target: Target, extraNodeArgs: string[] = []): [string, string[]] | string {
   if (target === "bun" || target === "deno") {
     try {
       if (!runtimes) throw new Error("scripts/lib/runtimes.mjs is not in this checkout");
@@ -52,7 +52,7 @@ function serverCommand(target: Target): [string, string[]] | string {
   }
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers (profile.ts).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  return [process.execPath, [...nodeArgs, "--import", "tsx", `${here}server.ts`]];
+  return [process.execPath, [...nodeArgs, ...extraNodeArgs, "--import", "tsx", `${here}server.ts`]];
 }
 
 /** Why `target` cannot run here (its runtime is not installed), or undefined when it can. */
@@ -68,11 +68,16 @@ export interface Server {
 }
 
 /**
- * A bench server for `sender` on `target`, pinned to CPU 1 (wrk gets CPU 0); under `wrapper` (a command and its
- * arguments, e.g. valgrind's) when given, which runs the server in its own process (same pid).
+ * A bench server for `sender` on `target`, pinned to CPU 1 (wrk gets CPU 0). Node targets: `nodeArgs` are added to
+ * Node's, and `wrapper` (a command and its arguments, e.g. valgrind's) runs the server in its own process (same pid).
  */
-export async function startServer(target: Target, sender: SenderName, variant: string, wrapper: string[] = []): Promise<Server> {
-  const command = serverCommand(target);
+export async function startServer(
+  target: Target,
+  sender: SenderName,
+  variant: string,
+  { wrapper = [], nodeArgs = [] }: { wrapper?: string[]; nodeArgs?: string[] } = {},
+): Promise<Server> {
+  const command = serverCommand(target, nodeArgs);
   if (typeof command === "string") throw new Error(command);
   const [program, args] = wrapper.length ? [wrapper[0]!, [...wrapper.slice(1), command[0], ...command[1]]] : command;
   // The server on one core and wrk on the other (taskset, when there are two): left to the scheduler,

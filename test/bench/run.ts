@@ -311,7 +311,7 @@ if (instructions.length)
     table(
       "What the guarantees cost, in instructions",
       [
-        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.counted.toLocaleString("en-US")} counted (8 keep-alive connections). Thousands of instructions per request, the whole server process (framework, Node, garbage collection). A count barely moves with the host's load, where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
+        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.counted.toLocaleString("en-US")} counted (8 keep-alive connections). Thousands of instructions per request, the whole server process (framework, Node, garbage collection), V8 without its background threads (\`--single-threaded\`). A count barely moves with the host's load (0.1% between runs of the same server beside two busy loops), where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
       ],
       ["route", "baseline", "guarded", "ours", "guarded / baseline", "ours / guarded"],
       instructions.map(({ sender, target, kiloPerRequest: k }) => [

@@ -6,24 +6,35 @@
 // background threads (`--single-threaded`, below). It does not see cache misses or memory stalls: read it beside the
 // timed rows, not instead of them.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { deliveryList } from "./deliveries.js";
-import { startServer, type Server, type Target } from "./lib.js";
+import { median, startServer, type Server, type Target } from "./lib.js";
 import type { SenderName } from "./senders.js";
 
 /** The servers of a row: the hand-written baseline, the same route with every guarantee (guarded), ours. */
 export const COUNTED = ["baseline", "guarded", "ours"] as const;
 
-export interface InstructionRow {
+export interface Counting {
+  /** Deliveries sent before counting starts. */
+  warmUp: number;
+  /** Windows counted apart; a row's figure is their median. */
+  windows: number;
+  /** Deliveries per window. */
+  perWindow: number;
+}
+
+export interface InstructionRow extends Counting {
   sender: SenderName;
   target: Target;
-  /** Thousands of instructions per request, by server. */
+  /**
+   * Thousands of instructions per request, by server: the median of its windows. A window that holds a full garbage
+   * collection or a burst of compilation counts tens of thousands more per request; the median leaves it out.
+   */
   kiloPerRequest: Record<(typeof COUNTED)[number], number>;
-  warmUp: number;
-  counted: number;
+  byWindow: Record<(typeof COUNTED)[number], number[]>;
 }
 
 /** Why this machine cannot count (no valgrind), or undefined when it can. */
@@ -56,8 +67,11 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
   }
 }
 
-/** Instructions per request of one server: `warmUp` deliveries uncounted, then `counted` counted. */
-async function count(sender: SenderName, target: Target, variant: string, warmUp: number, counted: number): Promise<number> {
+/**
+ * Instructions per request of one server, per window: `warmUp` deliveries uncounted, then `windows` windows of
+ * `perWindow` each, counted apart (callgrind zeroes its counters at each dump).
+ */
+async function count(sender: SenderName, target: Target, variant: string, { warmUp, windows, perWindow }: Counting): Promise<number[]> {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-callgrind-"));
   const server = await startServer(target, sender, variant, {
     wrapper: ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`],
@@ -66,26 +80,36 @@ async function count(sender: SenderName, target: Target, variant: string, warmUp
     nodeArgs: ["--single-threaded"],
   });
   try {
-    const deliveries = deliveryList(sender, warmUp + counted);
+    const deliveries = deliveryList(sender, warmUp + windows * perWindow);
     await send(server, deliveries.slice(0, warmUp));
     execFileSync("callgrind_control", ["--instr=on", String(server.pid)], { stdio: "ignore" });
-    await send(server, deliveries.slice(warmUp));
-    execFileSync("callgrind_control", ["--dump", String(server.pid)], { stdio: "ignore" });
+    for (let window = 0; window < windows; window++) {
+      const from = warmUp + window * perWindow;
+      await send(server, deliveries.slice(from, from + perWindow));
+      execFileSync("callgrind_control", ["--dump", String(server.pid)], { stdio: "ignore" });
+    }
   } finally {
     await server.stop();
   }
-  // The dump asked for is out.1 (valgrind writes `out` itself at exit, with what ran after it: shutdown).
+  // The dumps asked for are out.1, out.2, … (valgrind writes `out` itself at exit, with what ran after them).
+  const perRequest = Array.from({ length: windows }, (_, i) => {
+    const file = join(dir, `out.${i + 1}`);
+    const total = existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) : 0;
+    return total / perWindow / 1000;
+  });
   const files = readdirSync(dir);
-  const dumped = files.includes("out.1") ? readFileSync(join(dir, "out.1"), "utf8") : "";
   rmSync(dir, { recursive: true, force: true });
-  const total = Number(/^totals: (\d+)/m.exec(dumped)?.[1] ?? 0);
-  if (total === 0) throw new Error(`callgrind counted nothing for ${sender} on ${target} (${variant}); it wrote ${files.join(", ") || "no file"}`);
-  return total / counted / 1000;
+  if (perRequest.some((value) => value === 0)) throw new Error(`callgrind counted nothing in a window for ${sender} on ${target} (${variant}); it wrote ${files.join(", ") || "no file"}`);
+  return perRequest;
 }
 
 /** `sender` on `target`: each of COUNTED in turn. */
-export async function benchInstructions(sender: SenderName, target: Target, { warmUp, counted }: { warmUp: number; counted: number }): Promise<InstructionRow> {
+export async function benchInstructions(sender: SenderName, target: Target, counting: Counting): Promise<InstructionRow> {
   const kiloPerRequest = {} as InstructionRow["kiloPerRequest"];
-  for (const variant of COUNTED) kiloPerRequest[variant] = await count(sender, target, variant, warmUp, counted);
-  return { sender, target, kiloPerRequest, warmUp, counted };
+  const windows = {} as InstructionRow["byWindow"];
+  for (const variant of COUNTED) {
+    windows[variant] = await count(sender, target, variant, counting);
+    kiloPerRequest[variant] = median(windows[variant]);
+  }
+  return { sender, target, kiloPerRequest, byWindow: windows, ...counting };
 }

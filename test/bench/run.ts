@@ -152,7 +152,7 @@ if (sections.has("instructions")) {
       continue;
     }
     log(`instructions ${row}: baseline, guarded and ours under callgrind`);
-    add(instructions, await attempt(`instructions ${row}`, () => benchInstructions(sender, target, quick ? { warmUp: 300, counted: 300 } : { warmUp: 3000, counted: 5000 })));
+    add(instructions, await attempt(`instructions ${row}`, () => benchInstructions(sender, target, quick ? { warmUp: 300, windows: 3, perWindow: 100 } : { warmUp: 3000, windows: 5, perWindow: 1500 })));
   }
 }
 
@@ -311,7 +311,7 @@ if (instructions.length)
     table(
       "What the guarantees cost, in instructions",
       [
-        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.counted.toLocaleString("en-US")} counted (8 keep-alive connections). Thousands of instructions per request, the whole server process (framework, Node, garbage collection), V8 without its background threads (\`--single-threaded\`). A count barely moves with the host's load (0.1% between runs of the same server beside two busy loops), where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
+        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.windows} windows of ${instructions[0]!.perWindow.toLocaleString("en-US")} counted apart (8 keep-alive connections); each cell is the median of its windows (a window holding a full garbage collection or a burst of compilation counts tens of thousands more per request). Thousands of instructions per request, the whole server process (framework, Node, garbage collection), V8 without its background threads (\`--single-threaded\`). A count barely moves with the host's load (0.1% between runs of the same server beside two busy loops), where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
       ],
       ["route", "baseline", "guarded", "ours", "guarded / baseline", "ours / guarded"],
       instructions.map(({ sender, target, kiloPerRequest: k }) => [

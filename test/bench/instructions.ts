@@ -41,7 +41,24 @@ export interface InstructionRow extends Counting {
 export const countingUnavailable = (): string | undefined =>
   spawnSync("sh", ["-c", "command -v valgrind && command -v callgrind_control"]).status === 0 ? undefined : "valgrind is not installed";
 
-/** Sends `deliveries` over 8 keep-alive connections, one request at a time on each; throws on a non-2xx answer. */
+/** One delivery over `agent`: its answer's status. */
+function post(server: Server, agent: Agent, { path, headers, text }: ReturnType<typeof deliveryList>[number]): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path, method: "POST", headers, agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+/**
+ * Sends `deliveries` over 8 keep-alive connections, one request at a time on each; throws on a non-2xx answer. A
+ * server under valgrind can stall for seconds (a compilation on its only thread), and then its keep-alive timeout
+ * closes a connection as the next request is sent on it: that request is sent again on a new one (a copy that did
+ * arrive is answered as a repeat, 2xx).
+ */
 async function send(server: Server, deliveries: ReturnType<typeof deliveryList>): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   let next = 0;
@@ -49,15 +66,14 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < deliveries.length) {
-          const { path, headers, text } = deliveries[next++]!;
-          const status = await new Promise<number>((resolve, reject) => {
-            const req = request({ host: "127.0.0.1", port: server.port, path, method: "POST", headers, agent }, (res) => {
-              res.resume();
-              res.on("end", () => resolve(res.statusCode ?? 0));
+          const delivery = deliveries[next++]!;
+          let status = 0;
+          for (let attempt = 1; status === 0; attempt++) {
+            status = await post(server, agent, delivery).catch((error: NodeJS.ErrnoException) => {
+              if (error.code !== "ECONNRESET" || attempt === 3) throw error;
+              return 0;
             });
-            req.on("error", reject);
-            req.end(text);
-          });
+          }
           if (status < 200 || status >= 300) throw new Error(`a valid delivery was answered ${status}`);
         }
       }),

@@ -91,32 +91,37 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
  */
 async function count(sender: SenderName, target: Target, variant: string, { warmUp, windows, perWindow }: Counting): Promise<number[]> {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-callgrind-"));
-  const server = await startServer(target, sender, variant, {
-    wrapper: ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`],
-    // V8 without its background threads: they compile and collect garbage on timings of their own, and with them a
-    // count of the same server moved by 30% under other load on the machine (by 0.1% without them).
-    nodeArgs: ["--single-threaded"],
-  });
+  let files: string[];
+  let perRequest: number[];
   try {
-    const deliveries = deliveryList(sender, warmUp + windows * perWindow);
-    await send(server, deliveries.slice(0, warmUp));
-    execFileSync("callgrind_control", ["--instr=on", String(server.pid)], { stdio: "ignore" });
-    for (let window = 0; window < windows; window++) {
-      const from = warmUp + window * perWindow;
-      await send(server, deliveries.slice(from, from + perWindow));
-      execFileSync("callgrind_control", ["--dump", String(server.pid)], { stdio: "ignore" });
+    const server = await startServer(target, sender, variant, {
+      wrapper: ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`],
+      // V8 without its background threads: they compile and collect garbage on timings of their own, and with them
+      // a count of the same server moved by 30% under other load on the machine (by 0.1% without them).
+      nodeArgs: ["--single-threaded"],
+    });
+    try {
+      const deliveries = deliveryList(sender, warmUp + windows * perWindow);
+      await send(server, deliveries.slice(0, warmUp));
+      execFileSync("callgrind_control", ["--instr=on", String(server.pid)], { stdio: "ignore" });
+      for (let window = 0; window < windows; window++) {
+        const from = warmUp + window * perWindow;
+        await send(server, deliveries.slice(from, from + perWindow));
+        execFileSync("callgrind_control", ["--dump", String(server.pid)], { stdio: "ignore" });
+      }
+    } finally {
+      await server.stop();
     }
+    // The dumps asked for are out.1, out.2, … (valgrind writes `out` itself at exit, with what ran after them).
+    files = readdirSync(dir);
+    perRequest = Array.from({ length: windows }, (_, i) => {
+      const file = join(dir, `out.${i + 1}`);
+      const total = existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) : 0;
+      return total / perWindow / 1000;
+    });
   } finally {
-    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  // The dumps asked for are out.1, out.2, … (valgrind writes `out` itself at exit, with what ran after them).
-  const perRequest = Array.from({ length: windows }, (_, i) => {
-    const file = join(dir, `out.${i + 1}`);
-    const total = existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) : 0;
-    return total / perWindow / 1000;
-  });
-  const files = readdirSync(dir);
-  rmSync(dir, { recursive: true, force: true });
   if (perRequest.some((value) => value === 0)) throw new Error(`callgrind counted nothing in a window for ${sender} on ${target} (${variant}); it wrote ${files.join(", ") || "no file"}`);
   return perRequest;
 }

@@ -225,6 +225,8 @@ report.seconds = Math.round((Date.now() - started) / 1000);
 // ---------- output ----------
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** A difference with its sign: "+1.5", "−0.3". */
+const signed = (value: number, digits = 1) => `${value >= 0 ? "+" : "−"}${fmt(Math.abs(value), digits)}`;
 const ratio = (value: number, gate: boolean) => (gate ? `${fmt(value, 2)} ${value >= TARGET_RATIO ? "✓" : "✗"}` : fmt(value, 2));
 function table(title: string, notes: string[], header: string[], rows: (string | number)[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -296,7 +298,7 @@ if (guarantees.length)
         const rps = (variant: string) => row.steps.find((step) => step.variant === variant)!.rps;
         return [
           `${senders[row.sender].title} on ${TARGETS[row.target].title}`,
-          ...row.steps.map((step, i) => (i === 0 ? fmt(step.cpuUs, 1) : `${fmt(step.cpuUs, 1)} (${step.addsCpuUs >= 0 ? "+" : "−"}${fmt(Math.abs(step.addsCpuUs), 1)})`)),
+          ...row.steps.map((step, i) => (i === 0 ? fmt(step.cpuUs, 1) : `${fmt(step.cpuUs, 1)} (${signed(step.addsCpuUs)})`)),
           fmt(rps("guarded") / rps("baseline"), 2),
           fmt(row.oursToGuarded, 2),
           fmt(row.oursToGuardedPerRound, 2),
@@ -311,14 +313,14 @@ if (instructions.length)
     table(
       "What the guarantees cost, in instructions",
       [
-        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.windows} windows of ${instructions[0]!.perWindow.toLocaleString("en-US")} counted apart (8 keep-alive connections); each cell is the fewest of its windows, the steady state (a window holding a full garbage collection or a burst of compilation counts tens of thousands more per request, never fewer; the JSON keeps every window). Thousands of instructions per request, the whole server process (framework, Node, garbage collection), V8 without its background threads (\`--single-threaded\`). A count barely moves with the host's load (0.1% between runs of the same server beside two busy loops), where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
+        `The same routes counted instead of timed: each server under valgrind's callgrind, ${instructions[0]!.warmUp.toLocaleString("en-US")} deliveries to warm up uncounted, then ${instructions[0]!.windows} windows of ${instructions[0]!.perWindow.toLocaleString("en-US")} counted apart (8 keep-alive connections); each cell is the fewest of its windows, the steady state (a window holding a full garbage collection or a burst of compilation counts tens of thousands more per request, never fewer; the JSON keeps every window). Thousands of instructions per request, the whole server process (framework, Node, garbage collection), V8 without its background threads (\`--single-threaded\`). A server's steady windows agree within a few per cent whatever else the host runs, where a timed round moves by up to 2×; it does not see cache misses or memory stalls.`,
       ],
       ["route", "baseline", "guarded", "ours", "guarded / baseline", "ours / guarded"],
       instructions.map(({ sender, target, kiloPerRequest: k }) => [
         `${senders[sender].title} on ${TARGETS[target].title}`,
         fmt(k.baseline, 1),
-        `${fmt(k.guarded, 1)} (+${fmt(k.guarded - k.baseline, 1)})`,
-        `${fmt(k.ours, 1)} (${k.ours >= k.guarded ? "+" : "−"}${fmt(Math.abs(k.ours - k.guarded), 1)})`,
+        `${fmt(k.guarded, 1)} (${signed(k.guarded - k.baseline)})`,
+        `${fmt(k.ours, 1)} (${signed(k.ours - k.guarded)})`,
         fmt(k.guarded / k.baseline, 2),
         fmt(k.ours / k.guarded, 2),
       ]),

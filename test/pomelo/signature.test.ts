@@ -82,6 +82,37 @@ describe("Pomelo signature", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("takes X-Timestamp only as 1–15 ASCII digits, and the api key and signature with spaces around them", () => {
+    const whitespace = fc.constantFrom("", " ", "  ", "\t");
+    const digits = fc.stringMatching(/^[0-9]{1,17}$/);
+    const timestampText = fc.oneof(digits, fc.string({ maxLength: 17 }), digits.map((d) => `${d} `), digits.map((d) => `+${d}`), digits.map((d) => `${d}.0`));
+    fc.assert(
+      fc.property(timestampText, whitespace, whitespace, whitespace, (timestamp, keySpace, before, after) => {
+        const signature = signPomelo(VECTOR.secret, timestamp, VECTOR.endpoint, VECTOR.body);
+        const verify = () =>
+          verifyPomeloRequest(
+            Buffer.from(VECTOR.body),
+            headers({
+              "x-api-key": `${keySpace}pk_vector${keySpace}`,
+              "x-signature": `hmac-sha256 ${before}${signature.slice("hmac-sha256 ".length)}${after}`,
+              "x-timestamp": timestamp,
+              "x-endpoint": VECTOR.endpoint,
+            }),
+            keys,
+            // Every timestamp is within tolerance: only its form decides.
+            { endpoints: [VECTOR.endpoint], toleranceSeconds: Number.MAX_SAFE_INTEGER, now: 0 },
+          );
+        if (/^\d{1,15}$/.test(timestamp)) expect(verify()).toMatchObject({ timestamp: Number(timestamp) });
+        else expect(verify).toThrow(/not whole unix seconds/);
+      }),
+      {
+        numRuns: 2000,
+        // The edges, every run: 15 digits and 16, empty, digits that are not ASCII, an exponent.
+        examples: [["123456789012345", " ", " ", " "], ["1234567890123456", "", "", ""], ["", "", "", ""], ["١٧٠٠", "", "", ""], ["17e8", "", "", ""]],
+      },
+    );
+  });
 });
 
 describe("pomeloWebhooks start-up checks", () => {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { Buffer } from "node:buffer";
 import {
   createWebhookHandler,
   siglumeWebhooks,

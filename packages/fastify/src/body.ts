@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { performance } from "node:perf_hooks"; // the global is a getter on Node
 import type { Readable } from "node:stream";
 import {
   type SiglumeWebhookError,

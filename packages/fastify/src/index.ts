@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 import {
   type MeteredConfirmation,

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import getRawBody from "raw-body";
 import { bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "@siglume-middleware/core";
 import { deadlines } from "../platform/index.js";
+import { monotonicNow } from "../platform/timers.js";
 
 /**
  * Reads a request stream into one Buffer, refusing as soon as `limit` is
@@ -33,7 +34,7 @@ export function readRawBody(
   return new Promise<Buffer>((resolve, reject) => {
     // The shared watchdog, not a timer per request: a body usually arrives within the same tick.
     const deadline = {
-      at: performance.now() + timeoutMs,
+      at: monotonicNow() + timeoutMs,
       watchSlot: undefined,
       expire() {
         stream.pause();

@@ -2,7 +2,7 @@ import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { WebhookResponse } from "../http/response.js";
 import type { Claim, ClaimResult } from "../idempotency/store.js";
 import { keepClaimed } from "./exactly-once.js";
-import { timerDelay } from "../platform/timers.js";
+import { monotonicNow, timerDelay } from "../platform/timers.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { DecisionPlan, Plan } from "./provider.js";
 import type { DeliveryOutcome, DeliveryTrace } from "../telemetry/telemetry.js";
@@ -277,7 +277,7 @@ class Deciding {
   /** Runs the handler on the claim this delivery holds. */
   private decide(claim: Claim): void {
     const { plan, trace } = this;
-    if (this.sent !== undefined || performance.now() >= plan.deadlineAt) {
+    if (this.sent !== undefined || monotonicNow() >= plan.deadlineAt) {
       // The deadline passed while claiming (or before the request got here): the handler must not run.
       this.finish(this.fallback, "timeout", "DECISION_DEADLINE");
       this.outlivesAnswer();
@@ -289,7 +289,7 @@ class Deciding {
     }
     this.running = claim;
     // A lease shorter than the time left must be renewed while the handler runs.
-    if (claim.renewEveryMs !== undefined && claim.renewEveryMs * 3 <= plan.deadlineAt - performance.now()) {
+    if (claim.renewEveryMs !== undefined && claim.renewEveryMs * 3 <= plan.deadlineAt - monotonicNow()) {
       this.stopRenewing = keepClaimed(claim, { maxHandlerMs: this.engine.maxHandlerMs, report: this.report });
     }
     let value: unknown;

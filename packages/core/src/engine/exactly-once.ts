@@ -3,6 +3,7 @@ import type { Claim, ClaimResult, CompletionInfo, IdempotencyStore } from "../id
 import type { Watched } from "../platform/contract.js";
 import { deadlines } from "../platform/index.js";
 import { isPromiseLike, type MaybePromise } from "./maybe.js";
+import { monotonicNow } from "../platform/timers.js";
 
 /** One event to run under a claim: the store's key and record, and the handler. */
 export interface ClaimedRun<T> {
@@ -99,7 +100,7 @@ function promised<T>(step: () => MaybePromise<T>): Promise<T> {
 export function keepClaimed(claim: Claim, options: Pick<ExactlyOnceOptions, "maxHandlerMs" | "report">): () => void {
   const every = claim.renewEveryMs;
   if (every === undefined) return noop;
-  const renewal = new Renewal(claim, every, options, performance.now());
+  const renewal = new Renewal(claim, every, options, monotonicNow());
   deadlines.add(renewal, every);
   return () => renewal.stop();
 }
@@ -130,7 +131,7 @@ class Renewal implements Watched {
   expire(): void {
     if (this.stopped) return;
     const { options } = this;
-    if (performance.now() - this.startedAt >= options.maxHandlerMs) {
+    if (monotonicNow() - this.startedAt >= options.maxHandlerMs) {
       options.report(
         new Error(
           `The handler has been running for ${options.maxHandlerMs} ms (maxHandlerMs) without settling. Its claim is ` +
@@ -150,7 +151,7 @@ class Renewal implements Watched {
 
   private next(): void {
     if (this.stopped) return;
-    this.at = performance.now() + this.every;
+    this.at = monotonicNow() + this.every;
     deadlines.add(this, this.every);
   }
 }
@@ -232,7 +233,7 @@ class Waiting<T> implements Watched {
     /** When the handler was called: its claim's first renewal is one period after. */
     private readonly startedAt: number,
   ) {
-    this.timeoutAt = performance.now() + options.handlerTimeoutMs;
+    this.timeoutAt = monotonicNow() + options.handlerTimeoutMs;
     const every = claim.renewEveryMs;
     this.renewAt = every === undefined ? Number.POSITIVE_INFINITY : startedAt + every;
     this.at = Math.min(this.timeoutAt, this.renewAt);
@@ -268,7 +269,7 @@ class Waiting<T> implements Watched {
     if (this.answered) return;
     // `at` counts as reached: a timer per entry (the web platform's) may fire a millisecond early, and reading the
     // clock alone would then push the first renewal back to the timeout, past a shorter lease.
-    const now = Math.max(performance.now(), this.at);
+    const now = Math.max(monotonicNow(), this.at);
     if (this.renewal === undefined && now >= this.renewAt) this.startRenewing(true);
     if (now < this.timeoutAt) {
       this.at = this.timeoutAt;
@@ -337,7 +338,7 @@ function runClaimed<T>(claimed: ClaimResult, run: ClaimedRun<T>, options: Exactl
   const { claim } = claimed;
   // Outside the try: a store that answered "claimed" with no claim is an internal error, not the handler's.
   if (claim === null || typeof claim !== "object") throw new TypeError("The idempotency store answered \"claimed\" without a claim.");
-  const startedAt = performance.now();
+  const startedAt = monotonicNow();
   let value: T | PromiseLike<T>;
   let pending: boolean;
   try {

@@ -11,6 +11,7 @@ import { claimAndRun, type ClaimedRun, type ExactlyOnceOptions, type RunOutcome 
 import { andThen, isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { OncePlan, Plan, ReceivedRequest, WebhookProvider, WebhookRoute } from "./provider.js";
+import { monotonicNow } from "../platform/timers.js";
 
 /** The three things an adapter supplies: the method, a header reader, and a way to get the raw body. */
 export interface WebhookRequest<TRequest> {
@@ -205,7 +206,7 @@ export function createWebhookHandler<TRequest>(provider: WebhookProvider<TReques
   }
 
   function receive(req: WebhookRequest<TRequest>, route: WebhookRoute, trace: DeliveryTrace | undefined): MaybePromise<WebhookResponse> {
-    const receivedAt = performance.now();
+    const receivedAt = monotonicNow();
     if (req.method !== "POST") {
       trace?.note("rejected", "METHOD_NOT_ALLOWED");
       return methodNotAllowed;

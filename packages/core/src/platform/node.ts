@@ -1,4 +1,5 @@
 // The Node platform (also Bun's): node:crypto and Buffer, every operation synchronous.
+import { Buffer } from "node:buffer"; // not the global: on Node that is a getter, run at every mention
 import * as crypto from "node:crypto";
 import { createRequire } from "node:module";
 

@@ -1,4 +1,5 @@
 import type { Deadlines, Watched } from "./contract.js";
+import { monotonicNow } from "./timers.js";
 
 const MIN_TICK_MS = 5;
 const MAX_TICK_MS = 250;
@@ -56,7 +57,7 @@ export class Watchdog implements Deadlines {
       this.tickMs = MAX_TICK_MS;
       return;
     }
-    const now = performance.now();
+    const now = monotonicNow();
     // From the end: an entry not yet seen only ever moves to a lower place (a deletion moves the last entry into
     // the deleted one's), so none is skipped; one moved there from the seen part, or added by an expire(), may be
     // seen again, which is harmless (it is not due, or is due and watched again).

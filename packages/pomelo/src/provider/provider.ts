@@ -3,22 +3,22 @@ import {
   andThen,
   configurationFailure,
   digestKeyFrom,
+  isPromiseLike,
   noContent,
   recordLabel,
   resolveEngineOptions,
   utf8Decode,
   type MaybePromise,
-  type OncePlan,
   type Plan,
   type ReceivedRequest,
   type WebhookProvider,
   type WebhookResponse,
 } from "@siglume-middleware/core";
 import { fieldReaders } from "../event/readers.js";
-import { otpForReports, recogniseOtp, recogniseTokenEvent, redactOtp, withoutOtpCode } from "../event/recognise.js";
-import type { PomeloReview } from "../event/types.js";
+import { recogniseOtp, recogniseTokenEvent, redactOtp } from "../event/recognise.js";
 import { keyHint, pomeloSigningKeys, type PomeloSigningKey } from "../signature/keys.js";
 import { pomeloBodyDigester, pomeloDigestPrefix } from "./digest.js";
+import { FirstOtpPlan, ReviewPlan, TokenPlan, type PlanKit } from "./plans.js";
 import { POMELO_HEADERS, signPomeloAnswer, verifyPomeloRequest, type VerifiedPomeloRequest } from "../signature/verify.js";
 import {
   DEFAULT_POMELO_TOLERANCE_SECONDS,
@@ -31,6 +31,8 @@ type RouteName = "tokens" | "otp";
 
 /** How many arrival paths per route keep their endpoint list (a router mounted under a few prefixes). */
 const MAX_ARRIVED_PATHS = 16;
+/** How many token statuses keep their record outcome (Pomelo sends a few; a sender sending many builds the rest). */
+const MAX_KEPT_OUTCOMES = 32;
 
 const parseJson = (body: Uint8Array | string): unknown => {
   try {
@@ -115,6 +117,17 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
       body: undefined,
     }));
   }
+  const kit: PlanKit<TRequest> = { handlers: options, redacted };
+  /** The record's outcome for a token status, kept per status (a handful) rather than built per delivery. */
+  const outcomes = new Map<string, string>();
+  function tokenOutcome(status: string): string {
+    let outcome = outcomes.get(status);
+    if (outcome === undefined) {
+      outcome = `token:${recordLabel(status, "unknown")}`;
+      if (outcomes.size < MAX_KEPT_OUTCOMES) outcomes.set(status, outcome);
+    }
+    return outcome;
+  }
   /** The record's key: the event's own id, else the body's keyed digest (the route is in the key). */
   const keyFor = (route: RouteName, eventId: string | undefined, digest: string): string =>
     eventId !== undefined ? `${keyPrefix}${route}:${eventId}` : `${keyPrefix}${route}:h:${digest}`;
@@ -134,56 +147,42 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     return endpoints;
   }
 
+  // Synchronous on Node from verification to plan: a closure is made only where something is awaited (WebCrypto).
   function receive(received: ReceivedRequest<TRequest>): MaybePromise<Plan> {
     const { body, header, route } = received;
     const endpoints = endpointsFor(route.name as RouteName, received.path);
     const verified = verifyPomeloRequest(body, header, keys, { endpoints, toleranceSeconds, now: Math.floor(Date.now() / 1000) });
-    return andThen(verified, (request) => {
-      const digest = bodyDigest(body);
-      if (!signResponses) return andThen(digest, (value) => planFor(received, request, value, noContent));
+    return isPromiseLike(verified) ? verified.then((request) => digested(received, request)) : digested(received, verified);
+  }
+
+  /** The verified request's body digest (and, with signResponses, its signed answer), then its plan. */
+  function digested(received: ReceivedRequest<TRequest>, request: VerifiedPomeloRequest): MaybePromise<Plan> {
+    const digest = bodyDigest(received.body);
+    if (signResponses) {
       return andThen(all<string | WebhookResponse>([digest, acknowledge(request.signer, request.endpoint)]), ([value, ack]) =>
         planFor(received, request, value as string, ack as WebhookResponse),
       );
-    });
+    }
+    return isPromiseLike(digest) ? digest.then((value) => planFor(received, request, value, noContent)) : planFor(received, request, digest, noContent);
   }
 
   /** The plan for a verified request. */
   function planFor(received: ReceivedRequest<TRequest>, verified: VerifiedPomeloRequest, digest: string, ack: WebhookResponse): Plan {
     const { body, request, route } = received;
-    const routeName = route.name as RouteName;
     const { signer, timestamp } = verified;
     const payload = parseJson(body);
     const ctx: PomeloContext<TRequest> = { request, transaction: undefined, apiKey: signer.apiKey, signedAt: timestamp, name };
 
-    if (routeName === "otp") {
+    if ((route.name as RouteName) === "otp") {
       const otp = recogniseOtp(payload, readers);
-      const key = keyFor("otp", otp.eventId, digest);
-      const otpPlan = (planKey: string): Plan =>
-        new PomeloPlan(planKey, "otp", digest, "otp", ack, ctx, () => withoutOtpCode(otp.code, () => options.onOtp(otp, ctx)), () => otpForReports(otp),
-          // An id seen before with another body is another code: delivered, never taken for a duplicate.
-          planKey === key ? () => otpPlan(`${key}#${digest}`) : undefined);
-      return otpPlan(key);
+      return new FirstOtpPlan(keyFor("otp", otp.eventId, digest), digest, ack, ctx, kit, otp);
     }
-
     const event = recogniseTokenEvent(payload, readers);
     if (typeof event === "string") {
-      const key = keyFor("tokens", undefined, digest);
-      return review(`${key}:review`, { reason: "unreadable_token_event", detail: event, payload: redacted(payload) }, digest, ack, ctx);
+      const review = { reason: "unreadable_token_event", detail: event, payload: redacted(payload) } as const;
+      return new ReviewPlan(`${keyFor("tokens", undefined, digest)}:review`, digest, ack, ctx, kit, review);
     }
-    const key = keyFor("tokens", event.eventId, digest);
-    const outcome = `token:${recordLabel(event.status, "unknown")}`;
-    return new PomeloPlan(key, "token", digest, outcome, ack, ctx, () => options.onTokenEvent(event, ctx), () => ({ ...event, payload: redacted(event.payload) }), () =>
-      review(`${key}#reused:${digest}`, {
-        reason: "event_id_reused",
-        detail: `event id ${event.eventId ?? "(none)"} was handled before with another body`,
-        payload: redacted(payload),
-      }, digest, ack, ctx),
-    );
-  }
-
-  /** A verified token webhook no handler takes: onReview, once per key. */
-  function review(key: string, detail: PomeloReview, digest: string, ack: WebhookResponse, ctx: PomeloContext<TRequest>): Plan {
-    return new PomeloPlan(key, "review", digest, `review:${detail.reason}`, ack, ctx, () => options.onReview(detail, ctx), () => detail, undefined);
+    return new TokenPlan(keyFor("tokens", event.eventId, digest), digest, ack, ctx, kit, tokenOutcome(event.status), event);
   }
 
   return {
@@ -198,42 +197,6 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     apiKeyHints: [...keys.keys()].map(keyHint),
     receive,
   };
-}
-
-/**
- * One delivery's plan: `handle` calls the app's handler (with `ctx.transaction` set to the claim's), `reported`
- * builds the event onError sees (redacted) only when there is an error to report.
- */
-class PomeloPlan implements OncePlan {
-  readonly kind = "once" as const;
-
-  constructor(
-    readonly key: string,
-    readonly type: string,
-    readonly digest: string,
-    readonly outcome: string,
-    readonly acknowledge: WebhookResponse,
-    private readonly ctx: { transaction?: unknown },
-    private readonly handle: () => unknown,
-    private readonly reported: () => unknown,
-    readonly reused: (() => Plan) | undefined,
-  ) {}
-
-  /** Built when read: the engine reads it only to report a failure. */
-  get info(): { key: string; readonly event: unknown } {
-    const { reported } = this;
-    return {
-      key: this.key,
-      get event() {
-        return reported();
-      },
-    };
-  }
-
-  run(transaction: unknown): unknown {
-    this.ctx.transaction = transaction;
-    return this.handle();
-  }
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -27,7 +27,15 @@ export const POMELO_HEADERS = {
 } as const;
 
 const PREFIX = "hmac-sha256 ";
-const TIMESTAMP = /^\d{1,15}$/;
+/** 1–15 ASCII digits: whole unix seconds (checked by character, on every delivery). */
+function isWholeSeconds(text: string): boolean {
+  if (text.length === 0 || text.length > 15) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
 /** Bodies past this size skip the mismatch diagnosis: it re-hashes variants of the body. */
 const DIAGNOSIS_LIMIT = 8 * 1024; // re-parsing a deeply nested 64 KB body blocks the event loop for ~15 ms
 
@@ -87,7 +95,8 @@ export function verifyPomeloRequest(
         "X-Timestamp and X-Endpoint; a proxy in front of this app may be stripping them.",
     );
   }
-  const signer = keys.get(apiKey.trim());
+  // The key as sent first: trimmed (a new string to hash) only when that misses.
+  const signer = keys.get(apiKey) ?? keys.get(apiKey.trim());
   if (signer === undefined) {
     refuse(
       "POMELO_API_KEY_UNKNOWN",
@@ -98,7 +107,8 @@ export function verifyPomeloRequest(
 
   // The prefix in any case; the common spelling is checked without lower-casing the whole header.
   const prefixed = signature.startsWith(PREFIX) || signature.slice(0, PREFIX.length).toLowerCase() === PREFIX;
-  const given = prefixed ? fromBase64(signature.slice(PREFIX.length).trim()) : undefined;
+  // Base64 decoding skips whitespace, so spaces around the value need no trim.
+  const given = prefixed ? fromBase64(signature.slice(PREFIX.length)) : undefined;
   if (given === undefined || given.length !== 32) {
     refuse("POMELO_SIGNATURE_MALFORMED", 'X-Signature is not "hmac-sha256 <base64 HMAC-SHA256>". Forward the header unchanged.');
   }
@@ -126,7 +136,7 @@ function checkEndpointAndTime(
     );
   }
 
-  if (!TIMESTAMP.test(timestampText)) refuse("POMELO_TIMESTAMP_OUT_OF_TOLERANCE", "X-Timestamp is not whole unix seconds.");
+  if (!isWholeSeconds(timestampText)) refuse("POMELO_TIMESTAMP_OUT_OF_TOLERANCE", "X-Timestamp is not whole unix seconds.");
   const timestamp = Number(timestampText);
   const skew = options.now - timestamp;
   if (Math.abs(skew) > options.toleranceSeconds) {

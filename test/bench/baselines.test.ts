@@ -7,7 +7,7 @@ import { createWebhookHandler } from "@siglume-middleware/core";
 import { pomeloSignedRequest } from "@siglume-middleware/testing";
 import { describe, expect, it } from "vitest";
 import { coreRequestOf, prepared, type Prepared } from "./core.js";
-import { ADYEN, GUARANTEES, POMELO, SIGLUME, senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
+import { ADYEN, fetchGuarded, GUARANTEES, POMELO, SIGLUME, senders, SENDERS, STANDARD_MODULES, type SenderName } from "./senders.js";
 
 // Standard Webhooks' provider comes from another branch: its row is measured once it is installed in test/.
 const standardInstalled = await import(STANDARD_MODULES.provider).then(
@@ -81,4 +81,22 @@ describe("bench guarded routes (guarantees.ts): each step does the baseline's jo
       }
     },
   );
+});
+
+describe("bench guarded fetch route (Hono, the fetch handler, Bun): the guarded route's answers, through a web Request", () => {
+  it.each(["siglume", "adyen", "pomelo"] as const)("%s: accepts, refuses a tampered body, answers a repeat alike, refuses a reused id", async (sender) => {
+    const route = fetchGuarded(senders[sender].path, (await senders[sender].guarded!(GUARANTEES.length))!);
+    const send = async (delivery: Prepared) => {
+      const response = await route(new Request(`http://bench.test${delivery.path}`, { method: "POST", headers: delivery.headers, body: delivery.body }));
+      return { status: response.status, body: response.status === 204 ? undefined : await response.text() };
+    };
+    const accepted = sender === "adyen" ? { status: 200, body: JSON.stringify({ authenticationDecision: { status: "proceed" } }) } : { status: 204, body: undefined };
+    for (const delivery of prepared(sender, 2)) {
+      expect(await send(delivery)).toEqual(accepted);
+      expect((await send(tampered(delivery))).status).toBe(401);
+      expect(await send(delivery)).toEqual(accepted);
+      expect((await send(reused(sender, delivery))).status).toBe(422);
+    }
+    expect((await route(new Request(`http://bench.test/elsewhere`, { method: "POST", body: "{}" }))).status).toBe(404);
+  });
 });

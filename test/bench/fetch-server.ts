@@ -1,8 +1,9 @@
 // The bench server on Bun (Bun.serve) and Deno (Deno.serve): SENDER and VARIANT as in server.ts, "ours" being
-// @siglume-middleware/web's webhookFetchHandler and "baseline" the hand-written fetch route (senders.ts).
+// @siglume-middleware/web's webhookFetchHandler, "baseline" the hand-written fetch route and "guarded" (or
+// "guarded-N") that route with ours' guarantees (senders.ts).
 // Prints "LISTENING <port>" (lib.ts startServer).
 import { webhookFetchHandler } from "@siglume-middleware/web";
-import { fetchBaseline, senders, type SenderName } from "./senders.js";
+import { fetchBaseline, fetchGuarded, GUARANTEES, senders, type SenderName } from "./senders.js";
 
 type Fetch = (request: Request) => Promise<Response>;
 const runtime = globalThis as unknown as {
@@ -16,7 +17,18 @@ const runtime = globalThis as unknown as {
 
 const sender = senders[(process.env.SENDER ?? "siglume") as SenderName];
 const variant = process.env.VARIANT ?? "ours";
-const fetch: Fetch = variant === "baseline" ? fetchBaseline(sender.path, await sender.handWritten()) : webhookFetchHandler(await sender.ours(variant));
+// "guarded-N": the first N of GUARANTEES; "guarded": all of them (as in server.ts).
+const level = variant === "guarded" ? GUARANTEES.length : variant.startsWith("guarded-") ? Number(variant.slice(8)) : 0;
+const fetch: Fetch =
+  variant === "baseline"
+    ? fetchBaseline(sender.path, await sender.handWritten())
+    : level > 0
+      ? fetchGuarded(sender.path, (await sender.guarded?.(level)) ?? missing())
+      : webhookFetchHandler(await sender.ours(variant));
+
+function missing(): never {
+  throw new Error(`no guarded route for ${process.env.SENDER}`);
+}
 
 if (runtime.Bun) {
   const server = runtime.Bun.serve({ fetch, port: 0, hostname: "127.0.0.1" });

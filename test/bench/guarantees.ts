@@ -16,6 +16,14 @@ export const GUARANTEE_ROWS: [SenderName, Target][] = [
   ["pomelo", "fastify"],
   ["pomelo", "koa"],
   ["pomelo", "nestjs"],
+  // The fetch runtimes: Hono and the fetch handler on Node were below 0.9 for all three senders, Bun for Adyen.
+  ["siglume", "hono"],
+  ["siglume", "fetch"],
+  ["adyen", "hono"],
+  ["adyen", "fetch"],
+  ["adyen", "bun"],
+  ["pomelo", "hono"],
+  ["pomelo", "fetch"],
 ];
 
 /** The servers of one row, in order: each adds one guarantee to the one before, then ours. */

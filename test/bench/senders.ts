@@ -343,3 +343,34 @@ export function fetchBaseline(path: string, baseline: Baseline): (request: Reque
     return new Response(answer.body ?? null, { status: answer.status, headers: answer.body === undefined ? undefined : JSON_TYPE });
   };
 }
+
+/** The guarded route (guardedIds) as a hand-written fetch route: the body read against a timeout, the answer awaited. */
+export function fetchGuarded(path: string, guarded: GuardedBaseline): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const url = request.url;
+    if (request.method !== "POST" || url.slice(url.indexOf("/", url.indexOf("//") + 2)) !== path) return new Response(null, { status: 404 });
+    const pending = guarded(await readWithDeadline(request), (name) => request.headers.get(name));
+    const answer = pending instanceof Promise ? await pending : pending;
+    return new Response(answer.body ?? null, { status: answer.status, headers: answer.body === undefined ? undefined : JSON_TYPE });
+  };
+}
+
+/**
+ * The guarded fetch route's read timeout (10 s, as ours): a web Request's body cannot be cut once `arrayBuffer()`
+ * holds it, so the read races a deadline on the core's shared deadlines and the route gives up when it passes.
+ */
+export function readWithDeadline(request: Request): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const deadline = new Deadline(10_000, () => reject(new Error("body read timed out")));
+    request.arrayBuffer().then(
+      (bytes) => {
+        deadlines.delete(deadline);
+        resolve(new Uint8Array(bytes));
+      },
+      (error: unknown) => {
+        deadlines.delete(deadline);
+        reject(error);
+      },
+    );
+  });
+}

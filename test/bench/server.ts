@@ -3,7 +3,7 @@
 //   ours       the sender's provider on the framework's adapter (hono: @siglume-middleware/hono; fetch:
 //              webhookFetchHandler, both served by @hono/node-server), memory store, handlers that return at once;
 //   baseline   the hand-written route in the same framework (senders.ts), its body read the framework's way;
-//   guarded    that route with what ours guarantees beyond it (senders.ts GUARANTEES; Fastify, Koa and NestJS;
+//   guarded    that route with what ours guarantees beyond it (senders.ts GUARANTEES; every framework but Express;
 //              Siglume, Adyen and Pomelo: bench/guarantees.ts); guarded-N with the first N of them only;
 //   slow       ours, with Adyen's handler taking 5 s (the deadline bench);
 //   telemetry  ours, with the OpenTelemetry SDK registered (telemetry.ts);
@@ -35,6 +35,8 @@ import {
   GUARANTEES,
   clearTxOptions,
   fetchBaseline,
+  fetchGuarded,
+  readWithDeadline,
   pomeloOptions,
   senders,
   siglumeOptions,
@@ -158,7 +160,7 @@ async function start(framework: string, senderName: SenderName, variant: string)
   const ours = variant !== "baseline" && level === 0 ? await sender.ours(variant) : undefined;
   const baseline = variant === "baseline" ? await sender.handWritten() : undefined;
   const guarded = level > 0 ? await sender.guarded?.(level) : undefined;
-  if (level > 0 && (guarded === undefined || (framework !== "fastify" && framework !== "koa" && framework !== "nestjs"))) {
+  if (level > 0 && (guarded === undefined || framework === "express")) {
     throw new Error(`no guarded route for ${senderName} on ${framework}`);
   }
 
@@ -249,10 +251,16 @@ async function start(framework: string, senderName: SenderName, variant: string)
   }
   if (framework === "hono" || framework === "fetch") {
     let fetch: (request: Request) => Response | Promise<Response>;
-    if (framework === "fetch") fetch = ours ? webhookFetchHandler(ours) : fetchBaseline(path, baseline!);
+    if (framework === "fetch") fetch = ours ? webhookFetchHandler(ours) : guarded ? fetchGuarded(path, guarded) : fetchBaseline(path, baseline!);
     else {
       const app = new Hono();
       if (ours) app.use(honoMiddleware(ours));
+      else if (guarded)
+        app.post(path, async (c) => {
+          const pending = guarded(await readWithDeadline(c.req.raw), (name) => c.req.header(name));
+          const answer = pending instanceof Promise ? await pending : pending;
+          return answer.body === undefined ? c.body(null, answer.status as 204) : c.body(answer.body, answer.status as 200, { "content-type": JSON_TYPE });
+        });
       else
         app.post(path, async (c) => {
           const answer = baseline!(new Uint8Array(await c.req.arrayBuffer()), (name) => c.req.header(name));

@@ -1,5 +1,6 @@
 import { deadlines } from "../platform/index.js";
 import { bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "./limits.js";
+import { monotonicNow } from "../platform/timers.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -33,7 +34,7 @@ export function readWebBody(
       reader.cancel().catch(() => {});
       reject(error);
     };
-    const deadline = { at: performance.now() + timeoutMs, watchSlot: undefined, expire: () => fail(bodyTimeoutError(timeoutMs)) };
+    const deadline = { at: monotonicNow() + timeoutMs, watchSlot: undefined, expire: () => fail(bodyTimeoutError(timeoutMs)) };
     deadlines.add(deadline, timeoutMs);
     const pump = (): void => {
       reader.read().then((result) => {
@@ -103,7 +104,7 @@ export function readRequestBody(request: Request, limit: number, timeoutMs: numb
   return new Promise<Uint8Array>((resolve, reject) => {
     let done = false;
     const deadline = {
-      at: performance.now() + timeoutMs,
+      at: monotonicNow() + timeoutMs,
       watchSlot: undefined,
       expire: () => {
         if (done) return;

@@ -3,6 +3,7 @@
 // Never an attribute from a payload, a header, a key or a code: provider, route, outcome, status, event type,
 // error code and review reason only.
 import { otelApi, otelApiPending, type MeterProviderLike, type OtelApi, type SpanLike, type TracerProviderLike } from "./api.js";
+import { monotonicNow } from "../platform/timers.js";
 
 export type { MeterProviderLike, SpanLike, TracerProviderLike };
 
@@ -151,12 +152,12 @@ export class DeliveryTrace {
 
   /** Marks the handler's start; `handlerSettled` its end (for webhook.handler.duration). */
   handlerStarted(): void {
-    this.handlerStartedAt = performance.now();
+    this.handlerStartedAt = monotonicNow();
   }
 
   handlerSettled(): void {
     if (this.handlerStartedAt === 0 || this.handlerSeconds !== undefined) return;
-    this.handlerSeconds = (performance.now() - this.handlerStartedAt) / 1000;
+    this.handlerSeconds = (monotonicNow() - this.handlerStartedAt) / 1000;
     // A handler that outlived the answer (a timeout): its duration counts now, under the outcome that went out.
     if (this.reported !== undefined) this.recordDuration(this.reported);
   }

@@ -1,5 +1,6 @@
 import type { DirectPaymentConfirmedData, SiglumeEvent } from "../event/types.js";
 import { DIRECT_PAYMENT_CONFIRMED } from "../event/types.js";
+import { isBlank } from "../event/blank.js";
 
 /**
  * Why a `direct_payment.confirmed` event could not be classified as a payment to fulfil: the `reason` of an `unknown`
@@ -104,7 +105,7 @@ export type ConfirmationKind = DirectPaymentConfirmation["kind"];
 
 /** A field "is present" only as a string that is non-empty after trimming. */
 function present(value: unknown): string | null {
-  return typeof value === "string" && value.trim() !== "" ? value : null;
+  return typeof value === "string" && !isBlank(value) ? value : null;
 }
 
 const CADENCE_FOR_BAND: Record<string, string> = { micro: "weekly", nano: "monthly" };

@@ -1,12 +1,13 @@
 import { utf8Decode } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
 import { eventIdProblem } from "../idempotency/key.js";
+import { isBlank } from "./blank.js";
 import type { SiglumeEvent } from "./types.js";
 
 const ENVELOPE_STRINGS = ["id", "type", "api_version", "occurred_at"] as const;
 
 function isPresent(value: unknown): value is string {
-  return typeof value === "string" && value.trim() !== "";
+  return typeof value === "string" && !isBlank(value);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isBlank } from "../event/blank.js";
+
 /** Longest event id accepted, in UTF-16 code units. */
 export const MAX_EVENT_ID_LENGTH = 255;
 
@@ -9,7 +11,7 @@ export const MAX_EVENT_ID_LENGTH = 255;
  */
 export function eventIdProblem(id: string): string | undefined {
   if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) return `must be 1–${MAX_EVENT_ID_LENGTH} characters long`;
-  if (id.trim() === "") return "must not be blank";
+  if (isBlank(id)) return "must not be blank";
   // One pass over the code units (this runs on every delivery): C0 and C1 controls and DEL, which
   // PostgreSQL text cannot hold (NUL) or no id should carry; and surrogates that are not a pair.
   for (let i = 0; i < id.length; i++) {

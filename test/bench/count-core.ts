@@ -1,0 +1,84 @@
+// Instructions per delivery in process, under valgrind's callgrind: `handle()` ("ours") or the core section's guarded
+// floor (the baseline's own work, the body digest and the memory store's claim and completion), no HTTP. Steadier
+// than the instructions section's HTTP counts (windows agree within about 1%), so it is the one to read while
+// changing the engine or a provider. Not part of `npm run bench`: a maintainer's tool (docs/maintainers.md).
+//
+//   cd test && node --import tsx bench/count-core.ts pomelo ours [--keep DIR]
+//
+// With --keep, the callgrind dumps (out.1 … out.5) and V8's perf map (perf.map, naming the JIT addresses that
+// callgrind_annotate shows as ???:0x…) are kept in DIR for a per-function reading.
+import { execFile, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type ClaimResult } from "@siglume-middleware/core";
+import { coreRequestOf, prepared } from "./core.js";
+import { senders, type SenderName } from "./senders.js";
+
+const [sender = "siglume", variant = "ours"] = process.argv.slice(2) as [SenderName?, string?];
+const keep = process.argv.includes("--keep") ? process.argv[process.argv.indexOf("--keep") + 1] : undefined;
+const WARM_UP = 20_000;
+const WINDOWS = 5;
+const PER_WINDOW = 5_000;
+/** Where V8's --perf-basic-prof writes the process's JIT symbols (valgrind runs Node in its own pid). */
+const perfMap = (pid: number) => `/tmp/perf-${pid}.map`;
+
+if (process.env.COUNT_CORE_CHILD === undefined) {
+  if (!(sender in senders) || (variant !== "ours" && variant !== "guarded")) {
+    console.error("usage: node --import tsx bench/count-core.ts <sender> <ours|guarded> [--keep DIR]");
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), "siglume-count-core-"));
+  try {
+    // V8 without background threads: compilation and collection run on the counted thread, on no timing of their own.
+    const child = spawnSync(
+      "valgrind",
+      ["-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`, process.execPath, "--single-threaded", "--perf-basic-prof", `--logfile=${dir}/v8.log`, "--no-logfile-per-isolate", ...process.execArgv, ...process.argv.slice(1)],
+      { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, COUNT_CORE_CHILD: "1" } },
+    );
+    if (child.status !== 0) throw new Error(`the counted process failed (${child.error?.message ?? `status ${child.status}`}); is valgrind installed (node scripts/ensure-tools.mjs valgrind)?`);
+    const perWindow = Array.from({ length: WINDOWS }, (_, i) => {
+      const file = join(dir, `out.${i + 1}`);
+      return existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) / PER_WINDOW / 1000 : 0;
+    });
+    console.log(`${sender} ${variant}: ${perWindow.map((k) => k.toFixed(1)).join(", ")} k instructions per delivery by window; fewest ${Math.min(...perWindow).toFixed(1)}`);
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true });
+      for (let i = 1; i <= WINDOWS; i++) if (existsSync(join(dir, `out.${i}`))) copyFileSync(join(dir, `out.${i}`), join(keep, `out.${i}`));
+      if (existsSync(perfMap(child.pid))) copyFileSync(perfMap(child.pid), join(keep, "perf.map"));
+      console.log(`dumps and perf map kept in ${keep}`);
+    }
+    rmSync(perfMap(child.pid), { force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const run = promisify(execFile);
+  const handler = createWebhookHandler(await senders[sender].ours("ours"));
+  const floor = await senders[sender].handWritten();
+  const store = memoryIdempotencyStore();
+  const completed = { outcome: "handled" };
+  let next = 0;
+  let refused = 0;
+  // The requests are built before they are counted: the count is handle()'s (or the guarded floor's) alone.
+  const ready = (count: number) => prepared(sender, count).map((delivery) => ({ delivery, request: coreRequestOf(handler, delivery) }));
+  const deliver = async ({ delivery, request }: ReturnType<typeof ready>[number]) => {
+    if (variant === "ours") {
+      if ((await handler.handle(request)).status >= 300) refused++;
+      return;
+    }
+    floor(delivery.body, (name) => delivery.headers[name]);
+    const claimed = store.claim(`${sender}:${next++}`, { type: "bench", digest: bodyDigest(delivery.body) as string }) as ClaimResult;
+    if (claimed.status === "claimed") claimed.claim.complete(completed);
+  };
+  for (const item of ready(WARM_UP)) await deliver(item);
+  const windows = Array.from({ length: WINDOWS }, () => ready(PER_WINDOW));
+  // callgrind_control reaches this process while it waits for the child (valgrind serves it between guest steps).
+  await run("callgrind_control", ["--instr=on", String(process.pid)]);
+  for (const window of windows) {
+    for (const item of window) await deliver(item);
+    await run("callgrind_control", ["--dump", String(process.pid)]);
+  }
+  if (refused > 0) throw new Error(`${refused} deliveries were refused: the count is not of accepted deliveries`);
+}

@@ -1,5 +1,6 @@
 import {
   isBlank,
+  trimmed,
   SiglumeWebhookError,
   all,
   byteLength,
@@ -88,7 +89,7 @@ export function verifyAdyenHmac(
       { status: 401 },
     );
   }
-  const given = fromBase64(header); // base64 decoding skips white space: no trim (a copy) needed
+  const given = fromBase64(trimmed(header));
   if (given.length !== 32) return mismatch(body, given, keys);
   const parts = [body];
   if (keys.length === 1) return andThen(hmac(keys[0]!.key, parts), (digest) => (equalBytes(digest, given) ? undefined : mismatch(body, given, keys)));

@@ -33,6 +33,8 @@ type RouteName = "tokens" | "otp";
 const MAX_ARRIVED_PATHS = 16;
 /** How many token statuses keep their record outcome (Pomelo sends a few; a sender sending many builds the rest). */
 const MAX_KEPT_OUTCOMES = 32;
+/** Longer statuses are not kept (record labels stop at 120 characters anyway: such a status is "unknown"). */
+const MAX_KEPT_STATUS_LENGTH = 120;
 
 const parseJson = (body: Uint8Array | string): unknown => {
   try {
@@ -124,7 +126,7 @@ export function pomeloWebhooks<TRequest = unknown>(options: PomeloOptions<TReque
     let outcome = outcomes.get(status);
     if (outcome === undefined) {
       outcome = `token:${recordLabel(status, "unknown")}`;
-      if (outcomes.size < MAX_KEPT_OUTCOMES) outcomes.set(status, outcome);
+      if (outcomes.size < MAX_KEPT_OUTCOMES && status.length <= MAX_KEPT_STATUS_LENGTH) outcomes.set(status, outcome);
     }
     return outcome;
   }

@@ -1,6 +1,7 @@
 import {
   SiglumeWebhookError,
   byteLength,
+  trimmed,
   equalBytes,
   fromBase64,
   hmac,
@@ -107,8 +108,7 @@ export function verifyPomeloRequest(
 
   // The prefix in any case; the common spelling is checked without lower-casing the whole header.
   const prefixed = signature.startsWith(PREFIX) || signature.slice(0, PREFIX.length).toLowerCase() === PREFIX;
-  // Base64 decoding skips whitespace, so spaces around the value need no trim.
-  const given = prefixed ? fromBase64(signature.slice(PREFIX.length)) : undefined;
+  const given = prefixed ? fromBase64(trimmed(signature.slice(PREFIX.length))) : undefined;
   if (given === undefined || given.length !== 32) {
     refuse("POMELO_SIGNATURE_MALFORMED", 'X-Signature is not "hmac-sha256 <base64 HMAC-SHA256>". Forward the header unchanged.');
   }

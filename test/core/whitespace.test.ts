@@ -1,19 +1,21 @@
-// isBlank answers what `text.trim() === ""` answers (it decides whether an id, a type or a field is present), for
-// any text, including every white-space character JavaScript's trim removes and none of those it keeps.
+// isBlank and trimmed answer what `text.trim() === ""` and `text.trim()` answer (they decide whether an id, a type or
+// a field is present, and read signature headers), for any text, including every white-space character
+// JavaScript's trim removes and none of those it keeps.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isBlank } from "@siglume-middleware/core";
+import { isBlank, trimmed } from "@siglume-middleware/core";
 
 // What trim removes (WhiteSpace and LineTerminator), and look-alikes it keeps (zero-width space, joiners, NUL).
 const SPACES = ["\t", "\n", "\v", "\f", "\r", " ", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff"];
 const NOT_SPACES = ["\u200b", "\u200d", "\u0000", "\u0085", "\u180e", "x", "~", "é"];
 
-describe("isBlank", () => {
+describe("isBlank and trimmed", () => {
   it("agrees with trim() for any text made of white space, look-alikes and anything else", () => {
     const unit = fc.oneof(fc.constantFrom(...SPACES), fc.constantFrom(...NOT_SPACES), fc.string({ unit: "binary", maxLength: 2 }));
     fc.assert(
       fc.property(fc.array(unit, { maxLength: 8 }).map((parts) => parts.join("")), (text) => {
         expect(isBlank(text)).toBe(text.trim() === "");
+        expect(trimmed(text)).toBe(text.trim());
       }),
       { numRuns: 5000, examples: [[""], [" "], ["\ufeff"], ["\u200b"], [" x "], ["\u00a0a"]] },
     );

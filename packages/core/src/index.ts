@@ -60,7 +60,7 @@ export { assertIdempotencyStore, legacyIdempotencyStore } from "./idempotency/le
 export type { LegacyIdempotencyStore } from "./idempotency/legacy.js";
 export { MIN_DIGEST_KEY_LENGTH, bodyDigest, derivedKey, digestKeyFrom } from "./idempotency/digest.js";
 export { MAX_EVENT_ID_LENGTH, eventIdProblem, recordLabel } from "./idempotency/key.js";
-export { isBlank, trimmed } from "./event/whitespace.js";
+export { isBlank, isDigits, trimmed } from "./event/text.js";
 
 export { DEFAULT_PATH, resolveSiglumeOptions } from "./dispatch/options.js";
 export type { ResolvedSiglumeOptions } from "./dispatch/options.js";

@@ -1,6 +1,7 @@
 import { deadlines } from "../platform/index.js";
 import { bodyReadFailedError, bodyTimeoutError, bodyTooLargeError } from "./limits.js";
 import { monotonicNow } from "../platform/timers.js";
+import { isDigits } from "../event/text.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,7 +68,6 @@ function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-const DECIMAL = /^\d{1,15}$/;
 
 /** @hono/node-server's own symbol on its Requests, once one was seen. */
 let incomingKey: symbol | undefined;
@@ -98,7 +98,7 @@ function readsFromNodeSocket(request: Request): boolean {
  */
 export function readRequestBody(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
   const length = request.headers.get("content-length");
-  if (length === null || !DECIMAL.test(length) || Number(length) > limit || !readsFromNodeSocket(request)) {
+  if (length === null || !isDigits(length) || Number(length) > limit || !readsFromNodeSocket(request)) {
     return readWebBody(request.body, limit, length, timeoutMs);
   }
   return new Promise<Uint8Array>((resolve, reject) => {

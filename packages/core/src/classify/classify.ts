@@ -1,6 +1,6 @@
 import type { DirectPaymentConfirmedData, SiglumeEvent } from "../event/types.js";
 import { DIRECT_PAYMENT_CONFIRMED } from "../event/types.js";
-import { isBlank } from "../event/whitespace.js";
+import { isBlank } from "../event/text.js";
 
 /**
  * Why a `direct_payment.confirmed` event could not be classified as a payment to fulfil: the `reason` of an `unknown`

@@ -1,7 +1,7 @@
 import { utf8Decode } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
 import { eventIdProblem } from "../idempotency/key.js";
-import { isBlank } from "./whitespace.js";
+import { isBlank } from "./text.js";
 import type { SiglumeEvent } from "./types.js";
 
 const ENVELOPE_STRINGS = ["id", "type", "api_version", "occurred_at"] as const;

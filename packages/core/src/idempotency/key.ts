@@ -1,4 +1,4 @@
-import { isBlank } from "../event/whitespace.js";
+import { isBlank } from "../event/text.js";
 
 /** Longest event id accepted, in UTF-16 code units. */
 export const MAX_EVENT_ID_LENGTH = 255;

@@ -1,5 +1,6 @@
 import { fromHex } from "../platform/index.js";
 import { SiglumeWebhookError } from "../errors.js";
+import { isDigits } from "../event/text.js";
 
 /** The header Siglume signs with: `siglume-signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
 export const SIGNATURE_HEADER = "siglume-signature";
@@ -12,7 +13,6 @@ export interface ParsedSignatureHeader {
   signatures: Uint8Array[];
 }
 
-const TIMESTAMP = /^\d{1,15}$/;
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
@@ -76,7 +76,7 @@ export function parseSignatureHeader(header: string | string[] | undefined | nul
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     if (key === "t") {
-      if (!TIMESTAMP.test(value)) throw malformed(`t must be whole unix seconds (1–15 digits, got ${value.length} characters)`);
+      if (!isDigits(value)) throw malformed(`t must be whole unix seconds (1–15 digits, got ${value.length} characters)`);
       const t = Number(value);
       if (timestamp !== undefined && timestamp !== t) throw malformed("it carries two different t values");
       timestamp = t;

@@ -1,6 +1,7 @@
 // Instructions per delivery in process, under valgrind's callgrind: `handle()` ("ours") or the core section's guarded
 // floor (the baseline's own work, the body digest and the memory store's claim and completion), no HTTP. Steadier
-// than the instructions section's HTTP counts (windows agree within about 1%), so it is the one to read while
+// than the instructions section's HTTP counts (steady windows mostly agree within about 1%; read the fewest beside
+// the others, as one window can still fall well below them), so it is the one to read while
 // changing the engine or a provider. Not part of `npm run bench`: a maintainer's tool (docs/maintainers.md).
 //
 //   cd test && node --import tsx bench/count-core.ts pomelo ours [--keep DIR]
@@ -8,12 +9,13 @@
 // With --keep, the callgrind dumps (out.1 … out.5) and V8's perf map (perf.map, naming the JIT addresses that
 // callgrind_annotate shows as ???:0x…) are kept in DIR for a per-function reading.
 import { execFile, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type ClaimResult } from "@siglume-middleware/core";
 import { coreRequestOf, prepared } from "./core.js";
+import { callgrind, windowCounts } from "./instructions.js";
 import { senders, type SenderName } from "./senders.js";
 
 const [sender = "siglume", variant = "ours"] = process.argv.slice(2) as [SenderName?, string?];
@@ -32,16 +34,14 @@ if (process.env.COUNT_CORE_CHILD === undefined) {
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-count-core-"));
   try {
     // V8 without background threads: compilation and collection run on the counted thread, on no timing of their own.
+    const [valgrind, ...valgrindArgs] = callgrind(dir);
     const child = spawnSync(
-      "valgrind",
-      ["-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`, process.execPath, "--single-threaded", "--perf-basic-prof", `--logfile=${dir}/v8.log`, "--no-logfile-per-isolate", ...process.execArgv, ...process.argv.slice(1)],
+      valgrind!,
+      [...valgrindArgs, process.execPath, "--single-threaded", "--perf-basic-prof", `--logfile=${dir}/v8.log`, "--no-logfile-per-isolate", ...process.execArgv, ...process.argv.slice(1)],
       { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, COUNT_CORE_CHILD: "1" } },
     );
     if (child.status !== 0) throw new Error(`the counted process failed (${child.error?.message ?? `status ${child.status}`}); is valgrind installed (node scripts/ensure-tools.mjs valgrind)?`);
-    const perWindow = Array.from({ length: WINDOWS }, (_, i) => {
-      const file = join(dir, `out.${i + 1}`);
-      return existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) / PER_WINDOW / 1000 : 0;
-    });
+    const perWindow = windowCounts(dir, WINDOWS, PER_WINDOW);
     console.log(`${sender} ${variant}: ${perWindow.map((k) => k.toFixed(1)).join(", ")} k instructions per delivery by window; fewest ${Math.min(...perWindow).toFixed(1)}`);
     if (keep !== undefined) {
       mkdirSync(keep, { recursive: true });

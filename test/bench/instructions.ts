@@ -85,6 +85,21 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
   }
 }
 
+/** valgrind running a process under callgrind, counting nothing until `callgrind_control --instr=on`, dumps in `dir`. */
+export const callgrind = (dir: string): string[] => ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`];
+
+/**
+ * Thousands of instructions per delivery in each of the `windows` dumps asked for (`callgrind_control --dump` writes
+ * out.1, out.2, …; valgrind writes `out` itself at exit), `perWindow` deliveries each; 0 for a window with no dump.
+ */
+export function windowCounts(dir: string, windows: number, perWindow: number): number[] {
+  return Array.from({ length: windows }, (_, i) => {
+    const file = join(dir, `out.${i + 1}`);
+    const total = existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) : 0;
+    return total / perWindow / 1000;
+  });
+}
+
 /**
  * Instructions per request of one server, per window: `warmUp` deliveries uncounted, then `windows` windows of
  * `perWindow` each, counted apart (callgrind zeroes its counters at each dump).
@@ -95,7 +110,7 @@ async function count(sender: SenderName, target: Target, variant: string, { warm
   let perRequest: number[];
   try {
     const server = await startServer(target, sender, variant, {
-      wrapper: ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`],
+      wrapper: callgrind(dir),
       // V8 without its background threads: they compile and collect garbage on timings of their own, and with them
       // a count of the same server moved by 30% under other load on the machine (by 0.1% without them).
       nodeArgs: ["--single-threaded"],
@@ -114,11 +129,7 @@ async function count(sender: SenderName, target: Target, variant: string, { warm
     }
     // The dumps asked for are out.1, out.2, … (valgrind writes `out` itself at exit, with what ran after them).
     files = readdirSync(dir);
-    perRequest = Array.from({ length: windows }, (_, i) => {
-      const file = join(dir, `out.${i + 1}`);
-      const total = existsSync(file) ? Number(/^totals: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) : 0;
-      return total / perWindow / 1000;
-    });
+    perRequest = windowCounts(dir, windows, perWindow);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

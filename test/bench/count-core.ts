@@ -6,6 +6,11 @@
 //
 //   cd test && node --import tsx bench/count-core.ts pomelo ours [--keep DIR]
 //
+// "fetch" and "fetch-guarded" count the web-standard mount instead: @siglume-middleware/web's webhookFetchHandler
+// against the guarded fetch route (senders.ts fetchGuarded, every guarantee), each given a fetch `Request` built
+// beforehand (Node's own, as Bun, Deno and Workers hand theirs), up to the `Response`: the difference is the fetch
+// mount's own work over the core's (path, header reads, body stream, Response).
+//
 // With --keep, the callgrind dumps (out.1 … out.5) and V8's perf map (perf.map, naming the JIT addresses that
 // callgrind_annotate shows as ???:0x…) are kept in DIR for a per-function reading.
 import { execFile, spawnSync } from "node:child_process";
@@ -14,10 +19,12 @@ import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type ClaimResult } from "@siglume-middleware/core";
+import { webhookFetchHandler } from "@siglume-middleware/web";
 import { coreRequestOf, prepared } from "./core.js";
 import { callgrind, windowCounts } from "./instructions.js";
-import { senders, type SenderName } from "./senders.js";
+import { fetchGuarded, GUARANTEES, senders, type SenderName } from "./senders.js";
 
+const VARIANTS = ["ours", "guarded", "fetch", "fetch-guarded"];
 const [sender = "siglume", variant = "ours"] = process.argv.slice(2) as [SenderName?, string?];
 const keep = process.argv.includes("--keep") ? process.argv[process.argv.indexOf("--keep") + 1] : undefined;
 const WARM_UP = 20_000;
@@ -27,8 +34,8 @@ const PER_WINDOW = 5_000;
 const perfMap = (pid: number) => `/tmp/perf-${pid}.map`;
 
 if (process.env.COUNT_CORE_CHILD === undefined) {
-  if (!(sender in senders) || (variant !== "ours" && variant !== "guarded")) {
-    console.error("usage: node --import tsx bench/count-core.ts <sender> <ours|guarded> [--keep DIR]");
+  if (!(sender in senders) || !VARIANTS.includes(variant)) {
+    console.error(`usage: node --import tsx bench/count-core.ts <sender> <${VARIANTS.join("|")}> [--keep DIR]`);
     process.exit(2);
   }
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-count-core-"));
@@ -55,15 +62,31 @@ if (process.env.COUNT_CORE_CHILD === undefined) {
   }
 } else {
   const run = promisify(execFile);
-  const handler = createWebhookHandler(await senders[sender].ours("ours"));
-  const floor = await senders[sender].handWritten();
+  const { ours, handWritten, guarded, path } = senders[sender];
+  const handler = createWebhookHandler(await ours("ours"));
+  const floor = await handWritten();
+  const fetch =
+    variant === "fetch"
+      ? webhookFetchHandler(await ours("ours"))
+      : variant === "fetch-guarded"
+        ? fetchGuarded(path, (await guarded?.(GUARANTEES.length)) ?? missing())
+        : undefined;
   const store = memoryIdempotencyStore();
   const completed = { outcome: "handled" };
   let next = 0;
   let refused = 0;
   // The requests are built before they are counted: the count is handle()'s (or the guarded floor's) alone.
-  const ready = (count: number) => prepared(sender, count).map((delivery) => ({ delivery, request: coreRequestOf(handler, delivery) }));
-  const deliver = async ({ delivery, request }: ReturnType<typeof ready>[number]) => {
+  const ready = (count: number) =>
+    prepared(sender, count).map((delivery) => ({
+      delivery,
+      request: coreRequestOf(handler, delivery),
+      web: fetch && new Request(`http://127.0.0.1${delivery.path}`, { method: "POST", headers: delivery.headers, body: delivery.body }),
+    }));
+  const deliver = async ({ delivery, request, web }: ReturnType<typeof ready>[number]) => {
+    if (fetch !== undefined) {
+      if ((await fetch(web!)).status >= 300) refused++;
+      return;
+    }
     if (variant === "ours") {
       if ((await handler.handle(request)).status >= 300) refused++;
       return;
@@ -81,4 +104,8 @@ if (process.env.COUNT_CORE_CHILD === undefined) {
     await run("callgrind_control", ["--dump", String(process.pid)]);
   }
   if (refused > 0) throw new Error(`${refused} deliveries were refused: the count is not of accepted deliveries`);
+}
+
+function missing(): never {
+  throw new Error(`${sender} has no guarded route`);
 }

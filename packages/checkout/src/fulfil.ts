@@ -1,4 +1,4 @@
-import type { MeteredUsageAccepted, StandardSettled } from "@siglume-middleware/core";
+import { isDigits, type MeteredUsageAccepted, type StandardSettled } from "@siglume-middleware/core";
 import { PAID_ORDER_STATUSES, type PaymentContext, type SiglumePaymentOrders } from "./orders/contract.js";
 
 /** Why a confirmed payment was not applied to an order. Route these to your review record, never to fulfilment. */
@@ -27,7 +27,7 @@ export type FulfilmentResult =
 /** Amounts arrive as numbers or decimal strings; anything else compares unequal. */
 function minorUnits(value: unknown): number | null {
   if (typeof value === "number") return Number.isSafeInteger(value) ? value : null;
-  if (typeof value === "string" && /^\d{1,15}$/.test(value)) return Number(value);
+  if (typeof value === "string" && isDigits(value)) return Number(value);
   return null;
 }
 

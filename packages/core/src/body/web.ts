@@ -68,7 +68,6 @@ function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-
 /** @hono/node-server's own symbol on its Requests, once one was seen. */
 let incomingKey: symbol | undefined;
 

@@ -1,4 +1,4 @@
-import { SiglumeWebhookError, eventIdProblem, fromBase64, type HeaderReader } from "@siglume-middleware/core";
+import { SiglumeWebhookError, eventIdProblem, fromBase64, isDigits, trimmed, type HeaderReader } from "@siglume-middleware/core";
 
 /** The spec's header names. */
 export const STANDARD_HEADERS = { id: "webhook-id", timestamp: "webhook-timestamp", signature: "webhook-signature" } as const;
@@ -40,7 +40,6 @@ export interface ParsedSignatures {
   entries: SignatureEntry[];
 }
 
-const TIMESTAMP = /^\d{1,15}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** Signature bytes per version: HMAC-SHA256 (v1), ed25519 (v1a). */
 const lengthOf = (version: string): number | undefined => (version === "v1" ? 32 : version === "v1a" ? 64 : undefined);
@@ -75,10 +74,11 @@ export function readStandardHeaders(header: HeaderReader): StandardHeaderValues 
   }
   const problem = eventIdProblem(id!);
   if (problem !== undefined) badRequest("STANDARD_WEBHOOK_ID_INVALID", `${names.id} ${problem}; it is the event's idempotency key.`);
-  if (!TIMESTAMP.test(timestamp!.trim())) {
+  const seconds = trimmed(timestamp!);
+  if (!isDigits(seconds)) {
     badRequest("STANDARD_WEBHOOK_TIMESTAMP_INVALID", `${names.timestamp} is not whole unix seconds. Forward the header unchanged.`);
   }
-  return { id: id!, timestamp: timestamp!.trim(), signature: signature!, names, otherSetPresent: standardSignature && svixSignature };
+  return { id: id!, timestamp: seconds, signature: signature!, names, otherSetPresent: standardSignature && svixSignature };
 }
 
 /**

@@ -1,5 +1,7 @@
 // Instructions per delivery in process, under valgrind's callgrind: `handle()` ("ours") or the core section's guarded
-// floor (the baseline's own work, the body digest and the memory store's claim and completion), no HTTP. Steadier
+// floor (the baseline's own work, the body digest and the memory store's claim and completion), no HTTP. "floor" and
+// "floor-digest" count the floor alone and the floor with the digest only, so that floor, +digest, +bounded store
+// and ours read as one breakdown of the core section's row. Steadier
 // than the instructions section's HTTP counts (steady windows mostly agree within about 1%; read the fewest beside
 // the others, as one window can still fall well below them), so it is the one to read while
 // changing the engine or a provider. Not part of `npm run bench`: a maintainer's tool (docs/maintainers.md).
@@ -24,7 +26,7 @@ import { coreRequestOf, prepared } from "./core.js";
 import { callgrind, windowCounts } from "./instructions.js";
 import { fetchGuarded, GUARANTEES, senders, type SenderName } from "./senders.js";
 
-const VARIANTS = ["ours", "guarded", "fetch", "fetch-guarded"];
+const VARIANTS = ["ours", "guarded", "floor", "floor-digest", "fetch", "fetch-guarded"];
 const [sender = "siglume", variant = "ours"] = process.argv.slice(2) as [SenderName?, string?];
 const keep = process.argv.includes("--keep") ? process.argv[process.argv.indexOf("--keep") + 1] : undefined;
 const WARM_UP = 20_000;
@@ -92,7 +94,10 @@ if (process.env.COUNT_CORE_CHILD === undefined) {
       return;
     }
     floor(delivery.body, (name) => delivery.headers[name]);
-    const claimed = store.claim(`${sender}:${next++}`, { type: "bench", digest: bodyDigest(delivery.body) as string }) as ClaimResult;
+    if (variant === "floor") return;
+    const digest = bodyDigest(delivery.body) as string;
+    if (variant === "floor-digest") return void digest;
+    const claimed = store.claim(`${sender}:${next++}`, { type: "bench", digest }) as ClaimResult;
     if (claimed.status === "claimed") claimed.claim.complete(completed);
   };
   for (const item of ready(WARM_UP)) await deliver(item);

@@ -14,16 +14,16 @@
 // mount's own work over the core's (path, header reads, body stream, Response).
 //
 // With --keep, the callgrind dumps (out.1 … out.5) and V8's perf map (perf.map, naming the JIT addresses that
-// callgrind_annotate shows as ???:0x…) are kept in DIR for a per-function reading.
+// callgrind_annotate shows as ???:0x…) are kept in DIR for a per-function reading: bench/by-function.ts compares two.
 import { execFile, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type ClaimResult } from "@siglume-middleware/core";
 import { webhookFetchHandler } from "@siglume-middleware/web";
 import { coreRequestOf, prepared } from "./core.js";
-import { callgrind, windowCounts } from "./instructions.js";
+import { callgrind, keepDumps, perfMap, windowCounts } from "./instructions.js";
 import { fetchGuarded, GUARANTEES, senders, type SenderName } from "./senders.js";
 
 const VARIANTS = ["ours", "guarded", "floor", "floor-digest", "fetch", "fetch-guarded"];
@@ -32,8 +32,6 @@ const keep = process.argv.includes("--keep") ? process.argv[process.argv.indexOf
 const WARM_UP = 20_000;
 const WINDOWS = 5;
 const PER_WINDOW = 5_000;
-/** Where V8's --perf-basic-prof writes the process's JIT symbols (valgrind runs Node in its own pid). */
-const perfMap = (pid: number) => `/tmp/perf-${pid}.map`;
 
 if (process.env.COUNT_CORE_CHILD === undefined) {
   if (!(sender in senders) || !VARIANTS.includes(variant)) {
@@ -53,10 +51,8 @@ if (process.env.COUNT_CORE_CHILD === undefined) {
     const perWindow = windowCounts(dir, WINDOWS, PER_WINDOW);
     console.log(`${sender} ${variant}: ${perWindow.map((k) => k.toFixed(1)).join(", ")} k instructions per delivery by window; fewest ${Math.min(...perWindow).toFixed(1)}`);
     if (keep !== undefined) {
-      mkdirSync(keep, { recursive: true });
-      for (let i = 1; i <= WINDOWS; i++) if (existsSync(join(dir, `out.${i}`))) copyFileSync(join(dir, `out.${i}`), join(keep, `out.${i}`));
-      if (existsSync(perfMap(child.pid))) copyFileSync(perfMap(child.pid), join(keep, "perf.map"));
-      console.log(`dumps and perf map kept in ${keep}`);
+      keepDumps(dir, keep, child.pid, { sender, variant, warmUp: WARM_UP, windows: WINDOWS, perWindow: PER_WINDOW });
+      console.log(`dumps and perf map kept in ${keep}: compare two with bench/by-function.ts`);
     }
     rmSync(perfMap(child.pid), { force: true });
   } finally {

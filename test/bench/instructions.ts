@@ -6,7 +6,7 @@
 // background threads (`--single-threaded`, below). It does not see cache misses or memory stalls: read it beside the
 // timed rows, not instead of them.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,9 @@ export interface InstructionRow extends Counting {
   kiloPerRequest: Record<(typeof COUNTED)[number], number>;
   byWindow: Record<(typeof COUNTED)[number], number[]>;
 }
+
+/** The instructions section's counting in a full run (bench/count-route.ts counts the same way). */
+export const SECTION_COUNTING: Counting = { warmUp: 3000, windows: 5, perWindow: 1500 };
 
 /** Why this machine cannot count (no valgrind), or undefined when it can. */
 export const countingUnavailable = (): string | undefined =>
@@ -88,6 +91,21 @@ async function send(server: Server, deliveries: ReturnType<typeof deliveryList>)
 /** valgrind running a process under callgrind, counting nothing until `callgrind_control --instr=on`, dumps in `dir`. */
 export const callgrind = (dir: string): string[] => ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${dir}/out`];
 
+/** Where V8's --perf-basic-prof writes a process's JIT symbols (valgrind runs Node in its own pid). */
+export const perfMap = (pid: number): string => `/tmp/perf-${pid}.map`;
+
+/**
+ * Copies the window dumps (out.1 …) of `dir` and the process's perf map to `keep`, with `counting.json` (what was
+ * counted, and the deliveries per window that bench/by-function.ts divides by); removes the perf map from /tmp.
+ */
+export function keepDumps(dir: string, keep: string, pid: number, counting: Counting & Record<string, unknown>): void {
+  mkdirSync(keep, { recursive: true });
+  for (const file of readdirSync(dir)) if (/^out\.\d+$/.test(file)) copyFileSync(join(dir, file), join(keep, file));
+  if (existsSync(perfMap(pid))) copyFileSync(perfMap(pid), join(keep, "perf.map"));
+  rmSync(perfMap(pid), { force: true });
+  writeFileSync(join(keep, "counting.json"), `${JSON.stringify(counting, null, 2)}\n`);
+}
+
 /**
  * Thousands of instructions per delivery in each of the `windows` dumps asked for (`callgrind_control --dump` writes
  * out.1, out.2, …; valgrind writes `out` itself at exit), `perWindow` deliveries each; 0 for a window with no dump.
@@ -102,9 +120,11 @@ export function windowCounts(dir: string, windows: number, perWindow: number): n
 
 /**
  * Instructions per request of one server, per window: `warmUp` deliveries uncounted, then `windows` windows of
- * `perWindow` each, counted apart (callgrind zeroes its counters at each dump).
+ * `perWindow` each, counted apart (callgrind zeroes its counters at each dump). With `keep`, the dumps, V8's perf map
+ * (the server runs with `--perf-basic-prof`) and the counting are copied to that folder for bench/by-function.ts.
  */
-async function count(sender: SenderName, target: Target, variant: string, { warmUp, windows, perWindow }: Counting): Promise<number[]> {
+export async function countServer(sender: SenderName, target: Target, variant: string, counting: Counting, keep?: string): Promise<number[]> {
+  const { warmUp, windows, perWindow } = counting;
   const dir = mkdtempSync(join(os.tmpdir(), "siglume-callgrind-"));
   let files: string[];
   let perRequest: number[];
@@ -113,7 +133,8 @@ async function count(sender: SenderName, target: Target, variant: string, { warm
       wrapper: callgrind(dir),
       // V8 without its background threads: they compile and collect garbage on timings of their own, and with them
       // a count of the same server moved by 30% under other load on the machine (by 0.1% without them).
-      nodeArgs: ["--single-threaded"],
+      // With `keep`, V8 also writes its perf map (the JIT's symbols), and its log file into `dir`, not the cwd.
+      nodeArgs: keep === undefined ? ["--single-threaded"] : ["--single-threaded", "--perf-basic-prof", `--logfile=${dir}/v8.log`, "--no-logfile-per-isolate"],
     });
     try {
       const deliveries = deliveryList(sender, warmUp + windows * perWindow);
@@ -130,6 +151,7 @@ async function count(sender: SenderName, target: Target, variant: string, { warm
     // The dumps asked for are out.1, out.2, … (valgrind writes `out` itself at exit, with what ran after them).
     files = readdirSync(dir);
     perRequest = windowCounts(dir, windows, perWindow);
+    if (keep !== undefined) keepDumps(dir, keep, server.pid, { ...counting, sender, target, variant });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,7 +164,7 @@ export async function benchInstructions(sender: SenderName, target: Target, coun
   const kiloPerRequest = {} as InstructionRow["kiloPerRequest"];
   const windows = {} as InstructionRow["byWindow"];
   for (const variant of COUNTED) {
-    windows[variant] = await count(sender, target, variant, counting);
+    windows[variant] = await countServer(sender, target, variant, counting);
     kiloPerRequest[variant] = Math.min(...windows[variant]);
   }
   return { sender, target, kiloPerRequest, byWindow: windows, ...counting };

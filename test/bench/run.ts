@@ -15,7 +15,7 @@ import { benchAdyenDeadline, DEADLINE_SLACK_MS, type DeadlineRow } from "./deadl
 import { deliveriesFor } from "./deliveries.js";
 import { flood, NODE_TARGETS, runWrk, startServer, unavailable, type Target } from "./lib.js";
 import { benchGuarantees, GUARANTEE_ROWS, type GuaranteeRow } from "./guarantees.js";
-import { benchInstructions, countingUnavailable, type InstructionRow } from "./instructions.js";
+import { benchInstructions, SECTION_COUNTING, countingUnavailable, type InstructionRow } from "./instructions.js";
 import { benchRoute, TARGETS, type RouteRow } from "./routes.js";
 import { ADYEN, GUARANTEES, SENDERS, senders, STANDARD_MODULES, type SenderName } from "./senders.js";
 import { benchPostgres, benchRedis, type StoreRow } from "./stores.js";
@@ -161,7 +161,7 @@ if (sections.has("instructions")) {
       continue;
     }
     log(`instructions ${row}: baseline, guarded and ours under callgrind`);
-    add(instructions, await attempt(`instructions ${row}`, () => benchInstructions(sender, target, quick ? { warmUp: 300, windows: 3, perWindow: 100 } : { warmUp: 3000, windows: 5, perWindow: 1500 })));
+    add(instructions, await attempt(`instructions ${row}`, () => benchInstructions(sender, target, quick ? { warmUp: 300, windows: 3, perWindow: 100 } : SECTION_COUNTING)));
   }
 }
 

@@ -1,0 +1,30 @@
+// Instructions per request of one bench server over HTTP, counted as the instructions section of `npm run bench`
+// counts it (bench/instructions.ts: callgrind, V8 single-threaded, the fewest of 5 windows), with the dumps and V8's
+// perf map kept for a per-function reading. Not part of `npm run bench`: a maintainer's tool (docs/maintainers.md).
+//
+//   cd test && node --import tsx bench/count-route.ts pomelo koa ours --keep /tmp/pomelo-koa-ours
+//   cd test && node --import tsx bench/count-route.ts pomelo koa guarded --keep /tmp/pomelo-koa-guarded
+//   cd test && node --import tsx bench/by-function.ts /tmp/pomelo-koa-ours /tmp/pomelo-koa-guarded
+//
+// The variant is any the bench servers know (bench/server.ts): ours, baseline, guarded (every guarantee), guarded-N.
+// `--warm-up N` and `--per-window N` change the section's counting (3,000, then 5 windows of 1,500): ours compiles
+// some functions only after several thousand deliveries, so a longer warm-up reads its settled state.
+// Count one server at a time: two counted processes side by side disturb each other's counts.
+import { countingUnavailable, countServer, SECTION_COUNTING } from "./instructions.js";
+import { NODE_TARGETS, type Target } from "./lib.js";
+import { senders, type SenderName } from "./senders.js";
+
+const [sender, target, variant = "ours"] = process.argv.slice(2) as [SenderName?, Target?, string?];
+const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const keep = option("--keep");
+const counting = { ...SECTION_COUNTING, warmUp: Number(option("--warm-up") ?? SECTION_COUNTING.warmUp), perWindow: Number(option("--per-window") ?? SECTION_COUNTING.perWindow) };
+if (sender === undefined || !(sender in senders) || target === undefined || !(NODE_TARGETS as readonly string[]).includes(target)) {
+  console.error(`usage: node --import tsx bench/count-route.ts <${Object.keys(senders).join("|")}> <${NODE_TARGETS.join("|")}> [variant] [--keep DIR] [--warm-up N] [--per-window N]`);
+  process.exit(2);
+}
+const unavailable = countingUnavailable();
+if (unavailable !== undefined) throw new Error(`${unavailable}: node scripts/ensure-tools.mjs valgrind`);
+if (!(counting.warmUp >= 0 && counting.perWindow > 0)) throw new Error("--warm-up and --per-window take a number of deliveries");
+const windows = await countServer(sender, target, variant, counting, keep);
+console.log(`${sender} on ${target} (${variant}): ${windows.map((k) => k.toFixed(1)).join(", ")} k instructions per request by window; fewest ${Math.min(...windows).toFixed(1)}`);
+if (keep !== undefined) console.log(`dumps and perf map kept in ${keep}`);

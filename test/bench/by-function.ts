@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { windowCounts } from "./instructions.js";
+import { commandOption } from "./lib.js";
 
 interface Side {
   dir: string;
@@ -25,7 +26,7 @@ interface Side {
 }
 
 const [dirA, dirB] = process.argv.slice(2);
-const top = process.argv.includes("--top") ? Number(process.argv[process.argv.indexOf("--top") + 1]) : 40;
+const top = Number(commandOption("--top") ?? 40);
 if (dirA === undefined || dirB === undefined || dirA.startsWith("--") || dirB.startsWith("--")) {
   console.error("usage: node --import tsx bench/by-function.ts <kept dir A>[:window] <kept dir B>[:window] [--top N]");
   process.exit(2);

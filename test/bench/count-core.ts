@@ -24,11 +24,12 @@ import { bodyDigest, createWebhookHandler, memoryIdempotencyStore, type ClaimRes
 import { webhookFetchHandler } from "@siglume-middleware/web";
 import { coreRequestOf, prepared } from "./core.js";
 import { callgrind, keepDumps, perfMap, windowCounts } from "./instructions.js";
+import { commandOption } from "./lib.js";
 import { fetchGuarded, GUARANTEES, senders, type SenderName } from "./senders.js";
 
 const VARIANTS = ["ours", "guarded", "floor", "floor-digest", "fetch", "fetch-guarded"];
 const [sender = "siglume", variant = "ours"] = process.argv.slice(2) as [SenderName?, string?];
-const keep = process.argv.includes("--keep") ? process.argv[process.argv.indexOf("--keep") + 1] : undefined;
+const keep = commandOption("--keep");
 const WARM_UP = 20_000;
 const WINDOWS = 5;
 const PER_WINDOW = 5_000;

@@ -11,13 +11,12 @@
 // some functions only after several thousand deliveries, so a longer warm-up reads its settled state.
 // Count one server at a time: two counted processes side by side disturb each other's counts.
 import { countingUnavailable, countServer, SECTION_COUNTING } from "./instructions.js";
-import { NODE_TARGETS, type Target } from "./lib.js";
+import { commandOption, NODE_TARGETS, type Target } from "./lib.js";
 import { senders, type SenderName } from "./senders.js";
 
 const [sender, target, variant = "ours"] = process.argv.slice(2) as [SenderName?, Target?, string?];
-const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
-const keep = option("--keep");
-const counting = { ...SECTION_COUNTING, warmUp: Number(option("--warm-up") ?? SECTION_COUNTING.warmUp), perWindow: Number(option("--per-window") ?? SECTION_COUNTING.perWindow) };
+const keep = commandOption("--keep");
+const counting = { ...SECTION_COUNTING, warmUp: Number(commandOption("--warm-up") ?? SECTION_COUNTING.warmUp), perWindow: Number(commandOption("--per-window") ?? SECTION_COUNTING.perWindow) };
 if (sender === undefined || !(sender in senders) || target === undefined || !(NODE_TARGETS as readonly string[]).includes(target)) {
   console.error(`usage: node --import tsx bench/count-route.ts <${Object.keys(senders).join("|")}> <${NODE_TARGETS.join("|")}> [variant] [--keep DIR] [--warm-up N] [--per-window N]`);
   process.exit(2);

@@ -18,6 +18,10 @@ process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 const canPin = os.cpus().length >= 2 && spawnSync("sh", ["-c", "command -v taskset"]).status === 0;
 
 /** The command run on CPU `cpu` only, where taskset exists and there are two CPUs. */
+/** The value after `--name` on the command line (`--rows REGEX`), or undefined when the option is not given. */
+export const commandOption = (name: string): string | undefined =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
+
 export function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
   return canPin ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
 }

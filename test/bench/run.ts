@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { benchCore, type CoreRow } from "./core.js";
 import { benchAdyenDeadline, DEADLINE_SLACK_MS, type DeadlineRow } from "./deadline.js";
 import { deliveriesFor } from "./deliveries.js";
-import { flood, NODE_TARGETS, runWrk, startServer, unavailable, type Target } from "./lib.js";
+import { commandOption, flood, NODE_TARGETS, runWrk, startServer, unavailable, type Target } from "./lib.js";
 import { benchGuarantees, GUARANTEE_ROWS, type GuaranteeRow } from "./guarantees.js";
 import { benchInstructions, SECTION_COUNTING, countingUnavailable, type InstructionRow } from "./instructions.js";
 import { benchRoute, TARGETS, type RouteRow } from "./routes.js";
@@ -21,14 +21,13 @@ import { ADYEN, GUARANTEES, SENDERS, senders, STANDARD_MODULES, type SenderName 
 import { benchPostgres, benchRedis, type StoreRow } from "./stores.js";
 
 const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes("--quick");
-const sections = new Set((option("--section") ?? "core,routes,guarantees,instructions,telemetry,deadline,stores,flood").split(","));
-const rowFilter = new RegExp(option("--rows") ?? "");
-const partial = quick || option("--section") !== undefined || option("--rows") !== undefined;
+const sections = new Set((commandOption("--section") ?? "core,routes,guarantees,instructions,telemetry,deadline,stores,flood").split(","));
+const rowFilter = new RegExp(commandOption("--rows") ?? "");
+const partial = quick || commandOption("--section") !== undefined || commandOption("--rows") !== undefined;
 const write = !args.includes("--no-write") && !partial;
 // Relative to where `npm run bench` was typed, not to this package.
-const jsonFile = option("--json") && resolve(process.env.INIT_CWD ?? process.cwd(), option("--json")!);
+const jsonFile = commandOption("--json") && resolve(process.env.INIT_CWD ?? process.cwd(), commandOption("--json")!);
 const ROUNDS = quick ? 2 : 5;
 const SECONDS = quick ? 1 : 3;
 const TARGET_RATIO = 0.9;

@@ -54,8 +54,9 @@ const one = (value: ReturnType<HeaderOf>) => (typeof value === "string" ? value 
 const quiet = { info() {}, warn() {}, error() {} };
 const engine = { logger: quiet, onError() {} };
 /**
- * The variants a server can run (server.ts): "ours", "baseline", "slow" (Adyen's 5 s handler), "telemetry" (ours with
- * the OpenTelemetry SDK registered) and "telemetry-off" (ours with `telemetry: false`).
+ * The variants a server can run (server.ts): "ours", "baseline", "slow" (Adyen's 5 s handler), "sync" (Adyen's handler
+ * answering at once instead of from an async function: the decision runner's synchronous path), "telemetry" (ours
+ * with the OpenTelemetry SDK registered) and "telemetry-off" (ours with `telemetry: false`).
  */
 const telemetryOf = (variant: string) => (variant === "telemetry-off" ? { telemetry: false as const } : {});
 
@@ -264,14 +265,17 @@ async function standardBaseline(): Promise<Baseline> {
 
 /** Our providers' options (the NestJS modules take them without the handlers). */
 export const siglumeOptions = { ...engine, webhookSecret: SIGLUME.secret, onDirectPaymentConfirmed: async () => {}, onReview: async () => {} };
-export const adyenOptions = (slow: boolean): AdyenAuthenticationOptions => ({
+const decide = (request: { purchase: { originalAmount: { value: number } } }) => (request.purchase.originalAmount.value >= 0 ? "proceed" : "refused");
+export const adyenOptions = (variant: string): AdyenAuthenticationOptions => ({
   ...engine,
   hmacKey: ADYEN.hmacKey,
   basicAuth: ADYEN.basicAuth,
   decisionTimeoutMs: ADYEN.decisionTimeoutMs,
-  // `slow`: a handler that takes 5 s, so every request must be answered "refused" at the deadline.
-  onRelayedAuthentication: async (request) =>
-    slow ? new Promise((resolve) => setTimeout(() => resolve("proceed"), 5000)) : request.purchase.originalAmount.value >= 0 ? "proceed" : "refused",
+  // "slow": a handler that takes 5 s, so every request must be answered "refused" at the deadline.
+  onRelayedAuthentication:
+    variant === "sync"
+      ? decide
+      : async (request) => (variant === "slow" ? new Promise((resolve) => setTimeout(() => resolve("proceed"), 5000)) : decide(request)),
   onAuthenticationResult() {},
 });
 export const pomeloOptions: PomeloOptions = { ...engine, apiKeys: [{ key: POMELO.key, secret: POMELO.secret }], onTokenEvent() {}, onOtp() {}, onReview() {} };
@@ -299,7 +303,7 @@ export const senders: Record<
     title: "Adyen relayed authentication",
     path: ADYEN.path,
     baseline: "Basic auth (constant-time) + base64 HMAC-SHA256 of the body + JSON.parse + Map + the decision (200 JSON)",
-    ours: async (variant) => adyenAuthenticationWebhooks(adyenOptions(variant === "slow")) as WebhookProvider<unknown>,
+    ours: async (variant) => adyenAuthenticationWebhooks(adyenOptions(variant)) as WebhookProvider<unknown>,
     handWritten: async () => adyenBaseline(handledIds()),
     guarded: async (level) => adyenBaseline(guardedIds("adyen", level)),
   },

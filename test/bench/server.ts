@@ -73,7 +73,7 @@ async function nestModule(sender: SenderName, variant: string): Promise<object> 
     return { imports: [SiglumeModule.forRoot(options)], providers: [Handlers] };
   }
   if (sender === "adyen") {
-    const { onRelayedAuthentication, onAuthenticationResult: _a, ...options } = adyenOptions(variant === "slow");
+    const { onRelayedAuthentication, onAuthenticationResult: _a, ...options } = adyenOptions(variant);
     @Injectable()
     class Handlers {
       @OnAdyenRelayedAuthentication()

@@ -2,9 +2,7 @@ import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { WebhookResponse } from "../http/response.js";
 import type { Claim, ClaimResult } from "../idempotency/store.js";
 import { keepClaimed } from "./exactly-once.js";
-import { monotonicNow } from "../platform/timers.js";
-import { deadlines } from "../platform/index.js";
-import type { Watched } from "../platform/contract.js";
+import { monotonicNow, timerDelay } from "../platform/timers.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { DecisionPlan, Plan } from "./provider.js";
 import type { DeliveryOutcome, DeliveryTrace } from "../telemetry/telemetry.js";
@@ -16,11 +14,6 @@ const POLL_MS = 40;
  * what is sent is what is recorded); past it the fallback goes out. Within the 150 ms a deadline allows.
  */
 const COMMIT_GRACE_MS = 100;
-/**
- * The span a decision's deadline is watched at on the shared deadlines: Node's ticks at a twentieth of it, here its
- * finest (5 ms), so a deadline goes out within 5 ms of its time (COMMIT_GRACE_MS more while a record commits).
- */
-const DEADLINE_PRECISION_SPAN_MS = 100;
 
 interface Decided {
   body: string;
@@ -84,18 +77,14 @@ const answer = (plan: DecisionPlan, sent: Sent): WebhookResponse | Plan =>
  * found in the store, a failure, or the deadline. Each step goes on at once when what it called answered at once,
  * and from the promise's settling when it did not.
  */
-class Deciding implements Watched {
-  /** The deadline (Watched): `expire()` runs then unless the answer went out first. */
-  readonly at: number;
-  watchSlot: number | undefined = undefined;
-  /** Whether the deadline is among the shared deadlines (from the first step that waits until the answer). */
-  private deadlineWatched = false;
+class Deciding {
   /** What was sent (once). */
   sent: Sent | undefined = undefined;
   private readonly fallback: Decided;
   /** Whether the delivery waits on something: it is among the pending, its deadline started. */
   private waiting = false;
   private ended = false;
+  private deadline: ReturnType<typeof setTimeout> | undefined = undefined;
   private grace: ReturnType<typeof setTimeout> | undefined = undefined;
   /** This delivery's claim while its handler runs, and whether its decision is being committed. */
   private running: Claim | undefined = undefined;
@@ -125,7 +114,6 @@ class Deciding implements Watched {
     private readonly trace: DeliveryTrace | undefined,
   ) {
     this.fallback = { body: plan.fallback, reason: "fallback" };
-    this.at = plan.deadlineAt;
   }
 
   start(): MaybePromise<WebhookResponse | Plan> {
@@ -153,11 +141,7 @@ class Deciding implements Watched {
     if (this.waiting) return;
     this.waiting = true;
     this.pending.set(this.plan.key, this);
-    // The shared deadlines, not a timer per delivery: no timer object, timer list or native call per wait.
-    if (this.sent === undefined) {
-      this.deadlineWatched = true;
-      deadlines.add(this, DEADLINE_PRECISION_SPAN_MS);
-    }
+    if (this.sent === undefined) this.deadline = setTimeout(atDeadline, timerDelay(this.plan.deadlineAt), this);
   }
 
   /** Sends `result` (once); `outcome` is how it came about, for telemetry. */
@@ -181,12 +165,9 @@ class Deciding implements Watched {
   }
 
   private clearTimers(): void {
-    if (this.deadlineWatched) {
-      this.deadlineWatched = false;
-      deadlines.delete(this);
-    }
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
     if (this.grace !== undefined) clearTimeout(this.grace);
-    this.grace = undefined;
+    this.deadline = this.grace = undefined;
   }
 
   /** The delivery's work (a handler, a claim being polled) goes on after the answer; `also` is a chain of its own. */
@@ -431,16 +412,17 @@ class Deciding implements Watched {
   }
 
   /** The deadline fell due: the fallback goes out, unless the decision is being committed right now. */
-  expire(): void {
-    this.deadlineWatched = false; // (the deadlines let go of it before calling)
+  deadlineDue(): void {
     if (!this.committing) return this.passDeadline();
     // What it commits is what must go out.
     this.grace = setTimeout(afterGrace, COMMIT_GRACE_MS, this);
   }
 }
 
-// Timer callbacks that take the delivery as their argument: no closure per delivery (rare paths: the deadline
-// itself is on the shared deadlines).
+// Timer callbacks that take the delivery as their argument: no closure per delivery.
+function atDeadline(deciding: Deciding): void {
+  deciding.deadlineDue();
+}
 function afterGrace(deciding: Deciding): void {
   deciding.passDeadline();
 }

@@ -11,16 +11,12 @@
 // some functions only after several thousand deliveries, so a longer warm-up reads its settled state.
 // Count one server at a time: two counted processes side by side disturb each other's counts.
 import { countingUnavailable, countServer, SECTION_COUNTING } from "./instructions.js";
-import { commandOption, NODE_TARGETS, type Target } from "./lib.js";
-import { senders, type SenderName } from "./senders.js";
+import { commandOption, routeArguments } from "./lib.js";
 
-const [sender, target, variant = "ours"] = process.argv.slice(2) as [SenderName?, Target?, string?];
+const { sender, target, variants } = routeArguments("count-route.ts", { usage: "[variant] [--keep DIR] [--warm-up N] [--per-window N]" });
+const variant = variants[0] ?? "ours";
 const keep = commandOption("--keep");
 const counting = { ...SECTION_COUNTING, warmUp: Number(commandOption("--warm-up") ?? SECTION_COUNTING.warmUp), perWindow: Number(commandOption("--per-window") ?? SECTION_COUNTING.perWindow) };
-if (sender === undefined || !(sender in senders) || target === undefined || !(NODE_TARGETS as readonly string[]).includes(target)) {
-  console.error(`usage: node --import tsx bench/count-route.ts <${Object.keys(senders).join("|")}> <${NODE_TARGETS.join("|")}> [variant] [--keep DIR] [--warm-up N] [--per-window N]`);
-  process.exit(2);
-}
 const unavailable = countingUnavailable();
 if (unavailable !== undefined) throw new Error(`${unavailable}: node scripts/ensure-tools.mjs valgrind`);
 if (!(counting.warmUp >= 0 && counting.perWindow > 0)) throw new Error("--warm-up and --per-window take a number of deliveries");

@@ -5,7 +5,7 @@ import { request as httpRequest } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SenderName } from "./senders.js";
+import { SENDERS, type SenderName } from "./senders.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** The repository's root: Deno reads the modules the bench imports by a computed name (Standard Webhooks) under it. */
@@ -17,11 +17,34 @@ process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 const canPin = os.cpus().length >= 2 && spawnSync("sh", ["-c", "command -v taskset"]).status === 0;
 
-/** The command run on CPU `cpu` only, where taskset exists and there are two CPUs. */
 /** The value after `--name` on the command line (`--rows REGEX`), or undefined when the option is not given. */
 export const commandOption = (name: string): string | undefined =>
   process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
 
+/**
+ * A maintainer's bench script's `<sender> <target> [variant...]`: the words on the command line that are neither an
+ * option (`--name value`) nor one of `flags` (`--name` alone). Exits with the usage when the sender or the target is
+ * not one the bench servers know, or when fewer than `minVariants` variants are given.
+ */
+export function routeArguments(
+  script: string,
+  { flags = [], minVariants = 0, usage = "" }: { flags?: readonly string[]; minVariants?: number; usage?: string } = {},
+): { sender: SenderName; target: (typeof NODE_TARGETS)[number]; variants: string[] } {
+  const words: string[] = [];
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (!args[i]!.startsWith("--")) words.push(args[i]!);
+    else if (!flags.includes(args[i]!)) i++; // an option's value
+  }
+  const [sender, target, ...variants] = words;
+  if (!(SENDERS as readonly string[]).includes(sender!) || !(NODE_TARGETS as readonly string[]).includes(target!) || variants.length < minVariants) {
+    console.error(`usage: node --import tsx bench/${script} <${SENDERS.join("|")}> <${NODE_TARGETS.join("|")}> ${usage}`);
+    process.exit(2);
+  }
+  return { sender: sender as SenderName, target: target as (typeof NODE_TARGETS)[number], variants };
+}
+
+/** The command run on CPU `cpu` only, where taskset exists and there are two CPUs. */
 export function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
   return canPin ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, args];
 }
@@ -154,10 +177,19 @@ export interface Load {
 
 const toMs = (value: string, unit: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 
-/** CPU seconds (user + system) the process has used, from /proc (clock ticks of 10 ms). */
+/**
+ * Microseconds of user and system CPU a process (`/proc/PID/stat`) or one of its threads (`/proc/PID/task/TID/stat`)
+ * has used, in clock ticks of 10 ms.
+ */
+export function cpuMicros(statFile: string): { user: number; system: number } {
+  const fields = readFileSync(statFile, "utf8").split(") ")[1]!.split(" ");
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+}
+
+/** CPU seconds (user + system) the process has used. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const { user, system } = cpuMicros(`/proc/${pid}/stat`);
+  return (user + system) / 1e6;
 }
 
 /** Runs wrk (32 connections, one thread, on CPU 0) against the server with a file of pre-built requests (deleted afterwards). */

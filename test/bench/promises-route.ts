@@ -10,15 +10,10 @@ import os from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deliveriesFor } from "./deliveries.js";
-import { NODE_TARGETS, runWrk, startServer, type Target } from "./lib.js";
-import { senders, type SenderName } from "./senders.js";
+import { routeArguments, runWrk, startServer } from "./lib.js";
 
 const sites = process.argv.includes("--sites");
-const [sender, target, ...variants] = process.argv.slice(2).filter((arg) => !arg.startsWith("--")) as [SenderName?, Target?, ...string[]];
-if (sender === undefined || !(sender in senders) || target === undefined || !(NODE_TARGETS as readonly string[]).includes(target) || variants.length === 0) {
-  console.error(`usage: node --import tsx bench/promises-route.ts <${Object.keys(senders).join("|")}> <${NODE_TARGETS.join("|")}> <variant>... [--sites]`);
-  process.exit(2);
-}
+const { sender, target, variants } = routeArguments("promises-route.ts", { flags: ["--sites"], minVariants: 1, usage: "<variant>... [--sites]" });
 
 const dir = mkdtempSync(join(os.tmpdir(), "siglume-promises-"));
 // Preloaded into the server: counts every async resource by type; SIGUSR1 starts sampling promise sites, SIGUSR2
